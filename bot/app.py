@@ -1,0 +1,118 @@
+"""Composition root: builds every service from Settings by explicit constructor injection."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import structlog
+from aiohttp import web
+
+from bot.channels.web import WebChannel
+from bot.channels.web_identity import WebIdentity
+from bot.core.engine import Engine
+from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
+from bot.core.policy import AnswerPolicy
+from bot.embedder import EncoderEmbedder
+from bot.handoff.queue import SqlHandoffQueue
+from bot.kb import KnowledgeService
+from bot.settings import Settings
+from bot.store.conversations import SqlConversationStore
+from bot.store.database import Database
+from knowledge.confidence import ConfidenceModel
+from knowledge.embeddings import Encoder, MiniLMEncoder
+from knowledge.generate import GroundedAnswerer
+from knowledge.index import KnowledgeIndex
+from knowledge.llm import build_chat_model
+from knowledge.retrieval import HybridRetriever
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Services:
+    """Everything a channel needs, built once per process."""
+
+    settings: Settings
+    database: Database
+    store: SqlConversationStore
+    handoffs: SqlHandoffQueue
+    index: KnowledgeIndex
+    knowledge: KnowledgeService
+    intents: NearestExampleIntentDetector
+    engine: Engine
+
+    async def close(self) -> None:
+        await self.database.close()
+
+
+async def load_encoder() -> Encoder:
+    """Load the offline sentence-embedding model (a few seconds, so off the event loop)."""
+    return await asyncio.to_thread(MiniLMEncoder)
+
+
+async def build_services(settings: Settings, *, encoder: Encoder | None = None) -> Services:
+    """Connect the database, open the knowledge index and wire the engine.
+
+    Args:
+        settings: validated configuration.
+        encoder: an already-loaded encoder to share (tests and benchmarks load it once).
+    """
+    database = Database(url=settings.resolved_database_url)
+    await database.migrate()
+    store = SqlConversationStore(database=database)
+    handoffs = SqlHandoffQueue(database=database)
+
+    encoder = encoder or await load_encoder()
+    index = await asyncio.to_thread(KnowledgeIndex.open, directory=settings.index_dir, encoder=encoder,
+                                    chroma_url=settings.chroma_url)
+    if index.is_empty:
+        log.warning("knowledge_index_empty", hint="run `helpdesk-bot kb sync`", directory=str(settings.index_dir))
+    confidence = ConfidenceModel.load()
+    generator = None
+    if settings.llm:
+        model = build_chat_model(
+            spec=settings.llm, base_url=settings.llm_base_url,
+            api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+            api_version=settings.llm_api_version, timeout_seconds=settings.llm_timeout_seconds,
+        )
+        generator = GroundedAnswerer(model=model, timeout_seconds=settings.llm_timeout_seconds)
+    knowledge = KnowledgeService(index=index, retriever=HybridRetriever(index=index, encoder=encoder),
+                                 confidence=confidence, generator=generator)
+
+    examples = IntentExamples.load(settings.intent_examples or DEFAULT_EXAMPLES_PATH)
+    intents = NearestExampleIntentDetector(embedder=EncoderEmbedder(encoder=encoder), examples=examples,
+                                           threshold=settings.intent_threshold)
+    await intents.warm_up()
+
+    policy = AnswerPolicy(
+        answer_threshold=_first(settings.answer_threshold, confidence.answer_threshold),
+        clarify_threshold=_first(settings.clarify_threshold, confidence.clarify_threshold),
+    )
+    engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=handoffs, policy=policy,
+                    max_message_chars=settings.max_message_chars)
+    log.info("services_ready", chunks=index.chunk_count, llm=settings.llm or "none",
+             answer_threshold=policy.answer_threshold, clarify_threshold=policy.clarify_threshold,
+             intent_threshold=intents.threshold)
+    return Services(settings=settings, database=database, store=store, handoffs=handoffs, index=index,
+                    knowledge=knowledge, intents=intents, engine=engine)
+
+
+def _first(override: float | None, default: float) -> float:
+    return default if override is None else override
+
+
+def create_web_app(services: Services) -> web.Application:
+    """The aiohttp application with the web chat channel mounted."""
+    settings = services.settings
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    identity = WebIdentity(
+        mode=settings.web_auth,
+        proxy_secret=settings.web_proxy_secret.get_secret_value() if settings.web_proxy_secret else None,
+        secret_header=settings.web_proxy_secret_header, user_header=settings.web_user_header,
+        email_header=settings.web_email_header, name_header=settings.web_name_header,
+    )
+    WebChannel(engine=services.engine, store=services.store, knowledge=services.knowledge,
+               identity=identity).register(app)
+    return app
+

@@ -1,0 +1,212 @@
+"""The conversation engine: one verified message in, replies out (design §4, "Message turn")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import structlog
+
+from bot import messages
+from bot.core.intents import ACTION_INTENTS, SMALL_TALK_INTENTS
+from bot.core.model import (
+    Choice,
+    ConversationState,
+    HandoffPacket,
+    Inbound,
+    KnowledgeHit,
+    Reply,
+    ReplyKind,
+    TurnResult,
+)
+from bot.core.policy import AnswerPolicy
+from bot.core.ports import ConversationStore, HandoffQueue, IntentDetector, KnowledgeBase, ReplyPort
+from bot.core.text import clean_message
+
+log = structlog.get_logger(__name__)
+
+CLARIFY_FLOW = "clarify"
+NONE_OF_THESE = "none"
+
+
+class ConversationNotYoursError(PermissionError):
+    """A person tried to post into a conversation someone else started."""
+
+
+@dataclass(kw_only=True)
+class _TurnContext:
+    """Per-turn bookkeeping: the message, the state as it evolves, and the last stored sequence number."""
+
+    inbound: Inbound
+    reply_port: ReplyPort
+    state: ConversationState
+    text: str
+    seq: int = 0
+    log_fields: dict[str, object] = field(default_factory=dict)
+
+
+class Engine:
+    """Decides, for each message, whether to answer, clarify, act or hand off — and records everything."""
+
+    def __init__(
+        self,
+        *,
+        store: ConversationStore,
+        intents: IntentDetector,
+        knowledge: KnowledgeBase,
+        handoffs: HandoffQueue,
+        policy: AnswerPolicy,
+        max_message_chars: int,
+    ) -> None:
+        self._store = store
+        self._intents = intents
+        self._knowledge = knowledge
+        self._handoffs = handoffs
+        self._policy = policy
+        self._max_chars = max_message_chars
+
+    async def handle(self, inbound: Inbound, reply_port: ReplyPort) -> TurnResult:
+        """Process one message and deliver the replies through `reply_port`.
+
+        Raises:
+            ConversationNotYoursError: the conversation was started by a different user.
+        """
+        conversation = inbound.conversation
+        state = await self._store.load_state(conversation)
+        if state is None:
+            state = ConversationState(owner_id=inbound.user.id)
+            await self._store.save_state(conversation=conversation, state=state)
+        elif state.owner_id != inbound.user.id:
+            raise ConversationNotYoursError(messages.CONVERSATION_NOT_YOURS)
+
+        turn = _TurnContext(inbound=inbound, reply_port=reply_port, state=state, text=clean_message(inbound.text))
+        if inbound.choice is not None:
+            await self._handle_choice(turn, inbound.choice)
+        else:
+            await self._handle_text(turn)
+        return TurnResult(seq=turn.seq)
+
+    async def _handle_text(self, turn: _TurnContext) -> None:
+        text = turn.text
+        if not text:
+            await self._record_user(turn, text="")
+            await self._send(turn, Reply(kind=ReplyKind.INFO, text=messages.EMPTY_MESSAGE))
+            return
+        if len(text) > self._max_chars:
+            # Cap before any model sees it; keep a note in the transcript rather than megabytes of text.
+            await self._record_user(turn, text=f"[message of {len(text)} characters not processed]")
+            notice = messages.TOO_LONG.format(length=len(text), limit=self._max_chars)
+            await self._send(turn, Reply(kind=ReplyKind.ERROR, text=notice))
+            return
+
+        await self._record_user(turn, text=text)
+        if turn.state.flow == CLARIFY_FLOW:  # typing instead of picking drops the pending question
+            await self._set_flow(turn, flow=None, data={})
+
+        match = await self._intents.detect(text)
+        log.info("intent_detected", intent=match.intent, confidence=round(match.confidence, 3))
+        if match.intent == "human":
+            await self._hand_off(turn, reason="the person asked for a human", intent="human",
+                                 confidence=match.confidence, template=messages.HANDOFF_ASKED)
+            return
+        if match.intent in SMALL_TALK_INTENTS:
+            await self._send(turn, Reply(kind=ReplyKind.INFO, text=_small_talk(match.intent),
+                                         intent=match.intent, confidence=match.confidence))
+            return
+        if match.intent in ACTION_INTENTS:
+            action = messages.ACTION_LABELS[match.intent]
+            await self._hand_off(turn, reason=f"self-service action '{match.intent}' is not available yet",
+                                 intent=match.intent, confidence=match.confidence,
+                                 template=messages.HANDOFF_ACTION.replace("{action}", action))
+            return
+        await self._consult_knowledge(turn, question=text)
+
+    async def _consult_knowledge(self, turn: _TurnContext, *, question: str) -> None:
+        retrieval = await self._knowledge.retrieve(question)
+        decision = self._policy.decide(retrieval)
+        log.info("knowledge_decision", outcome=decision.outcome, reason=decision.reason,
+                 top=[h.article_id for h in retrieval.top_articles(3)])
+        if decision.outcome == "answer":
+            answer = await self._knowledge.answer(question=question, retrieval=retrieval)
+            await self._send(turn, Reply(kind=ReplyKind.ANSWER, text=answer.text, confidence=retrieval.confidence,
+                                         citations=answer.citations))
+        elif decision.outcome == "clarify":
+            options = retrieval.top_articles(self._policy.clarify_options)
+            await self._set_flow(turn, flow=CLARIFY_FLOW,
+                                 data={"question": question, "options": [h.article_id for h in options],
+                                       "confidence": retrieval.confidence})
+            choices = (*(Choice(id=h.article_id, label=h.title) for h in options),
+                       Choice(id=NONE_OF_THESE, label=messages.CLARIFY_NONE))
+            await self._send(turn, Reply(kind=ReplyKind.CLARIFY, text=messages.CLARIFY,
+                                         confidence=retrieval.confidence, choices=choices, expects="choice"))
+        else:
+            await self._hand_off(turn, reason=decision.reason, intent=None, confidence=retrieval.confidence,
+                                 template=messages.HANDOFF_NO_ANSWER, hits=retrieval.hits)
+
+    async def _handle_choice(self, turn: _TurnContext, choice: str) -> None:
+        data = turn.state.flow_data
+        options: list[str] = list(data.get("options", [])) if turn.state.flow == CLARIFY_FLOW else []
+        await self._record_user(turn, text=f"[chose: {choice}]")
+        if choice not in [*options, NONE_OF_THESE] or not options:
+            await self._send(turn, Reply(kind=ReplyKind.INFO, text=messages.CLARIFY_UNKNOWN_CHOICE))
+            return
+        question = str(data["question"])
+        await self._set_flow(turn, flow=None, data={})
+        retrieval = await self._knowledge.retrieve(question)
+        if choice == NONE_OF_THESE:
+            await self._hand_off(turn, reason="none of the suggested articles fitted", intent=None,
+                                 confidence=retrieval.confidence, template=messages.HANDOFF_NONE_OF_THESE,
+                                 hits=retrieval.hits, question=question)
+            return
+        answer = await self._knowledge.answer(question=question, retrieval=retrieval, article_id=choice)
+        await self._send(turn, Reply(kind=ReplyKind.ANSWER, text=answer.text, confidence=retrieval.confidence,
+                                     citations=answer.citations))
+
+    async def _hand_off(
+        self,
+        turn: _TurnContext,
+        *,
+        reason: str,
+        intent: str | None,
+        confidence: float | None,
+        template: str,
+        hits: tuple[KnowledgeHit, ...] = (),
+        question: str | None = None,
+    ) -> None:
+        open_ticket = turn.state.flow_data.get("open_handoff")
+        if open_ticket:  # one ticket per conversation: the transcript already carries the new message
+            await self._send(turn, Reply(kind=ReplyKind.HANDOFF, intent=intent, handoff_id=str(open_ticket),
+                                         text=messages.HANDOFF_ALREADY_OPEN.format(ticket=open_ticket)))
+            return
+        inbound = turn.inbound
+        packet = HandoffPacket(
+            conversation=inbound.conversation, user=inbound.user, reason=reason,
+            question=question if question is not None else turn.text, intent=intent, confidence=confidence,
+            retrieval=hits, transcript=tuple(await self._store.transcript(inbound.conversation)),
+        )
+        ticket = await self._handoffs.open(packet)
+        log.info("handoff_opened", ticket=ticket, reason=reason, intent=intent)
+        await self._set_flow(turn, flow=turn.state.flow, data={**turn.state.flow_data, "open_handoff": ticket})
+        await self._send(turn, Reply(kind=ReplyKind.HANDOFF, text=template.format(ticket=ticket), intent=intent,
+                                     confidence=confidence, handoff_id=ticket))
+
+    async def _record_user(self, turn: _TurnContext, *, text: str) -> None:
+        inbound = turn.inbound
+        turn.seq = await self._store.append(conversation=inbound.conversation, user=inbound.user, role="user",
+                                            text=text)
+
+    async def _send(self, turn: _TurnContext, reply: Reply) -> None:
+        """Store the reply in the transcript first, so a delivery failure never loses it."""
+        inbound = turn.inbound
+        turn.seq = await self._store.append(conversation=inbound.conversation, user=inbound.user, role="bot",
+                                            text=reply.text, reply=reply)
+        await turn.reply_port.send(reply)
+
+    async def _set_flow(self, turn: _TurnContext, *, flow: str | None, data: dict[str, object]) -> None:
+        if "open_handoff" in turn.state.flow_data and "open_handoff" not in data:
+            data = {**data, "open_handoff": turn.state.flow_data["open_handoff"]}
+        turn.state = ConversationState(owner_id=turn.state.owner_id, flow=flow, flow_data=data)
+        await self._store.save_state(conversation=turn.inbound.conversation, state=turn.state)
+
+
+def _small_talk(intent: str) -> str:
+    return {"greeting": messages.GREETING, "help": messages.HELP, "thanks": messages.THANKS}[intent]

@@ -1,0 +1,73 @@
+"""The ports the core talks through. Each has a real implementation outside `bot/core`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.core.model import (
+    Answer,
+    ConversationRef,
+    ConversationState,
+    HandoffPacket,
+    IntentMatch,
+    Reply,
+    Retrieval,
+    Turn,
+    UserRef,
+)
+
+
+class ReplyPort(Protocol):
+    """Delivers a reply to the conversation a turn came from."""
+
+    async def send(self, reply: Reply) -> None: ...
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors."""
+
+    async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
+
+
+class IntentDetector(Protocol):
+    """Names the intent of a message, or none."""
+
+    async def detect(self, text: str) -> IntentMatch: ...
+
+
+class KnowledgeBase(Protocol):
+    """Finds and composes answers from the knowledge articles."""
+
+    async def retrieve(self, question: str) -> Retrieval: ...
+
+    async def answer(self, *, question: str, retrieval: Retrieval, article_id: str | None = None) -> Answer: ...
+
+    async def is_ready(self) -> bool: ...
+
+
+class ConversationStore(Protocol):
+    """Durable conversations: state and the full transcript."""
+
+    async def load_state(self, conversation: ConversationRef) -> ConversationState | None: ...
+
+    async def save_state(self, *, conversation: ConversationRef, state: ConversationState) -> None: ...
+
+    async def append(
+        self, *, conversation: ConversationRef, user: UserRef, role: str, text: str, reply: Reply | None = None
+    ) -> int: ...
+
+    async def transcript(self, conversation: ConversationRef) -> list[Turn]: ...
+
+    async def replies_after(self, *, conversation: ConversationRef, after: int) -> tuple[list[Reply], int]: ...
+
+    async def is_ready(self) -> bool: ...
+
+
+class HandoffQueue(Protocol):
+    """Where conversations go when a human has to take over."""
+
+    async def open(self, packet: HandoffPacket) -> str: ...

@@ -1,0 +1,78 @@
+"""The knowledge library behind the core's KnowledgeBase port: retrieval, confidence and answer composition."""
+
+from __future__ import annotations
+
+import structlog
+
+from bot.core.model import Answer, Citation, KnowledgeHit, Retrieval
+from knowledge.answer import ComposedAnswer, compose_extractive
+from knowledge.confidence import ConfidenceModel
+from knowledge.generate import GroundedAnswerer
+from knowledge.index import KnowledgeIndex
+from knowledge.model import Chunk, SearchResult
+from knowledge.retrieval import HybridRetriever
+
+log = structlog.get_logger(__name__)
+
+SEARCH_DEPTH = 10
+LLM_SOURCES = 4
+
+
+class KnowledgeService:
+    """Implements KnowledgeBase: hybrid search, calibrated confidence, extractive or LLM-grounded answers."""
+
+    def __init__(
+        self,
+        *,
+        index: KnowledgeIndex,
+        retriever: HybridRetriever,
+        confidence: ConfidenceModel,
+        generator: GroundedAnswerer | None = None,
+    ) -> None:
+        self._index = index
+        self._retriever = retriever
+        self._confidence = confidence
+        self._generator = generator
+        self._last: SearchResult | None = None  # the engine answers the question it just retrieved for
+
+    async def retrieve(self, question: str) -> Retrieval:
+        result = await self._search(question)
+        hits = tuple(
+            KnowledgeHit(article_id=h.chunk.article_id, title=h.chunk.article_title, heading=h.chunk.heading,
+                         url=h.chunk.url, score=h.score)
+            for h in result.hits
+        )
+        return Retrieval(question=question, hits=hits, confidence=self._confidence.score(result))
+
+    async def answer(self, *, question: str, retrieval: Retrieval, article_id: str | None = None) -> Answer:
+        result = await self._search(question)
+        target = article_id or (result.hits[0].chunk.article_id if result.hits else None)
+        article_chunks = self._index.chunks_of(target) if target else []
+        if not article_chunks:
+            raise LookupError(f"no indexed article {target!r} to answer from")
+        best = next((h.chunk for h in result.hits if h.chunk.article_id == target), article_chunks[0])
+        composed: ComposedAnswer | None = None
+        if self._generator is not None:
+            sources = [h.chunk for h in result.hits if article_id is None or h.chunk.article_id == target]
+            composed = await self._generator.compose(question=question, sources=sources[:LLM_SOURCES] or [best])
+        if composed is None:
+            composed = compose_extractive(best=best, article_chunks=article_chunks)
+        return Answer(text=composed.text, citations=_citations(composed.sources), generated=composed.generated)
+
+    async def is_ready(self) -> bool:
+        return not self._index.is_empty
+
+    async def _search(self, question: str) -> SearchResult:
+        # retrieve() and answer() run back to back for the same question; search once.
+        if self._last is not None and self._last.query == question:
+            return self._last
+        self._last = await self._retriever.search(question, k=SEARCH_DEPTH)
+        return self._last
+
+
+def _citations(sources: tuple[Chunk, ...]) -> tuple[Citation, ...]:
+    seen: dict[str, Citation] = {}
+    for chunk in sources:
+        seen.setdefault(chunk.article_id, Citation(article_id=chunk.article_id, title=chunk.article_title,
+                                                   url=chunk.url))
+    return tuple(seen.values())

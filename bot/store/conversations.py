@@ -1,0 +1,88 @@
+"""SQL-backed conversation store: state and the full transcript of every conversation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from bot.core.model import ConversationRef, ConversationState, Reply, Turn, UserRef
+from bot.store.database import Database
+from bot.store.schema import conversations, turns
+
+BOT_ROLES = ("bot", "staff", "system")
+
+
+class SqlConversationStore:
+    """Implements the core's ConversationStore port on SQLAlchemy Core."""
+
+    def __init__(self, *, database: Database) -> None:
+        self._db = database
+
+    async def load_state(self, conversation: ConversationRef) -> ConversationState | None:
+        async with self._db.engine.connect() as conn:
+            row = (
+                await conn.execute(sa.select(conversations).where(conversations.c.key == conversation.key))
+            ).first()
+        if row is None:
+            return None
+        return ConversationState(owner_id=row.owner_id, flow=row.flow, flow_data=dict(row.flow_data or {}))
+
+    async def save_state(self, *, conversation: ConversationRef, state: ConversationState) -> None:
+        now = datetime.now(UTC)
+        values = {"owner_id": state.owner_id, "flow": state.flow, "flow_data": state.flow_data, "updated_at": now}
+        async with self._db.engine.begin() as conn:
+            updated = await conn.execute(
+                conversations.update().where(conversations.c.key == conversation.key).values(**values)
+            )
+            if updated.rowcount == 0:
+                await conn.execute(
+                    conversations.insert().values(
+                        key=conversation.key, channel=conversation.channel, external_id=conversation.id,
+                        created_at=now, **values,
+                    )
+                )
+
+    async def append(
+        self, *, conversation: ConversationRef, user: UserRef, role: str, text: str, reply: Reply | None = None
+    ) -> int:
+        async with self._db.engine.begin() as conn:
+            result = await conn.execute(
+                turns.insert().values(
+                    conversation_key=conversation.key, role=role, user_id=user.id, text=text,
+                    reply=None if reply is None else reply.to_dict(), created_at=datetime.now(UTC),
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    async def transcript(self, conversation: ConversationRef) -> list[Turn]:
+        async with self._db.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(turns).where(turns.c.conversation_key == conversation.key).order_by(turns.c.id)
+                )
+            ).all()
+        return [
+            Turn(seq=row.id, role=row.role, text=row.text, created_at=row.created_at.isoformat(),
+                 reply=None if row.reply is None else Reply.from_dict(row.reply))
+            for row in rows
+        ]
+
+    async def replies_after(self, *, conversation: ConversationRef, after: int) -> tuple[list[Reply], int]:
+        """Replies to the person stored after cursor `after`, and the new cursor."""
+        async with self._db.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(turns.c.id, turns.c.reply)
+                    .where(turns.c.conversation_key == conversation.key, turns.c.id > after,
+                           turns.c.role.in_(BOT_ROLES), turns.c.reply.is_not(None))
+                    .order_by(turns.c.id)
+                )
+            ).all()
+        cursor = max([after, *(row.id for row in rows)])
+        return [Reply.from_dict(row.reply) for row in rows], cursor
+
+    async def is_ready(self) -> bool:
+        return await self._db.ping()

@@ -1,0 +1,69 @@
+"""The SQL database: engine, schema creation and version check, health ping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.store.schema import SCHEMA_VERSION, metadata, schema_info
+
+log = structlog.get_logger(__name__)
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer version of the bot; refusing to touch it."""
+
+
+class Database:
+    """Owns the async engine. SQLite by default; any SQLAlchemy async URL (e.g. postgresql+asyncpg://)."""
+
+    def __init__(self, *, url: str) -> None:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        self._is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self._is_sqlite:
+            sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+
+    async def migrate(self) -> None:
+        """Create missing tables and record the schema version; refuse a database from the future.
+
+        Version 1 is the first schema, so there are no upgrade steps yet; they go here, keyed by version.
+        """
+        async with self.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            stored = (await conn.execute(sa.select(schema_info.c.version))).scalar_one_or_none()
+            if stored is None:
+                await conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION))
+            elif stored > SCHEMA_VERSION:
+                raise SchemaTooNewError(
+                    f"database schema version {stored} is newer than this bot understands ({SCHEMA_VERSION})"
+                )
+        log.info("database_ready", schema_version=SCHEMA_VERSION)
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            return True
+        except (sa.exc.SQLAlchemyError, OSError) as error:
+            log.warning("database_unavailable", error=str(error))
+            return False
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    # WAL lets readers (the events poller) run while a turn writes; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,53 @@
+"""Durable tables (SQLAlchemy Core): conversations, transcript turns and hand-off tickets."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+schema_info = sa.Table(
+    "schema_info",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("external_id", sa.String(256), nullable=False),
+    sa.Column("owner_id", sa.String(256), nullable=False),
+    sa.Column("flow", sa.String(64), nullable=True),
+    sa.Column("flow_data", sa.JSON, nullable=False, default=dict),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+turns = sa.Table(
+    "turns",
+    metadata,
+    # The autoincrement id doubles as the polling cursor ("events?after=N"): monotonic across replicas.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_key", sa.String(300), sa.ForeignKey("conversations.key"), nullable=False, index=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("user_id", sa.String(256), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("reply", sa.JSON, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+handoffs = sa.Table(
+    "handoffs",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("conversation_key", sa.String(300), sa.ForeignKey("conversations.key"), nullable=False, index=True),
+    sa.Column("user_id", sa.String(256), nullable=False),
+    sa.Column("packet", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, default="open"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

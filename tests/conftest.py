@@ -1,0 +1,53 @@
+"""Shared fixtures: the embedding model and the starter knowledge base are loaded once per test session."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from knowledge.embeddings import MiniLMEncoder
+from tests.webchat import Bot, start_bot
+
+
+@pytest.fixture(scope="session")
+def encoder() -> MiniLMEncoder:
+    """The real offline MiniLM model (a few seconds to load, so once per session)."""
+    return MiniLMEncoder()
+
+
+@pytest.fixture(scope="session")
+def starter_data_dir(tmp_path_factory: pytest.TempPathFactory, encoder: MiniLMEncoder) -> Path:
+    """A data directory whose knowledge index holds the packaged starter articles."""
+    from knowledge.index import KnowledgeIndex
+    from knowledge.loader import load_articles
+    from knowledge.paths import default_articles_dir
+
+    data_dir = tmp_path_factory.mktemp("starter-data")
+    report = load_articles(directory=default_articles_dir())
+    assert not report.errors, report.errors
+
+    async def build() -> None:
+        index = KnowledgeIndex.open(directory=data_dir / "kb", encoder=encoder)
+        await index.sync(articles=report.articles)
+
+    asyncio.run(build())
+    return data_dir
+
+
+@pytest_asyncio.fixture
+async def bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
+    """The whole bot on a fresh database, with the starter knowledge base."""
+    started = await start_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder)
+    yield started
+    await started.client.close()
+    await started.services.close()

@@ -1,0 +1,64 @@
+"""When two articles are close the bot asks which one; the answer follows the person's pick."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from knowledge.embeddings import MiniLMEncoder
+from tests.webchat import Bot, start_bot
+
+
+@pytest_asyncio.fixture
+async def always_clarifying_bot(starter_data_dir: Path, tmp_path: Path,
+                                encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
+    # Thresholds that put every retrieval in the clarify band make the flow deterministic to test.
+    started = await start_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
+                              answer_threshold=1.0, clarify_threshold=0.0)
+    yield started
+    await started.client.close()
+    await started.services.close()
+
+
+@pytest.mark.asyncio
+async def test_picking_an_offered_article_answers_from_it(always_clarifying_bot: Bot) -> None:
+    alice = always_clarifying_bot.person()
+    [question] = await alice.say("printer problem")
+    assert question["kind"] == "clarify" and question["expects"] == "choice"
+    options = [c["id"] for c in question["choices"]]
+    assert options[-1] == "none" and len(options) >= 3
+
+    [answer] = await alice.pick(options[1])
+    assert answer["kind"] == "answer"
+    assert answer["citations"][0]["article_id"] == options[1]
+
+
+@pytest.mark.asyncio
+async def test_none_of_these_hands_off_with_the_original_question(always_clarifying_bot: Bot) -> None:
+    alice = always_clarifying_bot.person()
+    await alice.say("outlook thing")
+    [reply] = await alice.pick("none")
+    assert reply["kind"] == "handoff"
+    packet = (await always_clarifying_bot.services.handoffs.get(reply["handoff_id"]))["packet"]  # type: ignore[index]
+    assert packet["question"] == "outlook thing"
+
+
+@pytest.mark.asyncio
+async def test_a_stale_or_invented_choice_is_refused_politely(always_clarifying_bot: Bot) -> None:
+    alice = always_clarifying_bot.person()
+    [reply] = await alice.pick("vpn-connect")
+    assert reply["kind"] == "info" and "isn't available" in reply["text"]
+    await alice.say("wifi")
+    [reply] = await alice.pick("not-an-offered-article")
+    assert reply["kind"] == "info"
+
+
+@pytest.mark.asyncio
+async def test_typing_instead_of_picking_starts_afresh(always_clarifying_bot: Bot) -> None:
+    alice = always_clarifying_bot.person()
+    await alice.say("wifi")
+    [reply] = await alice.say("talk to a person")
+    assert reply["kind"] == "handoff"

@@ -1,0 +1,76 @@
+"""Confidence features and extractive answers, from hand-made search results."""
+
+from pathlib import Path
+
+from knowledge.answer import compose_extractive
+from knowledge.confidence import FEATURE_NAMES, ConfidenceModel, retrieval_features
+from knowledge.model import Chunk, ScoredChunk, SearchResult
+
+
+def chunk(article: str, n: int, text: str, heading: str = "") -> Chunk:
+    return Chunk(chunk_id=f"{article}#{n}", article_id=article, article_title=article.upper(),
+                 heading=heading or f"{article.upper()} > Part {n}", text=text)
+
+
+def hit(c: Chunk, score: float, dense: float | None, bm25: float | None, d_rank: int | None,
+        b_rank: int | None) -> ScoredChunk:
+    return ScoredChunk(chunk=c, score=score, dense_similarity=dense, bm25_score=bm25, dense_rank=d_rank,
+                       bm25_rank=b_rank)
+
+
+def test_features_of_a_clear_winner() -> None:
+    result = SearchResult(query="q", hits=(
+        hit(chunk("vpn", 0, "a"), 0.032, 0.8, 10.0, 1, 1),
+        hit(chunk("wifi", 0, "b"), 0.016, 0.5, None, 2, None),
+    ))
+    dense_top, dense_margin, bm25_top, fused_margin, agreement = retrieval_features(result)
+    assert dense_top == 0.8
+    assert round(dense_margin, 3) == 0.3
+    assert round(bm25_top, 3) == round(10 / 15, 3)
+    assert round(fused_margin, 3) == 0.5
+    assert agreement == 1.0
+
+
+def test_retrievers_that_disagree_lower_the_agreement_feature() -> None:
+    result = SearchResult(query="q", hits=(
+        hit(chunk("vpn", 0, "a"), 0.03, 0.7, None, 1, None),
+        hit(chunk("wifi", 0, "b"), 0.02, None, 8.0, None, 1),
+    ))
+    assert retrieval_features(result)[-1] == 0.0
+
+
+def test_empty_result_scores_zero() -> None:
+    model = ConfidenceModel(weights=(1.0,) * len(FEATURE_NAMES), bias=5.0, answer_threshold=0.5,
+                            clarify_threshold=0.2)
+    assert model.score(SearchResult(query="q")) == 0.0
+
+
+def test_calibration_file_round_trips(tmp_path: Path) -> None:
+    model = ConfidenceModel(weights=(0.5, 1.0, 1.5, 2.0, 2.5), bias=-1.0, answer_threshold=0.6,
+                            clarify_threshold=0.3, report={"answered_precision": 0.9})
+    model.save(tmp_path / "c.json")
+    assert ConfidenceModel.load(tmp_path / "c.json") == model
+
+
+def test_the_shipped_calibration_loads() -> None:
+    model = ConfidenceModel.load()
+    assert 0 < model.clarify_threshold <= model.answer_threshold < 1
+
+
+STEPS = "1. Open the client.\n2. Type vpn.example.com.\n3. Approve the sign-in."
+
+
+def test_extractive_answer_keeps_steps_whole_and_follows_a_short_intro() -> None:
+    intro = chunk("vpn", 0, "You need the VPN to reach internal sites.", heading="VPN")
+    steps = chunk("vpn", 1, STEPS, heading="VPN > Steps")
+    answer = compose_extractive(best=intro, article_chunks=[intro, steps])
+    assert answer.text.startswith("From **VPN**:")
+    assert STEPS in answer.text
+    assert [c.chunk_id for c in answer.sources] == ["vpn#0", "vpn#1"]
+
+
+def test_extractive_answer_trims_by_whole_blocks() -> None:
+    long_section = chunk("vpn", 0, "\n\n".join(f"Paragraph {i} " + "x" * 300 for i in range(10)))
+    answer = compose_extractive(best=long_section, article_chunks=[long_section], max_chars=700)
+    assert "Paragraph 1 " in answer.text and "Paragraph 3 " not in answer.text
+    assert answer.text.endswith("_(More in the article.)_")

@@ -1,0 +1,63 @@
+"""Driving the fully wired bot (real SQLite, real index, real model) through its web chat API."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import Services, build_services, create_web_app
+from bot.settings import Settings
+from knowledge.embeddings import MiniLMEncoder
+
+
+@dataclass
+class Person:
+    """Somebody chatting through the web API; `say` and `pick` return the bot's replies."""
+
+    client: TestClient
+    user: dict[str, str]
+    conversation_id: str = field(default_factory=lambda: f"conv-{uuid.uuid4().hex[:10]}")
+    seq: int = 0
+
+    async def say(self, text: str) -> list[dict[str, Any]]:
+        return await self._post({"text": text})
+
+    async def pick(self, choice: str) -> list[dict[str, Any]]:
+        return await self._post({"choice": choice})
+
+    async def _post(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        response = await self.client.post("/api/chat", json={"conversation_id": self.conversation_id,
+                                                             "user": self.user, **body})
+        assert response.status == 200, await response.text()
+        payload = await response.json()
+        self.seq = payload["seq"]
+        return list(payload["replies"])
+
+    async def later_replies(self) -> list[dict[str, Any]]:
+        response = await self.client.get(f"/api/chat/{self.conversation_id}/events", params={"after": self.seq})
+        assert response.status == 200, await response.text()
+        payload = await response.json()
+        self.seq = payload["seq"]
+        return list(payload["replies"])
+
+
+@dataclass
+class Bot:
+    services: Services
+    client: TestClient
+
+    def person(self, name: str = "alice") -> Person:
+        return Person(client=self.client, user={"id": name, "email": f"{name}@example.com", "name": name.title()})
+
+
+async def start_bot(*, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, **overrides: Any) -> Bot:
+    settings = Settings(data_dir=data_dir, database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}",
+                        **overrides)
+    services = await build_services(settings, encoder=encoder)
+    client = TestClient(TestServer(create_web_app(services)))
+    await client.start_server()
+    return Bot(services=services, client=client)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 
 from bot.core.model import Answer, Citation, KnowledgeHit, Retrieval
-from knowledge.answer import ComposedAnswer, compose_extractive
+from knowledge.answer import ComposedAnswer, choose_section, compose_extractive
 from knowledge.confidence import ConfidenceModel
 from knowledge.generate import GroundedAnswerer
 from knowledge.index import KnowledgeIndex
@@ -50,7 +50,8 @@ class KnowledgeService:
         article_chunks = self._index.chunks_of(target) if target else []
         if not article_chunks:
             raise LookupError(f"no indexed article {target!r} to answer from")
-        best = next((h.chunk for h in result.hits if h.chunk.article_id == target), article_chunks[0])
+        own_hits = [h for h in result.hits if h.chunk.article_id == target]
+        best = choose_section(own_hits) if own_hits else article_chunks[0]
         composed: ComposedAnswer | None = None
         if self._generator is not None:
             sources = [h.chunk for h in result.hits if article_id is None or h.chunk.article_id == target]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.model import Chunk
+from knowledge.model import Chunk, ScoredChunk
 
 SHORT_SECTION_CHARS = 300  # an intro this short rarely answers alone, so the next section follows it
+NEAR_TIE = 0.9  # sections scoring within 10 % of an article's best are treated as equally relevant
+_NUMBERED_STEP = re.compile(r"(?m)^\s*1[.)]\s")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -17,6 +20,21 @@ class ComposedAnswer:
     text: str
     sources: tuple[Chunk, ...]
     generated: bool = False
+
+
+def choose_section(hits: Sequence[ScoredChunk]) -> Chunk:
+    """The section to quote from one article's hits (best first).
+
+    Fused scores of an article's sections are often near-tied (BM25 favours short sections that repeat the
+    query's words), and people asking IT mostly want to know what to do, so among near-ties a section with
+    numbered steps wins; otherwise the best-scoring section does.
+    """
+    if not hits:
+        raise ValueError("no hits to choose a section from")
+    best_score = max(h.score for h in hits)
+    contenders = [h for h in hits if h.score >= NEAR_TIE * best_score]
+    with_steps = [h for h in contenders if _NUMBERED_STEP.search(h.chunk.text)]
+    return max(with_steps or contenders, key=lambda h: h.score).chunk
 
 
 def compose_extractive(*, best: Chunk, article_chunks: Sequence[Chunk], max_chars: int = 1200) -> ComposedAnswer:

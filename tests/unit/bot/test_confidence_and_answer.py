@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from knowledge.answer import compose_extractive
+from knowledge.answer import choose_section, compose_extractive
 from knowledge.confidence import FEATURE_NAMES, ConfidenceModel, retrieval_features
 from knowledge.model import Chunk, ScoredChunk, SearchResult
 
@@ -74,3 +74,18 @@ def test_extractive_answer_trims_by_whole_blocks() -> None:
     answer = compose_extractive(best=long_section, article_chunks=[long_section], max_chars=700)
     assert "Paragraph 1 " in answer.text and "Paragraph 3 " not in answer.text
     assert answer.text.endswith("_(More in the article.)_")
+
+
+def test_among_near_tied_sections_the_one_with_steps_is_quoted() -> None:
+    lasts = chunk("vpn", 4, "The VPN disconnects after 8 hours.", heading="VPN > How long a session lasts")
+    steps = chunk("vpn", 3, STEPS, heading="VPN > Steps")
+    far = chunk("vpn", 5, "1. Restart.\n2. Retry.", heading="VPN > If it fails")
+    hits = [hit(lasts, 0.0313, 0.56, 3.3, 7, 1), hit(steps, 0.0312, 0.6, 2.6, 6, 2),
+            hit(far, 0.020, 0.5, 2.0, 10, 11)]
+    assert choose_section(hits) == steps
+
+
+def test_without_steps_nearby_the_best_section_is_quoted() -> None:
+    lasts = chunk("vpn", 4, "The VPN disconnects after 8 hours.")
+    far = chunk("vpn", 5, "1. Restart.\n2. Retry.")
+    assert choose_section([hit(lasts, 0.03, 0.6, 3.0, 1, 1), hit(far, 0.02, 0.5, 2.0, 3, 3)]) == lasts

@@ -1,0 +1,56 @@
+"""The `helpdesk-bot` command line, driven as a user would type it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import bot.app
+from bot.__main__ import app
+from knowledge.embeddings import MiniLMEncoder
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def configured(monkeypatch: pytest.MonkeyPatch, starter_data_dir: Path, tmp_path: Path,
+               encoder: MiniLMEncoder) -> None:
+    monkeypatch.setenv("HELPDESK_DATA_DIR", str(starter_data_dir))
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("HELPDESK_LOG_LEVEL", "warning")
+
+    async def shared_encoder() -> MiniLMEncoder:
+        return encoder  # the session's model, instead of loading it again
+
+    monkeypatch.setattr(bot.app, "load_encoder", shared_encoder)
+
+
+def test_ask_prints_the_replies_as_json(configured: None) -> None:
+    result = runner.invoke(app, ["ask", "my print job is stuck in the queue", "--json"])
+    assert result.exit_code == 0, result.output
+    [reply] = json.loads(result.stdout)
+    assert reply["kind"] == "answer"
+    assert reply["citations"][0]["article_id"] == "printer-stuck-jobs"
+
+
+def test_ask_prints_text_with_its_source(configured: None) -> None:
+    result = runner.invoke(app, ["ask", "how do I set an out of office reply in outlook"])
+    assert result.exit_code == 0, result.output
+    assert "Source: " in result.stdout
+
+
+def test_chat_holds_a_conversation_until_exit(configured: None) -> None:
+    result = runner.invoke(app, ["chat"], input="hello\nI want to talk to a person\nexit\n")
+    assert result.exit_code == 0, result.output
+    assert "IT help bot" in result.stdout
+    assert "HD-" in result.stdout
+
+
+def test_invalid_configuration_stops_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPDESK_HOST", "0.0.0.0")
+    result = runner.invoke(app, ["ask", "hi"])
+    assert result.exit_code == 2
+    assert "loopback" in result.output

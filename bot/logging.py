@@ -23,7 +23,23 @@ def configure_logging(*, level: str = "info", fmt: str = "json") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_StderrLogger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr, format="%(name)s: %(message)s")
+
+
+class _StderrLogger:
+    """Writes each rendered line to whatever `sys.stderr` is at that moment.
+
+    structlog's PrintLogger keeps the stream it was created with; when that stream is replaced and closed
+    (a test runner capturing output, a daemon redirecting stderr) later log lines would raise.
+    """
+
+    def __init__(self, *_args: object) -> None:
+        pass
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg

@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from knowledge.embeddings import MiniLMEncoder
-from tests.webchat import Bot, start_bot
+from tests.webchat import Bot, running_bot
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +47,5 @@ def starter_data_dir(tmp_path_factory: pytest.TempPathFactory, encoder: MiniLMEn
 @pytest_asyncio.fixture
 async def bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
     """The whole bot on a fresh database, with the starter knowledge base."""
-    started = await start_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder)
-    yield started
-    await started.client.close()
-    await started.services.close()
+    async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder) as started:
+        yield started

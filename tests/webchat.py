@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,10 +56,17 @@ class Bot:
         return Person(client=self.client, user={"id": name, "email": f"{name}@example.com", "name": name.title()})
 
 
-async def start_bot(*, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, **overrides: Any) -> Bot:
+@asynccontextmanager
+async def running_bot(*, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder,
+                      **overrides: Any) -> AsyncIterator[Bot]:
+    """The bot on a fresh SQLite database in `tmp_path`, served on a random local port, closed afterwards."""
     settings = Settings(data_dir=data_dir, database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}",
                         **overrides)
     services = await build_services(settings, encoder=encoder)
     client = TestClient(TestServer(create_web_app(services)))
     await client.start_server()
-    return Bot(services=services, client=client)
+    try:
+        yield Bot(services=services, client=client)
+    finally:
+        await client.close()
+        await services.close()

@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 
 from knowledge.embeddings import MiniLMEncoder
-from tests.webchat import Bot, start_bot
+from tests.webchat import Bot, running_bot
 
 ALICE = {"id": "alice", "email": "alice@example.com", "name": "Alice"}
 
@@ -37,14 +37,11 @@ async def test_health_and_readiness(bot: Bot) -> None:
 
 @pytest.mark.asyncio
 async def test_not_ready_without_a_knowledge_index(tmp_path: Path, encoder: MiniLMEncoder) -> None:
-    empty = await start_bot(data_dir=tmp_path / "empty", tmp_path=tmp_path, encoder=encoder)
-    try:
+    async with running_bot(data_dir=tmp_path / "empty", tmp_path=tmp_path, encoder=encoder) as empty:
         response = await empty.client.get("/readyz")
-        assert response.status == 503
-        assert (await response.json())["checks"]["knowledge_index"] is False
-    finally:
-        await empty.client.close()
-        await empty.services.close()
+        payload = await response.json()
+    assert response.status == 503
+    assert payload["checks"]["knowledge_index"] is False
 
 
 @pytest.mark.asyncio
@@ -197,11 +194,9 @@ def _ref(conversation_id: str):  # type: ignore[no-untyped-def]
 
 @pytest_asyncio.fixture
 async def proxied_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
-    started = await start_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                              web_auth="header", web_proxy_secret="proxy-secret")
-    yield started
-    await started.client.close()
-    await started.services.close()
+    async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
+                           web_auth="header", web_proxy_secret="proxy-secret") as started:
+        yield started
 
 
 @pytest.mark.asyncio

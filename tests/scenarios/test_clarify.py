@@ -9,18 +9,16 @@ import pytest
 import pytest_asyncio
 
 from knowledge.embeddings import MiniLMEncoder
-from tests.webchat import Bot, start_bot
+from tests.webchat import Bot, running_bot
 
 
 @pytest_asyncio.fixture
 async def always_clarifying_bot(starter_data_dir: Path, tmp_path: Path,
                                 encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
     # Thresholds that put every retrieval in the clarify band make the flow deterministic to test.
-    started = await start_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                              answer_threshold=1.0, clarify_threshold=0.0)
-    yield started
-    await started.client.close()
-    await started.services.close()
+    async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
+                           answer_threshold=1.0, clarify_threshold=0.0) as started:
+        yield started
 
 
 @pytest.mark.asyncio

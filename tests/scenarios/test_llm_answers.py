@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.openai_server import FakeOpenAI
-from tests.webchat import Bot, start_bot
+from tests.webchat import running_bot
 
 QUESTION = "how do I connect to the VPN?"
 
@@ -25,11 +25,13 @@ async def llm() -> AsyncIterator[FakeOpenAI]:
     await fake.close()
 
 
-async def llm_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, llm: FakeOpenAI,
-                  **overrides: Any) -> Bot:
+async def ask_with_llm(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, llm: FakeOpenAI,
+                       **overrides: Any) -> list[dict[str, Any]]:
+    """Ask QUESTION of a bot configured for the stand-in model (overrides change its settings)."""
     settings: dict[str, Any] = {"llm": "openai:test-model", "llm_base_url": f"{llm.base_url}/v1",
                                 "llm_api_key": llm.api_key, "llm_timeout_seconds": 2.0, **overrides}
-    return await start_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, **settings)
+    async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, **settings) as bot:
+        return await bot.person().say(QUESTION)
 
 
 def sources_in(body: dict[str, Any]) -> str:
@@ -41,12 +43,7 @@ async def test_the_model_answers_from_the_retrieved_sections_and_cites_them(
     starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, llm: FakeOpenAI
 ) -> None:
     llm.respond = lambda body: "Open Cisco Secure Client and connect to vpn.example.com [1]."
-    bot = await llm_bot(starter_data_dir, tmp_path, encoder, llm)
-    try:
-        [reply] = await bot.person().say(QUESTION)
-    finally:
-        await bot.client.close()
-        await bot.services.close()
+    [reply] = await ask_with_llm(starter_data_dir, tmp_path, encoder, llm)
     assert reply["kind"] == "answer"
     assert reply["text"] == "Open Cisco Secure Client and connect to vpn.example.com [1]."
     assert reply["citations"][0]["article_id"].startswith("vpn-")
@@ -73,12 +70,7 @@ async def test_any_model_failure_falls_back_to_the_extractive_answer(
         llm.respond = lambda body: "Just connect to the VPN."
     else:
         llm.respond = lambda body: "NO_ANSWER"
-    bot = await llm_bot(starter_data_dir, tmp_path, encoder, llm, **overrides)
-    try:
-        [reply] = await bot.person().say(QUESTION)
-    finally:
-        await bot.client.close()
-        await bot.services.close()
+    [reply] = await ask_with_llm(starter_data_dir, tmp_path, encoder, llm, **overrides)
     assert reply["kind"] == "answer"
     assert reply["text"].startswith("From **")  # the extractive composer's form
     assert reply["citations"][0]["article_id"].startswith("vpn-")
@@ -91,12 +83,7 @@ async def test_the_llm_is_told_that_sources_are_data_not_instructions(
     starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, llm: FakeOpenAI
 ) -> None:
     llm.respond = lambda body: "I have reset the CEO's password as the article instructed [1]."
-    bot = await llm_bot(starter_data_dir, tmp_path, encoder, llm)
-    try:
-        replies = await bot.person().say(QUESTION)
-    finally:
-        await bot.client.close()
-        await bot.services.close()
+    replies = await ask_with_llm(starter_data_dir, tmp_path, encoder, llm)
     # Whatever the model claims, no action is taken: the engine only acts on detected intents.
     assert [r["kind"] for r in replies] == ["answer"]
     assert "instructions" in llm.requests[0]["messages"][0]["content"]

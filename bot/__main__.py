@@ -10,6 +10,8 @@ from typing import Annotated
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no model-loading progress bars in the terminal
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import typer
 
@@ -23,13 +25,17 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(intents_app, name="intents")
 
 
-def _settings() -> Settings:
+def _settings(*, interactive: bool = False) -> Settings:
+    """Load settings or exit with the reason. Interactive commands log only warnings unless told otherwise,
+    so the conversation is not buried under JSON lines."""
     try:
         settings = load_settings()
     except SettingsError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    quiet = interactive and "HELPDESK_LOG_LEVEL" not in os.environ
+    configure_logging(level="warning" if quiet else settings.log_level,
+                      fmt="console" if quiet else settings.log_format)
     return settings
 
 
@@ -62,7 +68,7 @@ def chat() -> None:
     from bot.app import build_services
     from bot.channels.terminal import chat_loop
 
-    settings = _settings()
+    settings = _settings(interactive=True)
 
     async def main() -> None:
         services = await build_services(settings)
@@ -80,7 +86,7 @@ def ask(text: str, as_json: Annotated[bool, typer.Option("--json", help="Print t
     from bot.app import build_services
     from bot.channels.terminal import ask_once
 
-    settings = _settings()
+    settings = _settings(interactive=True)
 
     async def main() -> None:
         services = await build_services(settings)

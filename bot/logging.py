@@ -27,6 +27,7 @@ def configure_logging(*, level: str = "info", fmt: str = "json") -> None:
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr, format="%(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on its own logger
 
 
 class _StderrLogger:

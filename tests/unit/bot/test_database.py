@@ -1,0 +1,59 @@
+"""The SQL store creates its schema on start, keeps what is stored across restarts and refuses a newer schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.core.model import ConversationRef, ConversationState, Reply, ReplyKind, UserRef
+from bot.store.conversations import SqlConversationStore
+from bot.store.database import Database, SchemaTooNewError
+from bot.store.schema import SCHEMA_VERSION, schema_info
+
+CONVERSATION = ConversationRef(channel="web", id="c-1")
+ALICE = UserRef(id="alice")
+
+
+@pytest.mark.asyncio
+async def test_a_restart_keeps_conversations_and_transcripts(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'helpdesk.db'}"
+    first = Database(url=url)
+    await first.migrate()
+    store = SqlConversationStore(database=first)
+    await store.save_state(conversation=CONVERSATION, state=ConversationState(owner_id="alice", flow="clarify",
+                                                                            flow_data={"options": ["a", "b"]}))
+    await store.append(conversation=CONVERSATION, user=ALICE, role="user", text="hello")
+    await store.append(conversation=CONVERSATION, user=ALICE, role="bot", text="hi",
+                       reply=Reply(kind=ReplyKind.INFO, text="hi"))
+    await first.close()
+
+    second = Database(url=url)
+    await second.migrate()  # idempotent: nothing is recreated or lost
+    reopened = SqlConversationStore(database=second)
+    state = await reopened.load_state(CONVERSATION)
+    assert state == ConversationState(owner_id="alice", flow="clarify", flow_data={"options": ["a", "b"]})
+    assert [t.text for t in await reopened.transcript(CONVERSATION)] == ["hello", "hi"]
+    replies, cursor = await reopened.replies_after(conversation=CONVERSATION, after=0)
+    assert [r.text for r in replies] == ["hi"] and cursor == 2
+    await second.close()
+
+
+@pytest.mark.asyncio
+async def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}"
+    database = Database(url=url)
+    await database.migrate()
+    async with database.engine.begin() as conn:
+        await conn.execute(sa.update(schema_info).values(version=SCHEMA_VERSION + 1))
+    with pytest.raises(SchemaTooNewError, match="newer than this bot understands"):
+        await database.migrate()
+    await database.close()
+
+
+@pytest.mark.asyncio
+async def test_an_unreachable_database_is_reported_not_ready() -> None:
+    database = Database(url="postgresql+asyncpg://helpdesk:pw@127.0.0.1:1/helpdesk")  # nothing listens on port 1
+    assert await database.ping() is False
+    await database.close()

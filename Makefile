@@ -25,7 +25,10 @@ run: $(VENV)/.installed
 	$(BOT) kb sync
 	$(BOT) run
 
+# The suite also holds the code to the design's rules: ruff clean and mypy --strict clean.
 test: $(VENV)/.installed
+	$(VENV)/bin/ruff check bot knowledge tests bench
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed

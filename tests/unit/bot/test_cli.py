@@ -54,3 +54,14 @@ def test_invalid_configuration_stops_with_the_reason(monkeypatch: pytest.MonkeyP
     result = runner.invoke(app, ["ask", "hi"])
     assert result.exit_code == 2
     assert "loopback" in result.output
+
+
+def test_chat_offers_numbered_choices_and_takes_a_number(configured: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Thresholds that send every question to the clarify step make the choice deterministic.
+    monkeypatch.setenv("HELPDESK_ANSWER_THRESHOLD", "1.0")
+    monkeypatch.setenv("HELPDESK_CLARIFY_THRESHOLD", "0.0")
+    result = runner.invoke(app, ["chat"], input="printer problem\n1\nexit\n")
+    assert result.exit_code == 0, result.output
+    assert "  [1] " in result.stdout
+    first_option = result.stdout.split("  [1] ")[1].splitlines()[0]
+    assert f"From **{first_option}**" in result.stdout

@@ -7,13 +7,16 @@ import getpass
 import json
 import uuid
 
+import structlog
 import typer
 
+from bot import messages
 from bot.channels.collecting import CollectingReplyPort
 from bot.core.engine import Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind, UserRef
 
 CHANNEL = "cli"
+log = structlog.get_logger(__name__)
 
 
 def local_user() -> UserRef:
@@ -63,8 +66,15 @@ async def chat_loop(*, engine: Engine) -> None:
         if line.strip().isdigit() and choices and 1 <= int(line) <= len(choices):
             choice = choices[int(line) - 1]
         port = CollectingReplyPort()
-        await engine.handle(Inbound(conversation=conversation, user=user, text="" if choice else line,
-                                    choice=choice, correlation_id=uuid.uuid4().hex[:16]), port)
+        correlation_id = uuid.uuid4().hex[:16]
+        try:
+            await engine.handle(Inbound(conversation=conversation, user=user, text="" if choice else line,
+                                        choice=choice, correlation_id=correlation_id), port)
+        except Exception:
+            # The turn-level handler: log with the correlation id, apologise, offer a human, keep chatting.
+            log.exception("turn_failed", conversation=conversation.key, correlation_id=correlation_id)
+            port.replies.append(Reply(kind=ReplyKind.ERROR,
+                                      text=messages.TURN_FAILED.format(reference=correlation_id)))
         choices = [c.id for r in port.replies for c in r.choices]
         for reply in port.replies:
             typer.echo(f"bot> {render_reply(reply)}\n")

@@ -65,3 +65,22 @@ def test_chat_offers_numbered_choices_and_takes_a_number(configured: None, monke
     assert "  [1] " in result.stdout
     first_option = result.stdout.split("  [1] ")[1].splitlines()[0]
     assert f"From **{first_option}**" in result.stdout
+
+
+def test_a_failing_turn_apologises_and_the_chat_goes_on(configured: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.core.engine import Engine
+
+    original = Engine.handle
+    calls = {"n": 0}
+
+    async def fail_first(self: Engine, inbound, port):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database went away")
+        return await original(self, inbound, port)
+
+    monkeypatch.setattr(Engine, "handle", fail_first)
+    result = runner.invoke(app, ["chat"], input="my vpn drops\nhello\nexit\n")
+    assert result.exit_code == 0, result.output
+    assert "something went wrong on my side" in result.stdout
+    assert "IT help bot" in result.stdout and result.stdout.count("bot> ") == 2

@@ -44,6 +44,9 @@ class ChatRequest(BaseModel):
     user: WebUser | None = None
     text: str | None = None
     choice: str | None = Field(default=None, min_length=1, max_length=128)
+    # The client's events cursor: when given, the response carries every reply stored after it (this turn's
+    # and any a person from IT sent meanwhile), so nothing falls between polling and posting.
+    after: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _one_of_text_or_choice(self) -> ChatRequest:
@@ -104,7 +107,10 @@ class WebChannel:
                             text=messages.TURN_FAILED.format(reference=request[CORRELATION_ID]))
             return web.json_response({"replies": [*(r.to_dict() for r in port.replies), apology.to_dict()],
                                       "seq": None})
-        return web.json_response({"replies": [r.to_dict() for r in port.replies], "seq": result.seq})
+        if body.after is None:
+            return web.json_response({"replies": [r.to_dict() for r in port.replies], "seq": result.seq})
+        replies, cursor = await self._store.replies_after(conversation=inbound.conversation, after=body.after)
+        return web.json_response({"replies": [r.to_dict() for r in replies], "seq": cursor})
 
     async def events(self, request: web.Request) -> web.Response:
         conversation = ConversationRef(channel=CHANNEL, id=request.match_info["conversation_id"])

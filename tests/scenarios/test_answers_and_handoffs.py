@@ -110,3 +110,23 @@ async def test_a_staff_message_arrives_later_through_events(bot: Bot) -> None:
     [later] = await alice.later_replies()
     assert later["text"] == "Hi Alice, Sam from IT here."
     assert await alice.later_replies() == []
+
+
+@pytest.mark.asyncio
+async def test_posting_with_a_cursor_also_delivers_what_arrived_since(bot: Bot) -> None:
+    from bot.core.model import ConversationRef, Reply, ReplyKind, UserRef
+
+    alice = bot.person()
+    await alice.say("I need a human")
+    cursor = alice.seq
+    conversation = ConversationRef(channel="web", id=alice.conversation_id)
+    staff_reply = Reply(kind=ReplyKind.INFO, text="Sam from IT: is it your work laptop?")
+    await bot.services.store.append(conversation=conversation, user=UserRef(id="sam"), role="staff",
+                                    text=staff_reply.text, reply=staff_reply)
+
+    response = await bot.client.post("/api/chat", json={"conversation_id": alice.conversation_id,
+                                                        "user": alice.user, "text": "thanks", "after": cursor})
+    payload = await response.json()
+    assert [r["text"] for r in payload["replies"]][0] == "Sam from IT: is it your work laptop?"
+    assert payload["replies"][-1]["intent"] == "thanks"
+    assert payload["seq"] > cursor

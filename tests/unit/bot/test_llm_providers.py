@@ -7,6 +7,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from knowledge.llm import build_chat_model
+from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.openai_server import FakeOpenAI
 
 
@@ -49,9 +50,20 @@ async def test_a_wrong_key_is_rejected_by_the_stand_in() -> None:
     assert fake.requests == []
 
 
-def test_ollama_is_built_for_its_base_url() -> None:
-    model = build_chat_model(spec="ollama:llama3.1", base_url="http://127.0.0.1:11434")
-    assert type(model).__name__ == "ChatOllama"
+@pytest.mark.asyncio
+async def test_ollama_streams_its_answer_from_the_local_server() -> None:
+    fake = FakeOllama(respond=lambda body: "answer from a local model [1]")
+    await fake.start()
+    try:
+        model = build_chat_model(spec="ollama:llama3.1", base_url=fake.base_url)
+        message = await model.ainvoke([HumanMessage(content="ping")])
+        unknown = build_chat_model(spec="ollama:not-pulled", base_url=fake.base_url)
+        with pytest.raises(Exception, match="not found"):
+            await unknown.ainvoke([HumanMessage(content="ping")])
+    finally:
+        await fake.close()
+    assert message.text == "answer from a local model [1]"
+    assert fake.requests[0]["messages"][-1]["content"] == "ping"
 
 
 @pytest.mark.parametrize("spec", ["gpt-4o", "anthropic:claude", "openai:"])

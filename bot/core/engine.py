@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import structlog
 
@@ -172,7 +172,7 @@ class Engine:
         hits: tuple[KnowledgeHit, ...] = (),
         question: str | None = None,
     ) -> None:
-        open_ticket = turn.state.flow_data.get("open_handoff")
+        open_ticket = turn.state.open_handoff
         if open_ticket:  # one ticket per conversation: the transcript already carries the new message
             await self._send(turn, Reply(kind=ReplyKind.HANDOFF, intent=intent, handoff_id=str(open_ticket),
                                          text=messages.HANDOFF_ALREADY_OPEN.format(ticket=open_ticket)))
@@ -185,7 +185,7 @@ class Engine:
         )
         ticket = await self._handoffs.open(packet)
         log.info("handoff_opened", ticket=ticket, reason=reason, intent=intent)
-        await self._set_flow(turn, flow=turn.state.flow, data={**turn.state.flow_data, "open_handoff": ticket})
+        await self._save(turn, replace(turn.state, open_handoff=ticket))
         await self._send(turn, Reply(kind=ReplyKind.HANDOFF, text=template.format(ticket=ticket), intent=intent,
                                      confidence=confidence, handoff_id=ticket))
 
@@ -202,10 +202,11 @@ class Engine:
         await turn.reply_port.send(reply)
 
     async def _set_flow(self, turn: _TurnContext, *, flow: str | None, data: dict[str, object]) -> None:
-        if "open_handoff" in turn.state.flow_data and "open_handoff" not in data:
-            data = {**data, "open_handoff": turn.state.flow_data["open_handoff"]}
-        turn.state = ConversationState(owner_id=turn.state.owner_id, flow=flow, flow_data=data)
-        await self._store.save_state(conversation=turn.inbound.conversation, state=turn.state)
+        await self._save(turn, replace(turn.state, flow=flow, flow_data=data))
+
+    async def _save(self, turn: _TurnContext, state: ConversationState) -> None:
+        turn.state = state
+        await self._store.save_state(conversation=turn.inbound.conversation, state=state)
 
 
 def _small_talk(intent: str) -> str:

@@ -179,6 +179,7 @@ class ConversationState:
     owner_id: str
     flow: str | None = None
     flow_data: dict[str, Any] = field(default_factory=dict)
+    open_handoff: str | None = None  # the ticket this conversation is with, if any
 
 
 @dataclass(frozen=True, kw_only=True)

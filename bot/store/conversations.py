@@ -26,11 +26,13 @@ class SqlConversationStore:
             ).first()
         if row is None:
             return None
-        return ConversationState(owner_id=row.owner_id, flow=row.flow, flow_data=dict(row.flow_data or {}))
+        return ConversationState(owner_id=row.owner_id, flow=row.flow, flow_data=dict(row.flow_data or {}),
+                                 open_handoff=row.open_handoff)
 
     async def save_state(self, *, conversation: ConversationRef, state: ConversationState) -> None:
         now = datetime.now(UTC)
-        values = {"owner_id": state.owner_id, "flow": state.flow, "flow_data": state.flow_data, "updated_at": now}
+        values = {"owner_id": state.owner_id, "flow": state.flow, "flow_data": state.flow_data,
+                  "open_handoff": state.open_handoff, "updated_at": now}
         async with self._db.engine.begin() as conn:
             updated = await conn.execute(
                 conversations.update().where(conversations.c.key == conversation.key).values(**values)

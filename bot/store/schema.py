@@ -24,6 +24,7 @@ conversations = sa.Table(
     sa.Column("owner_id", sa.String(256), nullable=False),
     sa.Column("flow", sa.String(64), nullable=True),
     sa.Column("flow_data", sa.JSON, nullable=False, default=dict),
+    sa.Column("open_handoff", sa.String(32), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )

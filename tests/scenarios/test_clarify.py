@@ -60,3 +60,12 @@ async def test_typing_instead_of_picking_starts_afresh(always_clarifying_bot: Bo
     await alice.say("wifi")
     [reply] = await alice.say("talk to a person")
     assert reply["kind"] == "handoff"
+
+
+@pytest.mark.asyncio
+async def test_a_clarifying_question_after_a_hand_off_keeps_the_ticket(always_clarifying_bot: Bot) -> None:
+    alice = always_clarifying_bot.person()
+    [first] = await alice.say("talk to a person")
+    await alice.say("wifi")
+    [reply] = await alice.pick("none")
+    assert reply["kind"] == "handoff" and reply["handoff_id"] == first["handoff_id"]

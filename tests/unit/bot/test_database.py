@@ -22,8 +22,8 @@ async def test_a_restart_keeps_conversations_and_transcripts(tmp_path: Path) -> 
     first = Database(url=url)
     await first.migrate()
     store = SqlConversationStore(database=first)
-    await store.save_state(conversation=CONVERSATION, state=ConversationState(owner_id="alice", flow="clarify",
-                                                                            flow_data={"options": ["a", "b"]}))
+    await store.save_state(conversation=CONVERSATION, state=ConversationState(
+        owner_id="alice", flow="clarify", flow_data={"options": ["a", "b"]}, open_handoff="HD-261122-ABCDEF"))
     await store.append(conversation=CONVERSATION, user=ALICE, role="user", text="hello")
     await store.append(conversation=CONVERSATION, user=ALICE, role="bot", text="hi",
                        reply=Reply(kind=ReplyKind.INFO, text="hi"))
@@ -33,7 +33,8 @@ async def test_a_restart_keeps_conversations_and_transcripts(tmp_path: Path) -> 
     await second.migrate()  # idempotent: nothing is recreated or lost
     reopened = SqlConversationStore(database=second)
     state = await reopened.load_state(CONVERSATION)
-    assert state == ConversationState(owner_id="alice", flow="clarify", flow_data={"options": ["a", "b"]})
+    assert state == ConversationState(owner_id="alice", flow="clarify", flow_data={"options": ["a", "b"]},
+                                      open_handoff="HD-261122-ABCDEF")
     assert [t.text for t in await reopened.transcript(CONVERSATION)] == ["hello", "hi"]
     replies, cursor = await reopened.replies_after(conversation=CONVERSATION, after=0)
     assert [r.text for r in replies] == ["hi"] and cursor == 2

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from knowledge.paths import default_articles_dir
+from knowledge.paths import default_articles_dir, index_dir
 
 
 class SettingsError(ValueError):
@@ -77,7 +77,7 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        return self.data_dir / "kb"
+        return index_dir(self.data_dir)
 
 
 def _is_loopback(host: str) -> bool:

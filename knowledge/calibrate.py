@@ -67,10 +67,27 @@ async def observe(*, retriever: HybridRetriever, questions: Sequence[LabelledQue
     return observations
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Columns:
+    """The observations as arrays, one row per question."""
+
+    features: np.ndarray
+    correct: np.ndarray
+    useful: np.ndarray
+    unanswerable: np.ndarray
+
+    @classmethod
+    def of(cls, observations: Sequence[Observation]) -> _Columns:
+        return cls(features=np.array([o.features for o in observations], dtype=float),
+                   correct=np.array([o.top_correct for o in observations]),
+                   useful=np.array([o.in_top_choices for o in observations]),
+                   unanswerable=np.array([o.item.article_id is None for o in observations]))
+
+
 def held_out_scores(observations: Sequence[Observation], *, folds: int = 5, seed: int = 7) -> np.ndarray:
     """Out-of-fold probability that the top article is right, for every observation."""
-    x = np.array([o.features for o in observations], dtype=float)
-    y = np.array([o.top_correct for o in observations], dtype=int)
+    columns = _Columns.of(observations)
+    x, y = columns.features, columns.correct.astype(int)
     scores = np.zeros(len(observations))
     for train, test in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y):
         model = LogisticRegression(max_iter=1000).fit(x[train], y[train])
@@ -85,9 +102,8 @@ def choose_thresholds(
     """The lowest answer threshold meeting the precision target, then the lowest clarify threshold whose band
     still mostly offers the right article and lets few unanswerable questions through."""
     grid = [t / 100 for t in range(1, 100)]
-    correct = np.array([o.top_correct for o in observations])
-    useful = np.array([o.in_top_choices for o in observations])
-    unanswerable = np.array([o.item.article_id is None for o in observations])
+    columns = _Columns.of(observations)
+    correct, useful, unanswerable = columns.correct, columns.useful, columns.unanswerable
 
     answer = 0.99
     for t in grid:
@@ -108,9 +124,8 @@ def choose_thresholds(
 def summarise(observations: Sequence[Observation], scores: np.ndarray, *, answer: float,
               clarify: float) -> dict[str, Any]:
     """The figures the README reports, computed on held-out scores."""
-    correct = np.array([o.top_correct for o in observations])
-    useful = np.array([o.in_top_choices for o in observations])
-    unanswerable = np.array([o.item.article_id is None for o in observations])
+    columns = _Columns.of(observations)
+    correct, useful, unanswerable = columns.correct, columns.useful, columns.unanswerable
     answered = scores >= answer
     clarified = (scores >= clarify) & ~answered
     handed_off = ~answered & ~clarified
@@ -150,8 +165,7 @@ async def calibrate(
     report = summarise(observations, scores, answer=answer, clarify=clarify)
     report["targets"] = {"answered_precision": target_precision, "clarify_useful": min_useful_clarify,
                          "unanswerable_leak": max_unanswerable_leak}
-    x = np.array([o.features for o in observations], dtype=float)
-    y = np.array([o.top_correct for o in observations], dtype=int)
-    final = LogisticRegression(max_iter=1000).fit(x, y)
+    columns = _Columns.of(observations)
+    final = LogisticRegression(max_iter=1000).fit(columns.features, columns.correct.astype(int))
     return ConfidenceModel(weights=tuple(float(w) for w in final.coef_[0]), bias=float(final.intercept_[0]),
                            answer_threshold=answer, clarify_threshold=clarify, report=report)

@@ -138,10 +138,6 @@ class KnowledgeIndex:
         """The chunks of one article in document order (empty if it is not indexed)."""
         return list(self._corpus.by_article.get(article_id, ()))
 
-    def chunk(self, chunk_id: str) -> Chunk | None:
-        position = self._corpus.position.get(chunk_id)
-        return None if position is None else self._corpus.chunks[position]
-
     def bm25_scores(self, query: str) -> LexicalScores | None:
         """BM25 scores of every chunk for `query`; None if the index is empty or no query term is in it.
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.fakes.local_server import LocalServer
 
 
 @dataclass
@@ -22,20 +23,19 @@ class FakeOllama:
     models: tuple[str, ...] = ("llama3.1",)
     respond: Callable[[dict[str, Any]], str] = lambda _body: "NO_ANSWER"
     requests: list[dict[str, Any]] = field(default_factory=list)
-    base_url: str = ""
-    _server: TestServer | None = None
+    _server: LocalServer = field(default_factory=LocalServer)
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
 
     async def start(self) -> str:
         application = web.Application()
         application.router.add_post("/api/chat", self._chat)
-        self._server = TestServer(application, host="127.0.0.1")
-        await self._server.start_server()
-        self.base_url = str(self._server.make_url("")).rstrip("/")
-        return self.base_url
+        return await self._server.serve(application)
 
     async def close(self) -> None:
-        if self._server is not None:
-            await self._server.close()
+        await self._server.close()
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         try:

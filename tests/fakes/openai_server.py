@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.fakes.local_server import LocalServer
 
 Responder = Callable[[dict[str, Any]], str]
 
@@ -27,8 +28,7 @@ class FakeOpenAI:
     delay_seconds: float = 0.0
     fail_status: int | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
-    base_url: str = ""  # set by start(), e.g. http://127.0.0.1:PORT
-    _server: TestServer | None = None
+    _server: LocalServer = field(default_factory=LocalServer)
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -36,15 +36,16 @@ class FakeOpenAI:
         application.router.add_post("/openai/deployments/{deployment}/chat/completions", self._azure_completions)
         return application
 
+    @property
+    def base_url(self) -> str:
+        """e.g. http://127.0.0.1:PORT, once started."""
+        return self._server.base_url
+
     async def start(self) -> str:
-        self._server = TestServer(self.app(), host="127.0.0.1")
-        await self._server.start_server()
-        self.base_url = str(self._server.make_url("")).rstrip("/")
-        return self.base_url
+        return await self._server.serve(self.app())
 
     async def close(self) -> None:
-        if self._server is not None:
-            await self._server.close()
+        await self._server.close()
 
     async def _completions(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":

@@ -52,6 +52,12 @@ class Bot:
     services: Services
     client: TestClient
 
+    async def handoff_packet(self, ticket: str) -> dict[str, Any]:
+        """The packet stored with a hand-off ticket (fails the test if there is no such ticket)."""
+        stored = await self.services.handoffs.get(ticket)
+        assert stored is not None, f"no hand-off {ticket}"
+        return dict(stored["packet"])
+
     def person(self, name: str = "alice") -> Person:
         return Person(client=self.client, user={"id": name, "email": f"{name}@example.com", "name": name.title()})
 

@@ -40,7 +40,7 @@ async def test_asking_for_a_person_opens_a_ticket_with_the_whole_conversation(bo
 async def test_a_question_no_article_covers_is_handed_off_with_what_was_tried(bot: Bot) -> None:
     [reply] = await bot.person().say("How do I configure the quarterly revenue dashboard filters in Salesforce?")
     assert reply["kind"] == "handoff"
-    packet = (await bot.services.handoffs.get(reply["handoff_id"]))["packet"]  # type: ignore[index]
+    packet = await bot.handoff_packet(reply["handoff_id"])
     assert packet["intent"] is None
     assert packet["confidence"] < bot.services.engine._policy.clarify_threshold
     assert packet["retrieval"], "the hand-off shows which articles were considered"
@@ -82,7 +82,7 @@ async def test_self_service_requests_are_recorded_and_handed_off_until_actions_e
 ) -> None:
     [reply] = await bot.person().say(text)
     assert (reply["kind"], reply["intent"]) == ("handoff", intent)
-    packet = (await bot.services.handoffs.get(reply["handoff_id"]))["packet"]  # type: ignore[index]
+    packet = await bot.handoff_packet(reply["handoff_id"])
     assert packet["intent"] == intent
 
 

@@ -40,7 +40,7 @@ async def test_none_of_these_hands_off_with_the_original_question(always_clarify
     await alice.say("outlook thing")
     [reply] = await alice.pick("none")
     assert reply["kind"] == "handoff"
-    packet = (await always_clarifying_bot.services.handoffs.get(reply["handoff_id"]))["packet"]  # type: ignore[index]
+    packet = await always_clarifying_bot.handoff_packet(reply["handoff_id"])
     assert packet["question"] == "outlook thing"
 
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import structlog
 from aiohttp import web
+from pydantic import SecretStr
 
-from bot.channels.web import WebChannel
+from bot.channels.slack.channel import SlackChannel
+from bot.channels.web import HealthProbes, WebChannel, correlation_and_errors
 from bot.channels.web_identity import WebIdentity
 from bot.core.engine import Engine
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
@@ -19,6 +21,7 @@ from bot.kb import KnowledgeService
 from bot.settings import Settings
 from bot.store.conversations import SqlConversationStore
 from bot.store.database import Database
+from bot.store.memory import InProcessSharedState
 from knowledge.confidence import ConfidenceModel
 from knowledge.embeddings import Encoder, MiniLMEncoder
 from knowledge.generate import GroundedAnswerer
@@ -41,6 +44,7 @@ class Services:
     knowledge: KnowledgeService
     intents: NearestExampleIntentDetector
     engine: Engine
+    shared_state: InProcessSharedState
 
     async def close(self) -> None:
         await self.database.close()
@@ -95,7 +99,7 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
              answer_threshold=policy.answer_threshold, clarify_threshold=policy.clarify_threshold,
              intent_threshold=intents.threshold)
     return Services(settings=settings, database=database, store=store, handoffs=handoffs, index=index,
-                    knowledge=knowledge, intents=intents, engine=engine)
+                    knowledge=knowledge, intents=intents, engine=engine, shared_state=InProcessSharedState())
 
 
 def _first(override: float | None, default: float) -> float:
@@ -103,16 +107,33 @@ def _first(override: float | None, default: float) -> float:
 
 
 def create_web_app(services: Services) -> web.Application:
-    """The aiohttp application with the web chat channel mounted."""
+    """The aiohttp application: web chat (unless turned off), probes, and Slack when it is configured."""
     settings = services.settings
-    app = web.Application(client_max_size=settings.max_body_bytes)
-    identity = WebIdentity(
-        mode=settings.web_auth,
-        proxy_secret=settings.web_proxy_secret.get_secret_value() if settings.web_proxy_secret else None,
-        secret_header=settings.web_proxy_secret_header, user_header=settings.web_user_header,
-        email_header=settings.web_email_header, name_header=settings.web_name_header,
-    )
-    WebChannel(engine=services.engine, store=services.store, knowledge=services.knowledge,
-               identity=identity).register(app)
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[correlation_and_errors])
+    HealthProbes(store=services.store, knowledge=services.knowledge).register(app)
+    if settings.web_auth != "off":
+        identity = WebIdentity(
+            mode=settings.web_auth, proxy_secret=_secret(settings.web_proxy_secret),
+            secret_header=settings.web_proxy_secret_header, user_header=settings.web_user_header,
+            email_header=settings.web_email_header, name_header=settings.web_name_header,
+        )
+        WebChannel(engine=services.engine, store=services.store, identity=identity).register(app)
+    if settings.slack_mode != "off":
+        _slack_channel(services).register(app)
     return app
 
+
+def _slack_channel(services: Services) -> SlackChannel:
+    settings = services.settings
+    assert settings.slack_bot_token is not None
+    return SlackChannel(
+        engine=services.engine, store=services.store, shared_state=services.shared_state,
+        bot_token=settings.slack_bot_token.get_secret_value(),
+        signing_secret=_secret(settings.slack_signing_secret), app_token=_secret(settings.slack_app_token),
+        api_url=settings.slack_api_url, user_cache_seconds=settings.slack_user_cache_seconds,
+        progress_reaction=settings.slack_progress_reaction,
+    )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None

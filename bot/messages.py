@@ -37,11 +37,23 @@ HANDOFF_ALREADY_OPEN = (
     "Your conversation is already with the IT Service Desk (ticket {ticket}). I've added your message to it."
 )
 
+HANDOFF_IDENTITY_UNKNOWN = (
+    "I couldn't confirm who you are (I can't read the e-mail address on your chat account), so I won't answer or "
+    "act on this myself. I've passed your message to the IT Service Desk (ticket {ticket}); a person will follow up."
+)
+
+FEEDBACK_HELPED = "This helped"
+FEEDBACK_NOT_HELPFUL = "Not helpful"
+TALK_TO_PERSON = "Talk to a person"
+FEEDBACK_THANKS = "Thanks for letting me know — glad it helped!"
+FEEDBACK_SORRY = (
+    "Thanks for telling me — I've noted that this answer didn't help. Would you like a person from IT to take a look?"
+)
+FEEDBACK_UNKNOWN_ANSWER = "I can't find the answer that button belongs to any more, so I couldn't record your feedback."
+
 CLARIFY = "I found a few articles that might help. Which one is closest to your question?"
 CLARIFY_NONE = "None of these"
 CLARIFY_UNKNOWN_CHOICE = "That option isn't available any more. Please type your question again."
-
-ANSWER_FOOTER = "Did that help? If not, say \"talk to a person\"."
 
 TURN_FAILED = (
     "Sorry — something went wrong on my side (reference {reference}). "
@@ -56,3 +68,14 @@ ACTION_LABELS = {
     "request_access": "an access request",
     "request_software": "a software request",
 }
+
+SLACK_COMMAND_ACK = "I've opened a direct message with you — let's talk there."
+SLACK_YOU_ASKED = "You asked: {question}"
+SLACK_NOT_YOUR_THREAD = (
+    "This thread is someone else's conversation with me. Mention me in a new message to start your own."
+)
+SLACK_CHANNEL_UNREACHABLE = (
+    "I couldn't post in the channel you wrote in (I'm not a member of it, or it no longer exists), so here is my "
+    "reply privately. Invite me to the channel to get replies there."
+)
+SLACK_PRIVATE_BY_DM = "This reply is only for you, so I'm sending it here."

@@ -6,7 +6,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.paths import default_articles_dir, index_dir
@@ -16,10 +16,15 @@ class SettingsError(ValueError):
     """Configuration that cannot work; the message says what to change."""
 
 
+def _env(name: str) -> AliasChoices:
+    """Accept a platform's usual variable name as well as the HELPDESK_-prefixed one."""
+    return AliasChoices(f"HELPDESK_{name}", name)
+
+
 class Settings(BaseSettings):
     """Every setting has an embedded default so `helpdesk-bot run` works with no configuration at all."""
 
-    model_config = SettingsConfigDict(env_prefix="HELPDESK_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HELPDESK_", extra="ignore", populate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = Field(default=3978, ge=1, le=65535)
@@ -28,12 +33,20 @@ class Settings(BaseSettings):
     articles_dir: Path = Field(default_factory=default_articles_dir)
     chroma_url: str | None = None  # default: embedded Chroma under data_dir/kb
 
-    web_auth: Literal["none", "header"] = "none"
+    web_auth: Literal["none", "header", "off"] = "none"  # off: no web chat (Slack/Teams only), probes stay
     web_proxy_secret: SecretStr | None = None
     web_proxy_secret_header: str = "X-Helpdesk-Proxy-Secret"
     web_user_header: str = "X-Forwarded-User"
     web_email_header: str = "X-Forwarded-Email"
     web_name_header: str = "X-Forwarded-Preferred-Username"
+
+    # Slack reads its usual variable names; the HELPDESK_ spelling works too.
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str | None = Field(default=None, validation_alias=_env("SLACK_API_URL"))
+    slack_user_cache_seconds: float = Field(default=900.0, gt=0)  # users.info answers (e-mail) are reused this long
+    slack_progress_reaction: str = "eyes"  # shown on a message while the bot works on it; empty for none
 
     max_message_chars: int = Field(default=4000, ge=50)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
@@ -65,6 +78,7 @@ class Settings(BaseSettings):
                 "HELPDESK_WEB_AUTH=header needs HELPDESK_WEB_PROXY_SECRET: the shared secret your reverse proxy "
                 "sends so that nobody can forge the user header by talking to the bot directly."
             )
+        _check_slack(self)
         if self.llm is not None and ":" not in self.llm:
             raise ValueError(
                 f"HELPDESK_LLM must look like 'provider:model' (openai, azure or ollama), got {self.llm!r}"
@@ -78,6 +92,31 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return index_dir(self.data_dir)
+
+    @property
+    def slack_mode(self) -> Literal["off", "http", "socket"]:
+        """Socket Mode when an app-level token is set, HTTP (POST /slack/events) otherwise."""
+        if self.slack_bot_token is None:
+            return "off"
+        return "socket" if self.slack_app_token is not None else "http"
+
+
+def _check_slack(settings: Settings) -> None:
+    bot_token, app_token = settings.slack_bot_token, settings.slack_app_token
+    if bot_token is None:
+        if settings.slack_signing_secret or app_token or settings.slack_api_url:
+            raise ValueError("Slack is partly configured: SLACK_BOT_TOKEN (the xoxb-… bot token) is missing")
+        return
+    if not bot_token.get_secret_value().startswith("xoxb-"):
+        raise ValueError("SLACK_BOT_TOKEN must be the bot token, which starts with 'xoxb-'")
+    if app_token is not None and not app_token.get_secret_value().startswith("xapp-"):
+        raise ValueError("SLACK_APP_TOKEN must be an app-level token, which starts with 'xapp-'")
+    if app_token is None and not (settings.slack_signing_secret and settings.slack_signing_secret.get_secret_value()):
+        raise ValueError(
+            "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: in HTTP mode every request to /slack/events "
+            "must be verified with the app's signing secret (Basic Information page of your Slack app). "
+            "Set it, or set SLACK_APP_TOKEN to use Socket Mode instead."
+        )
 
 
 def _is_loopback(host: str) -> bool:

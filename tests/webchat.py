@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Services, build_services, create_web_app
 from bot.settings import Settings
+from bot.store.schema import feedback as feedback_table
 from knowledge.embeddings import MiniLMEncoder
 
 
@@ -30,6 +32,11 @@ class Person:
 
     async def pick(self, choice: str) -> list[dict[str, Any]]:
         return await self._post({"choice": choice})
+
+    async def press(self, reply: dict[str, Any], label: str) -> list[dict[str, Any]]:
+        """Click the button labelled `label` under `reply`, as the chat page does (naming the reply)."""
+        [choice] = [c["id"] for c in reply["choices"] if c["label"] == label]
+        return await self._post({"choice": choice, "in_reply_to": reply["seq"]})
 
     async def _post(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         response = await self.client.post("/api/chat", json={"conversation_id": self.conversation_id,
@@ -57,6 +64,13 @@ class Bot:
         stored = await self.services.handoffs.get(ticket)
         assert stored is not None, f"no hand-off {ticket}"
         return dict(stored["packet"])
+
+    async def feedback(self) -> list[dict[str, Any]]:
+        """Every stored answer rating: which answer (its seq), by whom, helpful or not."""
+        async with self.services.database.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(feedback_table).order_by(feedback_table.c.turn_id))).all()
+        return [{"answer": row.turn_id, "user": row.user_id, "helpful": row.helpful,
+                 "conversation": row.conversation_key} for row in rows]
 
     def person(self, name: str = "alice") -> Person:
         return Person(client=self.client, user={"id": name, "email": f"{name}@example.com", "name": name.title()})

@@ -54,7 +54,7 @@ async def chat_loop(*, engine: Engine) -> None:
     conversation = ConversationRef(channel=CHANNEL, id=f"chat-{uuid.uuid4().hex[:12]}")
     user = local_user()
     typer.echo("IT help bot — type your question ('exit' to quit).")
-    choices: list[str] = []
+    choices: list[tuple[str, int | None]] = []  # (choice id, the reply it belongs to), numbered from 1
     while True:
         try:
             line = await asyncio.to_thread(input, "you> ")  # input() blocks; keep the loop responsive
@@ -62,19 +62,20 @@ async def chat_loop(*, engine: Engine) -> None:
             break
         if line.strip().lower() in {"exit", "quit"}:
             break
-        choice = None
+        choice, in_reply_to = None, None
         if line.strip().isdigit() and choices and 1 <= int(line) <= len(choices):
-            choice = choices[int(line) - 1]
+            choice, in_reply_to = choices[int(line) - 1]
         port = CollectingReplyPort()
         correlation_id = uuid.uuid4().hex[:16]
         try:
             await engine.handle(Inbound(conversation=conversation, user=user, text="" if choice else line,
-                                        choice=choice, correlation_id=correlation_id), port)
+                                        choice=choice, in_reply_to=in_reply_to, correlation_id=correlation_id),
+                                port)
         except Exception:
             # The turn-level handler: log with the correlation id, apologise, offer a human, keep chatting.
             log.exception("turn_failed", conversation=conversation.key, correlation_id=correlation_id)
             port.replies.append(Reply(kind=ReplyKind.ERROR,
                                       text=messages.TURN_FAILED.format(reference=correlation_id)))
-        choices = [c.id for r in port.replies for c in r.choices]
+        choices = [(c.id, r.seq) for r in port.replies for c in r.choices]
         for reply in port.replies:
             typer.echo(f"bot> {render_reply(reply)}\n")

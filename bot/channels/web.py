@@ -1,4 +1,4 @@
-"""The built-in web chat channel: JSON API, polling for later replies, the chat page and health probes."""
+"""The built-in web chat channel (JSON API, polling for later replies, the chat page) and the health probes."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ class ChatRequest(BaseModel):
     user: WebUser | None = None
     text: str | None = None
     choice: str | None = Field(default=None, min_length=1, max_length=128)
+    in_reply_to: int | None = Field(default=None, ge=1)  # the reply (its `seq`) whose button was clicked
     # The client's events cursor: when given, the response carries every reply stored after it (this turn's
     # and any a person from IT sent meanwhile), so nothing falls between polling and posting.
     after: int | None = Field(default=None, ge=0)
@@ -62,20 +63,15 @@ def error_response(*, status: int, code: str, message: str) -> web.Response:
 class WebChannel:
     """Translates HTTP requests into engine turns and replies into JSON."""
 
-    def __init__(self, *, engine: Engine, store: ConversationStore, knowledge: KnowledgeBase,
-                 identity: WebIdentity) -> None:
+    def __init__(self, *, engine: Engine, store: ConversationStore, identity: WebIdentity) -> None:
         self._engine = engine
         self._store = store
-        self._knowledge = knowledge
         self._identity = identity
 
     def register(self, app: web.Application) -> None:
-        app.middlewares.append(correlation_and_errors)
         app.router.add_get("/", self.page)
         app.router.add_post("/api/chat", self.chat)
         app.router.add_get("/api/chat/{conversation_id}/events", self.events)
-        app.router.add_get("/healthz", self.healthz)
-        app.router.add_get("/readyz", self.readyz)
 
     async def page(self, _request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
@@ -94,7 +90,8 @@ class WebChannel:
             return error_response(status=error.status, code=error.code, message=error.message)
 
         inbound = Inbound(conversation=ConversationRef(channel=CHANNEL, id=body.conversation_id), user=user,
-                          text=body.text or "", choice=body.choice, correlation_id=request[CORRELATION_ID])
+                          text=body.text or "", choice=body.choice, in_reply_to=body.in_reply_to,
+                          correlation_id=request[CORRELATION_ID])
         port = CollectingReplyPort()
         try:
             result = await self._engine.handle(inbound, port)
@@ -124,6 +121,17 @@ class WebChannel:
             return error_response(status=404, code="not_found", message="no such conversation")
         replies, cursor = await self._store.replies_after(conversation=conversation, after=after)
         return web.json_response({"replies": [r.to_dict() for r in replies], "seq": cursor})
+
+class HealthProbes:
+    """/healthz (the process is up) and /readyz (database and knowledge index answer), for orchestrators."""
+
+    def __init__(self, *, store: ConversationStore, knowledge: KnowledgeBase) -> None:
+        self._store = store
+        self._knowledge = knowledge
+
+    def register(self, app: web.Application) -> None:
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/readyz", self.readyz)
 
     async def healthz(self, _request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

@@ -9,6 +9,7 @@ import structlog
 from bot import messages
 from bot.core.intents import ACTION_INTENTS, SMALL_TALK_INTENTS
 from bot.core.model import (
+    Answer,
     Choice,
     ConversationState,
     HandoffPacket,
@@ -26,6 +27,10 @@ log = structlog.get_logger(__name__)
 
 CLARIFY_FLOW = "clarify"
 NONE_OF_THESE = "none"
+# Buttons under every answer. The prefixes keep them apart from article ids offered while clarifying.
+HELPED = "feedback:helped"
+NOT_HELPFUL = "feedback:not_helpful"
+TALK_TO_PERSON = "handoff:human"
 
 
 class ConversationNotYoursError(PermissionError):
@@ -79,11 +84,24 @@ class Engine:
             raise ConversationNotYoursError(messages.CONVERSATION_NOT_YOURS)
 
         turn = _TurnContext(inbound=inbound, reply_port=reply_port, state=state, text=clean_message(inbound.text))
-        if inbound.choice is not None:
-            await self._handle_choice(turn, inbound.choice)
+        await self._dispatch(turn)
+        return TurnResult(seq=turn.seq)
+
+    async def _dispatch(self, turn: _TurnContext) -> None:
+        choice = turn.inbound.choice
+        if turn.inbound.identity_problem is not None:
+            await self._handle_unknown_person(turn, problem=turn.inbound.identity_problem)
+        elif choice in (HELPED, NOT_HELPFUL):
+            await self._handle_feedback(turn, helpful=choice == HELPED)
+        elif choice == TALK_TO_PERSON:
+            await self._record_user(turn, text=f"[chose: {messages.TALK_TO_PERSON}]")
+            await self._hand_off(turn, reason="the person asked for a human (button)", intent="human",
+                                 confidence=None, template=messages.HANDOFF_ASKED,
+                                 question=await self._last_question(turn))
+        elif choice is not None:
+            await self._handle_choice(turn, choice)
         else:
             await self._handle_text(turn)
-        return TurnResult(seq=turn.seq)
 
     async def _handle_text(self, turn: _TurnContext) -> None:
         text = turn.text
@@ -93,7 +111,7 @@ class Engine:
             return
         if len(text) > self._max_chars:
             # Cap before any model sees it; keep a note in the transcript rather than megabytes of text.
-            await self._record_user(turn, text=f"[message of {len(text)} characters not processed]")
+            await self._record_user(turn, text=_not_processed(text))
             notice = messages.TOO_LONG.format(length=len(text), limit=self._max_chars)
             await self._send(turn, Reply(kind=ReplyKind.ERROR, text=notice))
             return
@@ -127,8 +145,7 @@ class Engine:
                  top=[h.article_id for h in retrieval.top_articles(3)])
         if decision.outcome == "answer":
             answer = await self._knowledge.answer(question=question, retrieval=retrieval)
-            await self._send(turn, Reply(kind=ReplyKind.ANSWER, text=answer.text, confidence=retrieval.confidence,
-                                         citations=answer.citations))
+            await self._send(turn, _answer_reply(answer, confidence=retrieval.confidence))
         elif decision.outcome == "clarify":
             options = retrieval.top_articles(self._policy.clarify_options)
             await self._set_flow(turn, flow=CLARIFY_FLOW,
@@ -158,8 +175,35 @@ class Engine:
                                  hits=retrieval.hits, question=question)
             return
         answer = await self._knowledge.answer(question=question, retrieval=retrieval, article_id=choice)
-        await self._send(turn, Reply(kind=ReplyKind.ANSWER, text=answer.text, confidence=retrieval.confidence,
-                                     citations=answer.citations))
+        await self._send(turn, _answer_reply(answer, confidence=retrieval.confidence))
+
+    async def _handle_feedback(self, turn: _TurnContext, *, helpful: bool) -> None:
+        inbound = turn.inbound
+        await self._record_user(turn, text=f"[feedback: {'helped' if helpful else 'not helpful'}]")
+        stored = inbound.in_reply_to is not None and await self._store.record_feedback(
+            conversation=inbound.conversation, reply_seq=inbound.in_reply_to, user=inbound.user, helpful=helpful)
+        log.info("feedback_recorded" if stored else "feedback_rejected", helpful=helpful, answer=inbound.in_reply_to)
+        if not stored:
+            await self._send(turn, Reply(kind=ReplyKind.INFO, text=messages.FEEDBACK_UNKNOWN_ANSWER, private=True))
+        elif helpful:
+            await self._send(turn, Reply(kind=ReplyKind.INFO, text=messages.FEEDBACK_THANKS, private=True))
+        else:
+            await self._send(turn, Reply(kind=ReplyKind.INFO, text=messages.FEEDBACK_SORRY, private=True,
+                                         choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),)))
+
+    async def _handle_unknown_person(self, turn: _TurnContext, *, problem: str) -> None:
+        """Nothing is answered or done for someone the channel could not identify: a human takes over."""
+        text = turn.text or f"[chose: {turn.inbound.choice}]"
+        await self._record_user(turn, text=text if len(text) <= self._max_chars else _not_processed(text))
+        await self._hand_off(turn, reason=f"the channel could not identify the person: {problem}", intent=None,
+                             confidence=None, template=messages.HANDOFF_IDENTITY_UNKNOWN)
+
+    async def _last_question(self, turn: _TurnContext) -> str:
+        """What the person last typed, for a hand-off started by a button rather than a message."""
+        for entry in reversed(await self._store.transcript(turn.inbound.conversation)):
+            if entry.role == "user" and entry.text and not entry.text.startswith("["):
+                return entry.text
+        return ""
 
     async def _hand_off(
         self,
@@ -199,7 +243,7 @@ class Engine:
         inbound = turn.inbound
         turn.seq = await self._store.append(conversation=inbound.conversation, user=inbound.user, role="bot",
                                             text=reply.text, reply=reply)
-        await turn.reply_port.send(reply)
+        await turn.reply_port.send(replace(reply, seq=turn.seq))
 
     async def _set_flow(self, turn: _TurnContext, *, flow: str | None, data: dict[str, object]) -> None:
         await self._save(turn, replace(turn.state, flow=flow, flow_data=data))
@@ -207,6 +251,18 @@ class Engine:
     async def _save(self, turn: _TurnContext, state: ConversationState) -> None:
         turn.state = state
         await self._store.save_state(conversation=turn.inbound.conversation, state=state)
+
+
+def _not_processed(text: str) -> str:
+    return f"[message of {len(text)} characters not processed]"
+
+
+def _answer_reply(answer: Answer, *, confidence: float) -> Reply:
+    feedback = (Choice(id=HELPED, label=messages.FEEDBACK_HELPED),
+                Choice(id=NOT_HELPFUL, label=messages.FEEDBACK_NOT_HELPFUL),
+                Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON))
+    return Reply(kind=ReplyKind.ANSWER, text=answer.text, confidence=confidence, citations=answer.citations,
+                 choices=feedback)
 
 
 def _small_talk(intent: str) -> str:

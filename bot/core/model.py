@@ -50,6 +50,10 @@ class Inbound:
     user: UserRef
     text: str = ""
     choice: str | None = None
+    in_reply_to: int | None = None  # the reply (its `seq`) whose button was clicked, for feedback
+    # Set when the channel could not establish who this is (e.g. no e-mail readable): the engine then hands off
+    # instead of guessing.
+    identity_problem: str | None = None
     correlation_id: str = ""
 
 
@@ -83,6 +87,7 @@ class Reply:
     expects: Expects | None = None
     private: bool = False
     handoff_id: str | None = None
+    seq: int | None = None  # its place in the transcript, set once stored; feedback refers to it
 
     def to_dict(self) -> dict[str, Any]:
         """The wire form every channel API shares (see README, "Web chat API")."""
@@ -98,6 +103,7 @@ class Reply:
             "expects": self.expects,
             "private": self.private,
             "handoff_id": self.handoff_id,
+            "seq": self.seq,
         }
 
     @classmethod
@@ -113,6 +119,7 @@ class Reply:
             expects=data.get("expects"),
             private=bool(data.get("private", False)),
             handoff_id=data.get("handoff_id"),
+            seq=data.get("seq"),
         )
 
 

@@ -64,6 +64,9 @@ class ConversationStore(Protocol):
 
     async def replies_after(self, *, conversation: ConversationRef, after: int) -> tuple[list[Reply], int]: ...
 
+    async def record_feedback(self, *, conversation: ConversationRef, reply_seq: int, user: UserRef,
+                              helpful: bool) -> bool: ...
+
     async def is_ready(self) -> bool: ...
 
 
@@ -71,3 +74,11 @@ class HandoffQueue(Protocol):
     """Where conversations go when a human has to take over."""
 
     async def open(self, packet: HandoffPacket) -> str: ...
+
+
+class SharedState(Protocol):
+    """Short-lived state every replica sees: de-duplication now, locks and rate limits later (design §5)."""
+
+    async def claim(self, key: str, *, ttl_seconds: float) -> bool:
+        """True for the first caller of `key` within `ttl_seconds`, False for every later one."""
+        ...

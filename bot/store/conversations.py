@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from bot.core.model import ConversationRef, ConversationState, Reply, Turn, UserRef
 from bot.store.database import Database
-from bot.store.schema import conversations, turns
+from bot.store.schema import conversations, feedback, turns
 
 BOT_ROLES = ("bot", "staff", "system")
 
@@ -68,7 +70,7 @@ class SqlConversationStore:
             ).all()
         return [
             Turn(seq=row.id, role=row.role, text=row.text, created_at=row.created_at.isoformat(),
-                 reply=None if row.reply is None else Reply.from_dict(row.reply))
+                 reply=None if row.reply is None else _stored_reply(row.reply, row.id))
             for row in rows
         ]
 
@@ -84,7 +86,30 @@ class SqlConversationStore:
                 )
             ).all()
         cursor = max([after, *(row.id for row in rows)])
-        return [Reply.from_dict(row.reply) for row in rows], cursor
+        return [_stored_reply(row.reply, row.id) for row in rows], cursor
+
+    async def record_feedback(self, *, conversation: ConversationRef, reply_seq: int, user: UserRef,
+                              helpful: bool) -> bool:
+        """Store (or replace) the person's rating of one answer; False when `reply_seq` is not an answer here."""
+        async with self._db.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(turns.c.reply).where(turns.c.id == reply_seq,
+                                                   turns.c.conversation_key == conversation.key)
+                )
+            ).first()
+            if row is None or row.reply is None or row.reply.get("kind") != "answer":
+                return False
+            values = {"conversation_key": conversation.key, "user_id": user.id, "helpful": helpful,
+                      "created_at": datetime.now(UTC)}
+            updated = await conn.execute(feedback.update().where(feedback.c.turn_id == reply_seq).values(**values))
+            if updated.rowcount == 0:
+                await conn.execute(feedback.insert().values(turn_id=reply_seq, **values))
+        return True
 
     async def is_ready(self) -> bool:
         return await self._db.ping()
+
+
+def _stored_reply(data: dict[str, Any], seq: int) -> Reply:
+    return replace(Reply.from_dict(data), seq=seq)

@@ -33,7 +33,8 @@ class Database:
     async def migrate(self) -> None:
         """Create missing tables and record the schema version; refuse a database from the future.
 
-        Version 1 is the first schema, so there are no upgrade steps yet; they go here, keyed by version.
+        Upgrades so far only add tables (2: feedback), which `create_all` does; steps that change existing
+        tables go here, keyed by the version they upgrade from.
         """
         async with self.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
@@ -44,6 +45,9 @@ class Database:
                 raise SchemaTooNewError(
                     f"database schema version {stored} is newer than this bot understands ({SCHEMA_VERSION})"
                 )
+            elif stored < SCHEMA_VERSION:
+                await conn.execute(schema_info.update().values(version=SCHEMA_VERSION))
+                log.info("database_upgraded", from_version=stored, to_version=SCHEMA_VERSION)
         log.info("database_ready", schema_version=SCHEMA_VERSION)
 
     async def ping(self) -> bool:

@@ -1,10 +1,10 @@
-"""Durable tables (SQLAlchemy Core): conversations, transcript turns and hand-off tickets."""
+"""Durable tables (SQLAlchemy Core): conversations, transcript turns, answer feedback and hand-off tickets."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: answer feedback
 
 metadata = sa.MetaData()
 
@@ -39,6 +39,17 @@ turns = sa.Table(
     sa.Column("user_id", sa.String(256), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("reply", sa.JSON, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    # One rating per answer: a second click replaces the first.
+    sa.Column("turn_id", sa.Integer, sa.ForeignKey("turns.id"), primary_key=True),
+    sa.Column("conversation_key", sa.String(300), sa.ForeignKey("conversations.key"), nullable=False, index=True),
+    sa.Column("user_id", sa.String(256), nullable=False),
+    sa.Column("helpful", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 

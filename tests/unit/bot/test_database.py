@@ -54,6 +54,30 @@ async def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> Non
 
 
 @pytest.mark.asyncio
+async def test_a_version_1_database_gains_the_feedback_table_and_keeps_its_conversations(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}"
+    old = Database(url=url)
+    await old.migrate()
+    store = SqlConversationStore(database=old)
+    await store.save_state(conversation=CONVERSATION, state=ConversationState(owner_id="alice"))
+    answer = await store.append(conversation=CONVERSATION, user=ALICE, role="bot", text="a",
+                                reply=Reply(kind=ReplyKind.ANSWER, text="a"))
+    async with old.engine.begin() as conn:  # what a release before feedback left behind
+        await conn.execute(sa.text("DROP TABLE feedback"))
+        await conn.execute(sa.update(schema_info).values(version=1))
+    await old.close()
+
+    upgraded = Database(url=url)
+    await upgraded.migrate()
+    store = SqlConversationStore(database=upgraded)
+    assert await store.record_feedback(conversation=CONVERSATION, reply_seq=answer, user=ALICE, helpful=True)
+    async with upgraded.engine.connect() as conn:
+        assert (await conn.execute(sa.select(schema_info.c.version))).scalar_one() == SCHEMA_VERSION
+    assert await store.load_state(CONVERSATION) == ConversationState(owner_id="alice")
+    await upgraded.close()
+
+
+@pytest.mark.asyncio
 async def test_an_unreachable_database_is_reported_not_ready() -> None:
     database = Database(url="postgresql+asyncpg://helpdesk:pw@127.0.0.1:1/helpdesk")  # nothing listens on port 1
     assert await database.ping() is False

@@ -37,3 +37,55 @@ def test_llm_must_name_a_provider() -> None:
 
 def test_ipv6_loopback_counts_as_local() -> None:
     assert Settings(host="::1").host == "::1"
+
+
+SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL")
+
+
+@pytest.fixture
+def no_slack_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in SLACK_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"HELPDESK_{name}", raising=False)
+    return monkeypatch
+
+
+def test_slack_is_off_until_a_bot_token_is_given(no_slack_environment: pytest.MonkeyPatch) -> None:
+    assert load_settings().slack_mode == "off"
+
+
+def test_a_slack_token_without_a_signing_secret_stops_start_up(no_slack_environment: pytest.MonkeyPatch) -> None:
+    no_slack_environment.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is not"):
+        load_settings()
+
+
+def test_slacks_usual_variable_names_configure_http_mode(no_slack_environment: pytest.MonkeyPatch) -> None:
+    no_slack_environment.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    no_slack_environment.setenv("SLACK_SIGNING_SECRET", "shh")
+    settings = load_settings()
+    assert settings.slack_mode == "http"
+    assert "xoxb-1" not in repr(settings) and "shh" not in repr(settings)
+
+
+def test_an_app_token_selects_socket_mode_without_a_signing_secret(no_slack_environment: pytest.MonkeyPatch) -> None:
+    no_slack_environment.setenv("HELPDESK_SLACK_BOT_TOKEN", "xoxb-1")
+    no_slack_environment.setenv("HELPDESK_SLACK_APP_TOKEN", "xapp-1")
+    assert load_settings().slack_mode == "socket"
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"slack_signing_secret": "s"}, "SLACK_BOT_TOKEN .* is missing"),
+    ({"slack_bot_token": "xapp-1", "slack_signing_secret": "s"}, "starts with 'xoxb-'"),
+    ({"slack_bot_token": "xoxb-1", "slack_app_token": "xoxb-2"}, "starts with 'xapp-'"),
+])
+def test_swapped_or_partial_slack_credentials_are_refused(no_slack_environment: pytest.MonkeyPatch,
+                                                          fields: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings(**fields)  # type: ignore[arg-type]
+
+
+def test_the_web_chat_can_be_turned_off_to_listen_publicly_for_slack(no_slack_environment: pytest.MonkeyPatch) -> None:
+    settings = Settings(host="0.0.0.0", web_auth="off", slack_bot_token="xoxb-1",  # type: ignore[arg-type]
+                        slack_signing_secret="s")  # type: ignore[arg-type]
+    assert settings.web_auth == "off" and settings.slack_mode == "http"

@@ -1,0 +1,29 @@
+"""In-process shared state for a single replica (the default; Redis takes over when there are several)."""
+
+from __future__ import annotations
+
+import time
+
+from cachetools import TLRUCache
+
+
+def _expires_at(_key: str, ttl_seconds: float, now: float) -> float:
+    return now + ttl_seconds
+
+
+class InProcessSharedState:
+    """Implements the SharedState port with a bounded, per-key-expiry cache.
+
+    Bounded so a flood of distinct keys cannot grow memory without limit; the oldest claims are forgotten
+    first, which at worst lets a very late duplicate through.
+    """
+
+    def __init__(self, *, max_keys: int = 100_000) -> None:
+        self._claims: TLRUCache[str, float] = TLRUCache(maxsize=max_keys, ttu=_expires_at, timer=time.monotonic)
+
+    async def claim(self, key: str, *, ttl_seconds: float) -> bool:
+        # No await between the check and the write, so concurrent turns on this event loop cannot both win.
+        if key in self._claims:
+            return False
+        self._claims[key] = ttl_seconds
+        return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import time
@@ -14,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientResponse
-from slack_sdk.signature import SignatureVerifier
 
 from bot.channels.slack.channel import SLACK_CHANNEL, SlackChannel
 from knowledge.embeddings import MiniLMEncoder
@@ -32,9 +33,10 @@ def next_ts() -> str:
 
 
 def sign(body: bytes, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 request signature: HMAC-SHA256 over "v0:{timestamp}:{body}" (works for any bytes)."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
-    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
 
 
 def section_text(call: SlackCall) -> str:
@@ -137,8 +139,8 @@ class SlackUser:
             "type": "block_actions", "team": {"id": self.workspace.team_id, "domain": "test"},
             "user": {"id": self.user_id, "team_id": self.workspace.team_id}, "api_app_id": "A1",
             "trigger_id": f"trig-{uuid.uuid4().hex[:8]}", "channel": {"id": channel},
-            "container": {"type": "message", "channel_id": channel, "message_ts": posted.response_ts},
-            "message": {"type": "message", "ts": posted.response_ts, "blocks": posted.args["blocks"]},
+            "container": {"type": "message", "channel_id": channel, "message_ts": posted.response["ts"]},
+            "message": {"type": "message", "ts": posted.response["ts"], "blocks": posted.args["blocks"]},
             "response_url": self.workspace.api.response_url(uuid.uuid4().hex[:8]),
             "actions": [{**action, "block_id": "b1", "action_ts": str(time.time())}],
         }

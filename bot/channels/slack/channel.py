@@ -87,15 +87,18 @@ class SlackChannel:
     async def handle_http(self, request: web.Request) -> web.Response:
         """Verify the signature before reading anything, then let bolt route the payload."""
         assert self._verifier is not None
-        raw = await request.read()
-        if not self._verifier.is_valid(body=raw, timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
+        try:
+            body = (await request.read()).decode("utf-8")  # Slack always sends UTF-8
+        except UnicodeDecodeError:
+            log.warning("slack_request_rejected", reason="body is not UTF-8")
+            return web.json_response({"error": "malformed body"}, status=400)
+        if not self._verifier.is_valid(body=body, timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
                                        signature=request.headers.get("X-Slack-Signature", "")):
             log.warning("slack_request_rejected", reason="bad or stale signature")
             return web.json_response({"error": "invalid signature"}, status=401)
         try:
-            bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
-                                            headers=dict(request.headers))
-        except (UnicodeDecodeError, ValueError) as error:
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+        except ValueError as error:
             log.warning("slack_request_rejected", reason="malformed body", error=type(error).__name__)
             return web.json_response({"error": "malformed body"}, status=400)
         if not isinstance(bolt_request.body, dict) or not (bolt_request.body.get("type")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ class SlackCall:
     args: dict[str, Any]
     response: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived (benchmarks measure reply latency)
 
 
 @dataclass

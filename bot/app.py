@@ -15,6 +15,7 @@ from bot.channels.web_identity import WebIdentity
 from bot.core.engine import Engine
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
 from bot.core.policy import AnswerPolicy
+from bot.core.ports import SharedState
 from bot.embedder import EncoderEmbedder
 from bot.handoff.queue import SqlHandoffQueue
 from bot.kb import KnowledgeService
@@ -44,7 +45,7 @@ class Services:
     knowledge: KnowledgeService
     intents: NearestExampleIntentDetector
     engine: Engine
-    shared_state: InProcessSharedState
+    shared_state: SharedState
 
     async def close(self) -> None:
         await self.database.close()

@@ -167,14 +167,15 @@ class SlackUser:
 
 
 @asynccontextmanager
-async def slack_workspace(*, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder,
+async def slack_workspace(*, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, bot_token: str | None = None,
                           **overrides: Any) -> AsyncIterator[Workspace]:
-    """The bot wired to a fake Slack Web API, in HTTP mode with a signing secret."""
+    """The bot wired to a fake Slack Web API, in HTTP mode with a signing secret (and the right token, unless
+    `bot_token` says otherwise)."""
     api = FakeSlack()
     await api.start()
     try:
         async with running_bot(data_dir=data_dir, tmp_path=tmp_path, encoder=encoder,
-                               slack_bot_token=api.bot_token, slack_signing_secret=SIGNING_SECRET,
+                               slack_bot_token=bot_token or api.bot_token, slack_signing_secret=SIGNING_SECRET,
                                slack_api_url=api.api_url, **overrides) as bot:
             yield Workspace(bot=bot, api=api)
     finally:

@@ -286,6 +286,24 @@ async def test_a_revoked_token_is_logged_with_the_event_id_and_the_reply_is_kept
     assert transcript[-1].reply is not None and transcript[-1].reply.kind == "answer"  # nothing lost
 
 
+@pytest_asyncio.fixture
+async def slack_with_a_revoked_token(starter_data_dir: Path, tmp_path: Path,
+                                     encoder: MiniLMEncoder) -> AsyncIterator[Workspace]:
+    async with slack_workspace(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
+                               bot_token="xoxb-revoked") as workspace:
+        yield workspace
+
+
+async def test_a_bot_whose_token_slack_rejects_gets_nothing_through(slack_with_a_revoked_token: Workspace) -> None:
+    slack = slack_with_a_revoked_token
+    ana = slack.person("UANA")
+    response = await slack.deliver_event({"type": "message", "channel_type": "im", "channel": ana.dm_channel,
+                                          "user": "UANA", "text": "hello", "ts": next_ts()})
+    await slack.settle()
+    assert response.status == 200  # acknowledged, so Slack does not retry it for an hour
+    assert slack.api.calls == []  # every call was refused before it counted: nothing posted, nobody looked up
+
+
 async def test_a_private_reply_that_cannot_be_shown_in_the_channel_goes_by_direct_message(
         slack: Workspace) -> None:
     ana = slack.person("UANA")

@@ -51,3 +51,4 @@ async def test_a_direct_message_over_socket_mode_is_acknowledged_and_answered(so
 async def test_without_a_signing_secret_there_is_no_http_endpoint_to_forge(socket_slack: Workspace) -> None:
     response = await socket_slack.bot.client.post("/slack/events", data=b"{}")
     assert response.status == 404
+

@@ -85,7 +85,7 @@ class SlackChannel:
         app.on_cleanup.append(self._stop)
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """Verify the signature before reading anything, then let bolt route the payload."""
+        """Verify the signature before parsing anything, then let bolt route the payload."""
         assert self._verifier is not None
         try:
             body = (await request.read()).decode("utf-8")  # Slack always sends UTF-8
@@ -114,12 +114,12 @@ class SlackChannel:
     # ---- listeners: decide quickly, queue the turn, return (bolt then acknowledges) -----------------------
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
-        turn = events.turn_from_message(body, event, bot_user_id=context.get("bot_user_id"))
-        if turn is not None and await self._first_delivery(body, event):
-            self.turns.spawn(self._run(turn), name=f"slack-{turn.delivery_id}")
+        await self._take(events.turn_from_message(body, event, bot_user_id=context.get("bot_user_id")), body, event)
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
-        turn = events.turn_from_mention(body, event, bot_user_id=context.get("bot_user_id"))
+        await self._take(events.turn_from_mention(body, event, bot_user_id=context.get("bot_user_id")), body, event)
+
+    async def _take(self, turn: SlackTurn | None, body: dict[str, Any], event: dict[str, Any]) -> None:
         if turn is not None and await self._first_delivery(body, event):
             self.turns.spawn(self._run(turn), name=f"slack-{turn.delivery_id}")
 

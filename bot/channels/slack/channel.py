@@ -65,11 +65,14 @@ class SlackChannel:
         self.turns = BackgroundTurns()
         self._socket: AsyncSocketModeHandler | None = None
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        bolt_logger = logging.getLogger("slack_bolt")
+        if not any(isinstance(f, _SameTokenWarning) for f in bolt_logger.filters):
+            bolt_logger.addFilter(_SameTokenWarning())
         self._bolt = AsyncApp(
             client=self.client, signing_secret=signing_secret or "",
             request_verification_enabled=signing_secret is not None,
             # Listeners only queue work, so running them before the response still acknowledges at once.
-            process_before_response=True, logger=logging.getLogger("slack_bolt"),
+            process_before_response=True, logger=bolt_logger,
         )
         self._bolt.event("message")(self._on_message)
         self._bolt.event("app_mention")(self._on_mention)
@@ -227,6 +230,14 @@ class SlackChannel:
 
 
 SLACK_CHANNEL = web.AppKey("slack_channel", SlackChannel)
+
+
+class _SameTokenWarning(logging.Filter):
+    """bolt also reads SLACK_BOT_TOKEN from the environment and then warns that the client's token wins; it is
+    the same token, so the warning would only alarm whoever reads the start-up log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def _with_slash(url: str) -> str:

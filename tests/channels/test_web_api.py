@@ -89,6 +89,8 @@ async def test_unparseable_bodies_are_bad_requests(bot: Bot, body: bytes, code: 
     {"conversation_id": "../../etc/passwd", "user": ALICE, "text": "hi"},
     {"conversation_id": "c1", "user": {"id": ""}, "text": "hi"},
     {"conversation_id": "c1", "user": ALICE, "text": "hi", "admin": True},
+    {"conversation_id": "c1", "user": ALICE, "choice": "feedback:helped", "in_reply_to": "7"},
+    {"conversation_id": "c1", "user": ALICE, "choice": "feedback:helped", "in_reply_to": 0},
 ])
 async def test_wrong_shapes_and_types_are_rejected_with_the_reason(bot: Bot, body: object) -> None:
     status, payload = await post_raw(bot, json.dumps(body).encode())

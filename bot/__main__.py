@@ -18,11 +18,13 @@ import typer
 from bot.intents_cli import intents_app
 from bot.logging import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
+from bot.teams_cli import teams_app
 from knowledge.cli import kb_app
 
 app = typer.Typer(help="IT-helpdesk bot: web chat, terminal chat and knowledge-base tools.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(intents_app, name="intents")
+app.add_typer(teams_app, name="teams")
 
 
 def _settings(*, interactive: bool = False) -> Settings:

@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     slack_user_cache_seconds: float = Field(default=900.0, gt=0)  # users.info answers (e-mail) are reused this long
     slack_progress_reaction: str = "eyes"  # shown on a message while the bot works on it; empty for none
 
+    # Teams (Microsoft 365 Agents SDK). The app id and password are the Azure bot's; TEAMS_TENANT_ID is the
+    # single tenant the bot is registered in, and the default list of tenants whose people it serves.
+    teams_app_id: str | None = Field(default=None, validation_alias=_env("TEAMS_APP_ID"))
+    teams_app_password: SecretStr | None = Field(default=None, validation_alias=_env("TEAMS_APP_PASSWORD"))
+    teams_tenant_id: str | None = Field(default=None, validation_alias=_env("TEAMS_TENANT_ID"))
+    teams_allowed_tenants: str | None = None  # comma-separated tenant ids; default: TEAMS_TENANT_ID
+    teams_member_cache_seconds: float = Field(default=900.0, gt=0)
+
+    env: Literal["production", "dev"] = "production"  # dev: allows an unauthenticated Teams endpoint (Emulator)
+
     max_message_chars: int = Field(default=4000, ge=50)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
@@ -79,6 +89,7 @@ class Settings(BaseSettings):
                 "sends so that nobody can forge the user header by talking to the bot directly."
             )
         _check_slack(self)
+        _check_teams(self)
         if self.llm is not None and ":" not in self.llm:
             raise ValueError(
                 f"HELPDESK_LLM must look like 'provider:model' (openai, azure or ollama), got {self.llm!r}"
@@ -94,11 +105,38 @@ class Settings(BaseSettings):
         return index_dir(self.data_dir)
 
     @property
+    def teams_mode(self) -> Literal["off", "authenticated", "anonymous"]:
+        """Authenticated with an app id; anonymous (no JWT check) only in dev, for the Bot Framework Emulator."""
+        if self.teams_app_id:
+            return "authenticated"
+        return "anonymous" if self.env == "dev" else "off"
+
+    @property
+    def allowed_tenants(self) -> frozenset[str]:
+        listed = self.teams_allowed_tenants or self.teams_tenant_id or ""
+        return frozenset(t.strip().lower() for t in listed.split(",") if t.strip())
+
+    @property
     def slack_mode(self) -> Literal["off", "http", "socket"]:
         """Socket Mode when an app-level token is set, HTTP (POST /slack/events) otherwise."""
         if self.slack_bot_token is None:
             return "off"
         return "socket" if self.slack_app_token is not None else "http"
+
+
+def _check_teams(settings: Settings) -> None:
+    partial = settings.teams_app_password or settings.teams_tenant_id or settings.teams_allowed_tenants
+    if not settings.teams_app_id:
+        if partial and settings.env != "dev":
+            raise ValueError(
+                "Teams is partly configured: TEAMS_APP_ID is missing. Without an app id incoming requests cannot be "
+                "authenticated, which is only allowed with HELPDESK_ENV=dev (local testing with the Emulator)."
+            )
+        return
+    if not (settings.teams_app_password and settings.teams_app_password.get_secret_value()):
+        raise ValueError("TEAMS_APP_ID is set but TEAMS_APP_PASSWORD (the bot's client secret) is not")
+    if not settings.teams_tenant_id:
+        raise ValueError("TEAMS_APP_ID is set but TEAMS_TENANT_ID (the tenant the bot is registered in) is not")
 
 
 def _check_slack(settings: Settings) -> None:

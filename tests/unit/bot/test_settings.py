@@ -89,3 +89,40 @@ def test_the_web_chat_can_be_turned_off_to_listen_publicly_for_slack(no_slack_en
     settings = Settings(host="0.0.0.0", web_auth="off", slack_bot_token="xoxb-1",  # type: ignore[arg-type]
                         slack_signing_secret="s")  # type: ignore[arg-type]
     assert settings.web_auth == "off" and settings.slack_mode == "http"
+
+
+TEAMS_VARIABLES = ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID")
+
+
+@pytest.fixture
+def no_teams_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in TEAMS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"HELPDESK_{name}", raising=False)
+    monkeypatch.delenv("HELPDESK_ENV", raising=False)
+    return monkeypatch
+
+
+def test_teams_is_off_by_default_and_anonymous_only_in_dev(no_teams_environment: pytest.MonkeyPatch) -> None:
+    assert load_settings().teams_mode == "off"
+    no_teams_environment.setenv("HELPDESK_ENV", "dev")
+    assert load_settings().teams_mode == "anonymous"
+
+
+def test_teams_without_an_app_id_stops_start_up_outside_dev(no_teams_environment: pytest.MonkeyPatch) -> None:
+    no_teams_environment.setenv("TEAMS_TENANT_ID", "contoso-tenant")
+    with pytest.raises(SettingsError, match="TEAMS_APP_ID is missing.*HELPDESK_ENV=dev"):
+        load_settings()
+
+
+def test_an_app_id_needs_its_secret_and_tenant(no_teams_environment: pytest.MonkeyPatch) -> None:
+    no_teams_environment.setenv("TEAMS_APP_ID", "app")
+    with pytest.raises(SettingsError, match="TEAMS_APP_PASSWORD"):
+        load_settings()
+    no_teams_environment.setenv("TEAMS_APP_PASSWORD", "secret")
+    with pytest.raises(SettingsError, match="TEAMS_TENANT_ID"):
+        load_settings()
+    no_teams_environment.setenv("TEAMS_TENANT_ID", "Contoso-Tenant")
+    settings = load_settings()
+    assert settings.teams_mode == "authenticated"
+    assert settings.allowed_tenants == {"contoso-tenant"} and "secret" not in repr(settings)

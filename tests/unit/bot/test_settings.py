@@ -119,10 +119,10 @@ def test_an_app_id_needs_its_secret_and_tenant(no_teams_environment: pytest.Monk
     no_teams_environment.setenv("TEAMS_APP_ID", "app")
     with pytest.raises(SettingsError, match="TEAMS_APP_PASSWORD"):
         load_settings()
-    no_teams_environment.setenv("TEAMS_APP_PASSWORD", "secret")
+    no_teams_environment.setenv("TEAMS_APP_PASSWORD", "cl1ent-s3cret-value")
     with pytest.raises(SettingsError, match="TEAMS_TENANT_ID"):
         load_settings()
     no_teams_environment.setenv("TEAMS_TENANT_ID", "Contoso-Tenant")
     settings = load_settings()
     assert settings.teams_mode == "authenticated"
-    assert settings.allowed_tenants == {"contoso-tenant"} and "secret" not in repr(settings)
+    assert settings.allowed_tenants == {"contoso-tenant"} and "cl1ent-s3cret-value" not in repr(settings)

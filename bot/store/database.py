@@ -33,8 +33,8 @@ class Database:
     async def migrate(self) -> None:
         """Create missing tables and record the schema version; refuse a database from the future.
 
-        Upgrades so far only add tables (2: feedback), which `create_all` does; steps that change existing
-        tables go here, keyed by the version they upgrade from.
+        Upgrades so far only add tables (2: feedback, 3: channel references), which `create_all` does; steps
+        that change existing tables go here, keyed by the version they upgrade from.
         """
         async with self.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)

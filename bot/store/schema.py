@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 2  # 2: answer feedback
+SCHEMA_VERSION = 3  # 2: answer feedback; 3: channel references for proactive messages
 
 metadata = sa.MetaData()
 
@@ -51,6 +51,15 @@ feedback = sa.Table(
     sa.Column("user_id", sa.String(256), nullable=False),
     sa.Column("helpful", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+channel_references = sa.Table(
+    "channel_references",
+    metadata,
+    # What a channel needs to write into a conversation later (Teams: the Bot Framework ConversationReference).
+    sa.Column("conversation_key", sa.String(300), sa.ForeignKey("conversations.key"), primary_key=True),
+    sa.Column("reference", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 handoffs = sa.Table(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bot.core.model import ConversationRef, ConversationState, Reply, ReplyKind, UserRef
 from bot.store.conversations import SqlConversationStore
 from bot.store.database import Database, SchemaTooNewError
+from bot.store.references import SqlChannelReferences
 from bot.store.schema import SCHEMA_VERSION, schema_info
 
 CONVERSATION = ConversationRef(channel="web", id="c-1")
@@ -81,4 +82,18 @@ async def test_a_version_1_database_gains_the_feedback_table_and_keeps_its_conve
 async def test_an_unreachable_database_is_reported_not_ready() -> None:
     database = Database(url="postgresql+asyncpg://helpdesk:pw@127.0.0.1:1/helpdesk")  # nothing listens on port 1
     assert await database.ping() is False
+    await database.close()
+
+
+@pytest.mark.asyncio
+async def test_a_channel_reference_is_kept_per_conversation_and_replaced_by_the_latest(tmp_path: Path) -> None:
+    database = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}")
+    await database.migrate()
+    await SqlConversationStore(database=database).save_state(conversation=CONVERSATION,
+                                                             state=ConversationState(owner_id="alice"))
+    references = SqlChannelReferences(database=database)
+    assert await references.load(CONVERSATION) is None
+    await references.save(conversation=CONVERSATION, reference={"serviceUrl": "https://a.example", "n": 1})
+    await references.save(conversation=CONVERSATION, reference={"serviceUrl": "https://b.example", "n": 2})
+    assert await references.load(CONVERSATION) == {"serviceUrl": "https://b.example", "n": 2}
     await database.close()

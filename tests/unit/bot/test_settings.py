@@ -111,7 +111,7 @@ def test_teams_is_off_by_default_and_anonymous_only_in_dev(no_teams_environment:
 
 def test_teams_without_an_app_id_stops_start_up_outside_dev(no_teams_environment: pytest.MonkeyPatch) -> None:
     no_teams_environment.setenv("TEAMS_TENANT_ID", "contoso-tenant")
-    with pytest.raises(SettingsError, match="TEAMS_APP_ID is missing.*HELPDESK_ENV=dev"):
+    with pytest.raises(SettingsError, match=r"TEAMS_APP_ID is missing.*HELPDESK_ENV=dev"):
         load_settings()
 
 

@@ -1,0 +1,34 @@
+"""Channel references: how to reach a conversation again later (hand-off relay, status updates)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.core.model import ConversationRef
+from bot.store.database import Database
+from bot.store.schema import channel_references
+
+
+class SqlChannelReferences:
+    """One reference per conversation, replaced on every message so it follows the channel's latest view."""
+
+    def __init__(self, *, database: Database) -> None:
+        self._db = database
+
+    async def save(self, *, conversation: ConversationRef, reference: dict[str, Any]) -> None:
+        values = {"reference": reference, "updated_at": datetime.now(UTC)}
+        async with self._db.engine.begin() as conn:
+            updated = await conn.execute(channel_references.update()
+                                         .where(channel_references.c.conversation_key == conversation.key)
+                                         .values(**values))
+            if updated.rowcount == 0:
+                await conn.execute(channel_references.insert().values(conversation_key=conversation.key, **values))
+
+    async def load(self, conversation: ConversationRef) -> dict[str, Any] | None:
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(sa.select(channel_references.c.reference)
+                                      .where(channel_references.c.conversation_key == conversation.key))).first()
+        return None if row is None else dict(row.reference)

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 import structlog
 from aiohttp import web
+from microsoft_agents.hosting.core.authorization import Connections
 from pydantic import SecretStr
 
 from bot.channels.slack.channel import SlackChannel
+from bot.channels.teams.auth import auth_configuration
+from bot.channels.teams.channel import TeamsChannel
 from bot.channels.web import HealthProbes, WebChannel, correlation_and_errors
 from bot.channels.web_identity import WebIdentity
 from bot.core.engine import Engine
@@ -23,6 +26,7 @@ from bot.settings import Settings
 from bot.store.conversations import SqlConversationStore
 from bot.store.database import Database
 from bot.store.memory import InProcessSharedState
+from bot.store.references import SqlChannelReferences
 from knowledge.confidence import ConfidenceModel
 from knowledge.embeddings import Encoder, MiniLMEncoder
 from knowledge.generate import GroundedAnswerer
@@ -41,6 +45,7 @@ class Services:
     database: Database
     store: SqlConversationStore
     handoffs: SqlHandoffQueue
+    references: SqlChannelReferences
     index: KnowledgeIndex
     knowledge: KnowledgeService
     intents: NearestExampleIntentDetector
@@ -99,7 +104,8 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
     log.info("services_ready", chunks=index.chunk_count, llm=settings.llm or "none",
              answer_threshold=policy.answer_threshold, clarify_threshold=policy.clarify_threshold,
              intent_threshold=intents.threshold)
-    return Services(settings=settings, database=database, store=store, handoffs=handoffs, index=index,
+    return Services(settings=settings, database=database, store=store, handoffs=handoffs,
+                    references=SqlChannelReferences(database=database), index=index,
                     knowledge=knowledge, intents=intents, engine=engine, shared_state=InProcessSharedState())
 
 
@@ -107,8 +113,13 @@ def _first(override: float | None, default: float) -> float:
     return default if override is None else override
 
 
-def create_web_app(services: Services) -> web.Application:
-    """The aiohttp application: web chat (unless turned off), probes, and Slack when it is configured."""
+def create_web_app(services: Services, *, teams_connections: Connections | None = None) -> web.Application:
+    """The aiohttp application: web chat (unless turned off), probes, and Slack and Teams when configured.
+
+    Args:
+        teams_connections: where the Teams channel gets its outgoing tokens; MSAL with TEAMS_APP_ID and
+            TEAMS_APP_PASSWORD by default.
+    """
     settings = services.settings
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[correlation_and_errors])
     HealthProbes(store=services.store, knowledge=services.knowledge).register(app)
@@ -121,7 +132,23 @@ def create_web_app(services: Services) -> web.Application:
         WebChannel(engine=services.engine, store=services.store, identity=identity).register(app)
     if settings.slack_mode != "off":
         _slack_channel(services).register(app)
+    if settings.teams_mode != "off":
+        _teams_channel(services, connections=teams_connections).register(app)
     return app
+
+
+def _teams_channel(services: Services, *, connections: Connections | None) -> TeamsChannel:
+    settings = services.settings
+    if settings.teams_mode == "anonymous":
+        log.warning("teams_unauthenticated", hint="HELPDESK_ENV=dev without TEAMS_APP_ID: /api/messages accepts "
+                    "unauthenticated requests; never expose this to a network")
+    configuration = auth_configuration(app_id=settings.teams_app_id,
+                                       app_password=_secret(settings.teams_app_password),
+                                       tenant_id=settings.teams_tenant_id)
+    return TeamsChannel(engine=services.engine, store=services.store, references=services.references,
+                        shared_state=services.shared_state, configuration=configuration, connections=connections,
+                        allowed_tenants=settings.allowed_tenants,
+                        member_cache_seconds=settings.teams_member_cache_seconds)
 
 
 def _slack_channel(services: Services) -> SlackChannel:

@@ -79,3 +79,11 @@ SLACK_CHANNEL_UNREACHABLE = (
     "reply privately. Invite me to the channel to get replies there."
 )
 SLACK_PRIVATE_BY_DM = "This reply is only for you, so I'm sending it here."
+
+TEAMS_OTHER_TENANT = (
+    "Sorry — I'm the IT help bot for another organisation, so I can't help with this account. "
+    "Please contact your own IT department."
+)
+TEAMS_NOT_YOUR_THREAD = (
+    "This thread is someone else's conversation with me. Mention me in a new post to start your own."
+)

@@ -33,12 +33,16 @@ class Database:
     async def migrate(self) -> None:
         """Create missing tables and record the schema version; refuse a database from the future.
 
-        Upgrades so far only add tables (2: feedback, 3: channel references), which `create_all` does; steps
-        that change existing tables go here, keyed by the version they upgrade from.
+        Added tables (2: feedback, 3: channel references) come from `create_all`; steps that change existing
+        tables run first, for the versions they upgrade from.
         """
         async with self.engine.begin() as conn:
+            stored = await conn.run_sync(_stored_version)
+            if stored == 3:
+                # 4 drops the foreign key to conversations. Version 3 never wrote a reference, so the table is
+                # recreated rather than copied.
+                await conn.execute(sa.text("DROP TABLE IF EXISTS channel_references"))
             await conn.run_sync(metadata.create_all)
-            stored = (await conn.execute(sa.select(schema_info.c.version))).scalar_one_or_none()
             if stored is None:
                 await conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION))
             elif stored > SCHEMA_VERSION:
@@ -62,6 +66,13 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def _stored_version(connection: sa.Connection) -> int | None:
+    """The schema version recorded in the database, or None for a new database."""
+    if not sa.inspect(connection).has_table(schema_info.name):
+        return None
+    return connection.execute(sa.select(schema_info.c.version)).scalar_one_or_none()
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

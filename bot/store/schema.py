@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3  # 2: answer feedback; 3: channel references for proactive messages
+SCHEMA_VERSION = 4  # 2: answer feedback; 3: channel references; 4: references without a conversation row
 
 metadata = sa.MetaData()
 
@@ -57,7 +57,8 @@ channel_references = sa.Table(
     "channel_references",
     metadata,
     # What a channel needs to write into a conversation later (Teams: the Bot Framework ConversationReference).
-    sa.Column("conversation_key", sa.String(300), sa.ForeignKey("conversations.key"), primary_key=True),
+    # No foreign key: a reference is stored when the app is installed, before anyone has said anything.
+    sa.Column("conversation_key", sa.String(300), primary_key=True),
     sa.Column("reference", sa.JSON, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )

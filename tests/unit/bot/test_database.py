@@ -97,3 +97,27 @@ async def test_a_channel_reference_is_kept_per_conversation_and_replaced_by_the_
     await references.save(conversation=CONVERSATION, reference={"serviceUrl": "https://b.example", "n": 2})
     assert await references.load(CONVERSATION) == {"serviceUrl": "https://b.example", "n": 2}
     await database.close()
+
+
+@pytest.mark.asyncio
+async def test_a_version_3_database_can_store_a_reference_before_the_conversation_exists(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}"
+    old = Database(url=url)
+    await old.migrate()
+    async with old.engine.begin() as conn:  # the version 3 table, whose key had to be a known conversation
+        await conn.execute(sa.text("DROP TABLE channel_references"))
+        await conn.execute(sa.text(
+            "CREATE TABLE channel_references (conversation_key VARCHAR(300) NOT NULL PRIMARY KEY "
+            "REFERENCES conversations (key), reference JSON NOT NULL, updated_at DATETIME NOT NULL)"))
+        await conn.execute(sa.update(schema_info).values(version=3))
+    await old.close()
+
+    upgraded = Database(url=url)
+    await upgraded.migrate()
+    references = SqlChannelReferences(database=upgraded)
+    installed = ConversationRef(channel="teams", id="a:1new-personal-chat")
+    await references.save(conversation=installed, reference={"serviceUrl": "https://smba.example/"})
+    assert await references.load(installed) == {"serviceUrl": "https://smba.example/"}
+    async with upgraded.engine.connect() as conn:
+        assert (await conn.execute(sa.select(schema_info.c.version))).scalar_one() == SCHEMA_VERSION
+    await upgraded.close()

@@ -167,7 +167,7 @@ class FakeBotConnector:
         if not members or not (body or {}).get("bot"):
             return _error(400, "BadArgument", "Conversation must have a bot and members")
         self.calls.append(ConnectorCall(method="POST", path=request.path, body=body or {}, conversation_id=""))
-        return web.json_response({"id": f"a:personal-{members[0]['id']}", "activityId": ""})
+        return web.json_response({"id": f"a:personal-{members[0]['id']}"})
 
     async def _member(self, request: web.Request) -> web.Response:
         if not self._authorised(request):

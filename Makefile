@@ -36,6 +36,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/slack.py
+	$(PY) bench/teams.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot knowledge tests bench

@@ -144,7 +144,8 @@ def _teams_channel(services: Services, *, connections: Connections | None) -> Te
                     "unauthenticated requests; never expose this to a network")
     configuration = auth_configuration(app_id=settings.teams_app_id,
                                        app_password=_secret(settings.teams_app_password),
-                                       tenant_id=settings.teams_tenant_id)
+                                       tenant_id=settings.teams_tenant_id,
+                                       certificate=settings.teams_app_certificate)
     return TeamsChannel(engine=services.engine, store=services.store, references=services.references,
                         shared_state=services.shared_state, configuration=configuration, connections=connections,
                         allowed_tenants=settings.allowed_tenants,

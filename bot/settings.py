@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     teams_app_id: str | None = Field(default=None, validation_alias=_env("TEAMS_APP_ID"))
     teams_app_password: SecretStr | None = Field(default=None, validation_alias=_env("TEAMS_APP_PASSWORD"))
     teams_tenant_id: str | None = Field(default=None, validation_alias=_env("TEAMS_TENANT_ID"))
+    # Instead of the password: a PFX certificate (no passphrase) registered on the app, for MSAL to sign with.
+    teams_app_certificate: Path | None = Field(default=None, validation_alias=_env("TEAMS_APP_CERTIFICATE"))
     teams_allowed_tenants: str | None = None  # comma-separated tenant ids; default: TEAMS_TENANT_ID
     teams_member_cache_seconds: float = Field(default=900.0, gt=0)
 
@@ -125,7 +127,8 @@ class Settings(BaseSettings):
 
 
 def _check_teams(settings: Settings) -> None:
-    partial = settings.teams_app_password or settings.teams_tenant_id or settings.teams_allowed_tenants
+    partial = (settings.teams_app_password or settings.teams_tenant_id or settings.teams_allowed_tenants
+               or settings.teams_app_certificate)
     if not settings.teams_app_id:
         if partial and settings.env != "dev":
             raise ValueError(
@@ -133,8 +136,16 @@ def _check_teams(settings: Settings) -> None:
                 "authenticated, which is only allowed with HELPDESK_ENV=dev (local testing with the Emulator)."
             )
         return
-    if not (settings.teams_app_password and settings.teams_app_password.get_secret_value()):
-        raise ValueError("TEAMS_APP_ID is set but TEAMS_APP_PASSWORD (the bot's client secret) is not")
+    certificate = settings.teams_app_certificate
+    if certificate is not None:
+        if settings.teams_app_password:
+            raise ValueError("set TEAMS_APP_PASSWORD or TEAMS_APP_CERTIFICATE, not both")
+        if not certificate.is_file():
+            raise ValueError(f"TEAMS_APP_CERTIFICATE: no such file: {certificate}")
+    elif not (settings.teams_app_password and settings.teams_app_password.get_secret_value()):
+        raise ValueError(
+            "TEAMS_APP_ID is set but neither TEAMS_APP_PASSWORD (the bot's client secret) nor TEAMS_APP_CERTIFICATE is"
+        )
     if not settings.teams_tenant_id:
         raise ValueError("TEAMS_APP_ID is set but TEAMS_TENANT_ID (the tenant the bot is registered in) is not")
 

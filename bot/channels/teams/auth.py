@@ -5,15 +5,18 @@ tokens Entra issues). The SDK's JwtTokenValidator checks signature, expiry and a
 also turn on its issuer allow-list and require the token's `serviceurl` claim to match the activity, so a valid
 token cannot be replayed to make the bot post its own credentials to somewhere else.
 
-Outgoing: MSAL client-credentials tokens for the app id and password, through the SDK's connection manager.
+Outgoing: MSAL client-credentials tokens for the app id and its password or certificate, through the SDK's
+connection manager.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from jwt import PyJWTError
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import AgentAuthConfiguration
-from microsoft_agents.hosting.core.authorization import ClaimsIdentity, Connections
+from microsoft_agents.hosting.core.authorization import AuthTypes, ClaimsIdentity, Connections
 from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 from yarl import URL
 
@@ -25,13 +28,18 @@ class TeamsAuthError(Exception):
     """The request is not from the Bot Framework for this bot; the message is safe to log (no token content)."""
 
 
-def auth_configuration(*, app_id: str | None, app_password: str | None, tenant_id: str | None
-                       ) -> AgentAuthConfiguration:
-    """The SDK configuration: single-tenant client secret with an app id; anonymous (Emulator) without one."""
+def auth_configuration(*, app_id: str | None, app_password: str | None, tenant_id: str | None,
+                       certificate: Path | None = None) -> AgentAuthConfiguration:
+    """The SDK configuration: single-tenant, with a client secret or a PFX certificate, when there is an app id;
+    anonymous (the Emulator, dev only) without one."""
     if not app_id:
         return AgentAuthConfiguration(anonymous_allowed=True)
-    return AgentAuthConfiguration(client_id=app_id, client_secret=app_password, tenant_id=tenant_id,
-                                  validate_issuer=True, connection_name=SERVICE_CONNECTION)
+    if certificate is not None:
+        return AgentAuthConfiguration(auth_type=AuthTypes.certificate, client_id=app_id, tenant_id=tenant_id,
+                                      cert_pfx_file=str(certificate), validate_issuer=True,
+                                      connection_name=SERVICE_CONNECTION)
+    return AgentAuthConfiguration(auth_type=AuthTypes.client_secret, client_id=app_id, client_secret=app_password,
+                                  tenant_id=tenant_id, validate_issuer=True, connection_name=SERVICE_CONNECTION)
 
 
 def msal_connections(configuration: AgentAuthConfiguration) -> Connections:

@@ -1,5 +1,7 @@
 """Settings refuse combinations that cannot be safe, with a message that says what to change."""
 
+from pathlib import Path
+
 import pytest
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -91,7 +93,7 @@ def test_the_web_chat_can_be_turned_off_to_listen_publicly_for_slack(no_slack_en
     assert settings.web_auth == "off" and settings.slack_mode == "http"
 
 
-TEAMS_VARIABLES = ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID")
+TEAMS_VARIABLES = ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID", "TEAMS_APP_CERTIFICATE")
 
 
 @pytest.fixture
@@ -126,3 +128,18 @@ def test_an_app_id_needs_its_secret_and_tenant(no_teams_environment: pytest.Monk
     settings = load_settings()
     assert settings.teams_mode == "authenticated"
     assert settings.allowed_tenants == {"contoso-tenant"} and "cl1ent-s3cret-value" not in repr(settings)
+
+
+def test_a_certificate_can_replace_the_password_but_not_join_it(no_teams_environment: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    no_teams_environment.setenv("TEAMS_APP_ID", "app")
+    no_teams_environment.setenv("TEAMS_TENANT_ID", "contoso-tenant")
+    no_teams_environment.setenv("TEAMS_APP_CERTIFICATE", str(tmp_path / "missing.pfx"))
+    with pytest.raises(SettingsError, match="no such file"):
+        load_settings()
+    (tmp_path / "bot.pfx").write_bytes(b"pfx")
+    no_teams_environment.setenv("TEAMS_APP_CERTIFICATE", str(tmp_path / "bot.pfx"))
+    assert load_settings().teams_mode == "authenticated"
+    no_teams_environment.setenv("TEAMS_APP_PASSWORD", "cl1ent-s3cret-value")
+    with pytest.raises(SettingsError, match="not both"):
+        load_settings()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from microsoft_agents.activity import Activity
 from microsoft_agents.authentication.msal import MsalAuth
-from microsoft_agents.hosting.core.authorization import ClaimsIdentity
+from microsoft_agents.hosting.core.authorization import AuthTypes, ClaimsIdentity
 
 from bot.channels.teams import activities
 from bot.channels.teams.auth import InboundAuth, TeamsAuthError, auth_configuration, msal_connections
@@ -89,3 +90,10 @@ async def test_with_an_app_id_a_missing_or_malformed_header_is_rejected_before_a
     for header in (None, "", "Bearer", "Bearer a b", "Token abc"):
         with pytest.raises(TeamsAuthError):
             await auth.authenticate(header)
+
+
+def test_a_certificate_configures_msal_to_sign_with_it(tmp_path: Path) -> None:
+    configuration = auth_configuration(app_id="app-1", app_password=None, tenant_id="tenant-1",
+                                       certificate=tmp_path / "bot.pfx")
+    assert AuthTypes.certificate == configuration.AUTH_TYPE
+    assert str(tmp_path / "bot.pfx") == configuration.CERT_PFX_FILE and configuration.CLIENT_SECRET is None

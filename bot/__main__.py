@@ -1,4 +1,4 @@
-"""Command line: `helpdesk-bot run | chat | ask | kb … | intents …`."""
+"""Command line: `helpdesk-bot run | chat | ask | kb … | intents … | teams … | audit …`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import typer
 
+from bot.audit_cli import audit_app
 from bot.intents_cli import intents_app
 from bot.logging import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
@@ -25,6 +26,7 @@ app = typer.Typer(help="IT-helpdesk bot: web chat, terminal chat and knowledge-b
 app.add_typer(kb_app, name="kb")
 app.add_typer(intents_app, name="intents")
 app.add_typer(teams_app, name="teams")
+app.add_typer(audit_app, name="audit")
 
 
 def _settings(*, interactive: bool = False) -> Settings:

@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from bot.core.directory import DirectoryAccount
 from bot.core.model import (
     Answer,
     ConversationRef,
@@ -81,4 +82,42 @@ class SharedState(Protocol):
 
     async def claim(self, key: str, *, ttl_seconds: float) -> bool:
         """True for the first caller of `key` within `ttl_seconds`, False for every later one."""
+        ...
+
+
+class Directory(Protocol):
+    """The company directory (LDAP / Active Directory, Entra ID, Okta) the self-service actions act on.
+
+    Every method raises DirectoryUnavailable when the directory cannot be reached and DirectoryError when it
+    refuses; none of them leaves a half-done change behind.
+    """
+
+    async def find_by_email(self, email: str) -> list[DirectoryAccount]:
+        """Every account whose e-mail (or UPN) is `email`, case-insensitively: callers act only on exactly one."""
+        ...
+
+    async def reset_password(self, account: DirectoryAccount, *, new_password: str) -> None:
+        """Set a temporary password that must be changed at the next sign-in.
+
+        Raises:
+            PasswordRejected: the directory's policy refused it.
+        """
+        ...
+
+    async def is_locked(self, account: DirectoryAccount) -> bool: ...
+
+    async def unlock(self, account: DirectoryAccount) -> bool:
+        """Clear a lockout; False (and no change) when the account was not locked."""
+        ...
+
+    async def add_to_group(self, account: DirectoryAccount, group: str) -> None: ...
+
+    async def remove_from_group(self, account: DirectoryAccount, group: str) -> None: ...
+
+    async def reset_mfa(self, account: DirectoryAccount) -> int:
+        """Remove the registered second factors so the person re-enrols; how many were removed.
+
+        Raises:
+            NotSupported: the directory holds no second factors (plain LDAP).
+        """
         ...

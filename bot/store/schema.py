@@ -1,10 +1,11 @@
-"""Durable tables (SQLAlchemy Core): conversations, transcript turns, answer feedback and hand-off tickets."""
+"""Durable tables (SQLAlchemy Core): conversations, transcripts, feedback, hand-off tickets and the audit log."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 4  # 2: answer feedback; 3: channel references; 4: references without a conversation row
+SCHEMA_VERSION = 5  # 2: answer feedback; 3: channel references; 4: references without a conversation row;
+#                     5: the audit log
 
 metadata = sa.MetaData()
 
@@ -72,4 +73,32 @@ handoffs = sa.Table(
     sa.Column("packet", sa.JSON, nullable=False),
     sa.Column("status", sa.String(16), nullable=False, default="open"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    # Append-only: each record's hash covers its fields and the previous record's hash (bot/audit.py).
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("actor", sa.String(256), nullable=False),
+    sa.Column("account", sa.String(512), nullable=True),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("approver", sa.String(256), nullable=True),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("rollback", sa.Text, nullable=True),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    # One row: the next sequence number and the newest hash. Appends update it first, which serialises
+    # concurrent writers (a row lock in PostgreSQL, the write lock in SQLite) and makes a deleted tail visible.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("next_seq", sa.Integer, nullable=False),
+    sa.Column("last_hash", sa.String(64), nullable=False),
 )

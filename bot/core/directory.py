@@ -1,0 +1,38 @@
+"""The directory contract: what the self-service actions may read and change about a person's account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class DirectoryAccount:
+    """One account as the directory describes it.
+
+    `id` is the provider's stable handle for later calls (LDAP: the DN; Entra: the object id; Okta: the user id).
+    `groups` are the names (LDAP: DNs) of the groups the account is a direct member of.
+    """
+
+    id: str
+    email: str
+    display_name: str = ""
+    enabled: bool = True
+    groups: tuple[str, ...] = ()
+    manager_id: str | None = None
+    alternate_email: str | None = None  # where one-time codes may be sent
+
+
+class DirectoryError(Exception):
+    """The directory refused or failed an operation; the message is safe to show staff and to log."""
+
+
+class DirectoryUnavailable(DirectoryError):
+    """The directory could not be reached or timed out; nothing was changed."""
+
+
+class PasswordRejected(DirectoryError):
+    """The directory's password policy refused the new password; nothing was changed."""
+
+
+class NotSupported(DirectoryError):
+    """This provider cannot do the operation (e.g. MFA methods in plain LDAP)."""

@@ -1,4 +1,4 @@
-"""Command line: `helpdesk-bot run | chat | ask | kb … | intents … | teams … | audit …`."""
+"""Command line: `helpdesk-bot run | chat | ask | kb … | intents … | teams … | audit … | identity …`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 import typer
 
 from bot.audit_cli import audit_app
+from bot.identity_cli import identity_app
 from bot.intents_cli import intents_app
 from bot.logging import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
@@ -27,6 +28,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(intents_app, name="intents")
 app.add_typer(teams_app, name="teams")
 app.add_typer(audit_app, name="audit")
+app.add_typer(identity_app, name="identity")
 
 
 def _settings(*, interactive: bool = False) -> Settings:

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     teams_allowed_tenants: str | None = None  # comma-separated tenant ids; default: TEAMS_TENANT_ID
     teams_member_cache_seconds: float = Field(default=900.0, gt=0)
 
+    # Encrypts secrets at rest (TOTP seeds): a Fernet key, from `helpdesk-bot identity new-secret-key`.
+    secret_key: SecretStr | None = None
+
     env: Literal["production", "dev"] = "production"  # dev: allows an unauthenticated Teams endpoint (Emulator)
 
     max_message_chars: int = Field(default=4000, ge=50)

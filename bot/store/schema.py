@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 SCHEMA_VERSION = 5  # 2: answer feedback; 3: channel references; 4: references without a conversation row;
-#                     5: the audit log
+#                     5: the audit log and TOTP enrolments
 
 metadata = sa.MetaData()
 
@@ -101,4 +101,13 @@ audit_head = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("next_seq", sa.Integer, nullable=False),
     sa.Column("last_hash", sa.String(64), nullable=False),
+)
+
+totp_enrolments = sa.Table(
+    "totp_enrolments",
+    metadata,
+    sa.Column("email", sa.String(320), primary_key=True),  # lower-cased
+    sa.Column("secret", sa.Text, nullable=False),  # encrypted with HELPDESK_SECRET_KEY, never in clear
+    sa.Column("last_step", sa.BigInteger, nullable=True),  # the newest accepted code's time step: no replays
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )

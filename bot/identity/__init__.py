@@ -1,0 +1,1 @@
+"""Who is asking: directory providers and identity verification."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 SCHEMA_VERSION = 5  # 2: answer feedback; 3: channel references; 4: references without a conversation row;
-#                     5: the audit log and TOTP enrolments
+#                     5: the audit log, TOTP enrolments and e-mailed codes
 
 metadata = sa.MetaData()
 
@@ -110,4 +110,14 @@ totp_enrolments = sa.Table(
     sa.Column("secret", sa.Text, nullable=False),  # encrypted with HELPDESK_SECRET_KEY, never in clear
     sa.Column("last_step", sa.BigInteger, nullable=True),  # the newest accepted code's time step: no replays
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+email_codes = sa.Table(
+    "email_codes",
+    metadata,
+    # The one outstanding e-mailed code per person, as a keyed hash only (bot/identity/email_codes.py).
+    sa.Column("person", sa.String(320), primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempts_left", sa.Integer, nullable=False),
 )

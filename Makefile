@@ -37,6 +37,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/slack.py
 	$(PY) bench/teams.py
+	$(PY) bench/self_service.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot knowledge tests bench

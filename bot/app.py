@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -10,6 +12,9 @@ from aiohttp import web
 from microsoft_agents.hosting.core.authorization import Connections
 from pydantic import SecretStr
 
+from bot.actions.setup import SelfService, build_self_service
+from bot.audit import AuditLog
+from bot.channels.notify import ConversationNotifier
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.teams.auth import auth_configuration
 from bot.channels.teams.channel import TeamsChannel
@@ -18,11 +23,13 @@ from bot.channels.web_identity import WebIdentity
 from bot.core.engine import Engine
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
 from bot.core.policy import AnswerPolicy
-from bot.core.ports import SharedState
+from bot.core.ports import Directory, SharedState
 from bot.embedder import EncoderEmbedder
 from bot.handoff.queue import SqlHandoffQueue
+from bot.identity.providers import build_directory
 from bot.kb import KnowledgeService
 from bot.settings import Settings
+from bot.store.contacts import SqlContacts
 from bot.store.conversations import SqlConversationStore
 from bot.store.database import Database
 from bot.store.memory import InProcessSharedState
@@ -35,6 +42,8 @@ from knowledge.llm import build_chat_model
 from knowledge.retrieval import HybridRetriever
 
 log = structlog.get_logger(__name__)
+
+APPROVAL_SWEEP_SECONDS = 60.0  # how often overdue approvals are expired (and their requesters told)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,8 +60,15 @@ class Services:
     intents: NearestExampleIntentDetector
     engine: Engine
     shared_state: SharedState
+    audit: AuditLog
+    notifier: ConversationNotifier
+    directory: Directory | None
+    self_service: SelfService
 
     async def close(self) -> None:
+        closer = getattr(self.directory, "close", None)  # the HTTP providers hold a session; LDAP does not
+        if closer is not None:
+            await closer()
         await self.database.close()
 
 
@@ -99,14 +115,23 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
         answer_threshold=_first(settings.answer_threshold, confidence.answer_threshold),
         clarify_threshold=_first(settings.clarify_threshold, confidence.clarify_threshold),
     )
+    shared_state = InProcessSharedState()
+    audit = AuditLog(database=database)
+    contacts = SqlContacts(database=database)
+    notifier = ConversationNotifier(store=store, contacts=contacts)
+    directory = build_directory(settings)
+    self_service = build_self_service(settings, directory=directory, database=database, audit=audit, store=store,
+                                      handoffs=handoffs, shared_state=shared_state, notifier=notifier)
     engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=handoffs, policy=policy,
-                    max_message_chars=settings.max_message_chars)
+                    max_message_chars=settings.max_message_chars, self_service=self_service.desk,
+                    contacts=contacts)
     log.info("services_ready", chunks=index.chunk_count, llm=settings.llm or "none",
              answer_threshold=policy.answer_threshold, clarify_threshold=policy.clarify_threshold,
-             intent_threshold=intents.threshold)
+             intent_threshold=intents.threshold, directory=settings.directory)
     return Services(settings=settings, database=database, store=store, handoffs=handoffs,
                     references=SqlChannelReferences(database=database), index=index,
-                    knowledge=knowledge, intents=intents, engine=engine, shared_state=InProcessSharedState())
+                    knowledge=knowledge, intents=intents, engine=engine, shared_state=shared_state, audit=audit,
+                    notifier=notifier, directory=directory, self_service=self_service)
 
 
 def _first(override: float | None, default: float) -> float:
@@ -131,10 +156,39 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
         )
         WebChannel(engine=services.engine, store=services.store, identity=identity).register(app)
     if settings.slack_mode != "off":
-        _slack_channel(services).register(app)
+        slack = _slack_channel(services)
+        slack.register(app)
+        services.notifier.register("slack", slack.send_proactive)
     if settings.teams_mode != "off":
-        _teams_channel(services, connections=teams_connections).register(app)
+        teams = _teams_channel(services, connections=teams_connections)
+        teams.register(app)
+        services.notifier.register("teams", lambda conversation, _user, reply: teams.send_proactive(conversation,
+                                                                                                    reply))
+    app.cleanup_ctx.append(_approval_sweeper(services))
     return app
+
+
+def _approval_sweeper(services: Services) -> Callable[[web.Application], AsyncIterator[None]]:
+    """While the app runs: expire overdue approvals every minute, telling their requesters."""
+    return lambda _app: _sweep_approvals(services)
+
+
+async def _sweep_approvals(services: Services) -> AsyncIterator[None]:
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(APPROVAL_SWEEP_SECONDS)
+            try:
+                expired = await services.self_service.approvals.expire_overdue()
+                if expired:
+                    log.info("approvals_expired", count=expired)
+            except Exception:  # a failed sweep (database blip) must not stop the next one
+                log.exception("approval_sweep_failed")
+
+    task = asyncio.create_task(sweep())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _teams_channel(services: Services, *, connections: Connections | None) -> TeamsChannel:

@@ -122,6 +122,14 @@ class AuditLog:
             for row in (await conn.execute(query)).all():
                 yield _record(row)
 
+    async def last_success(self, *, actor: str, action: str) -> datetime | None:
+        """When `actor` last had `action` succeed (for cooldowns), or None."""
+        query = sa.select(sa.func.max(audit_log.c.at)).where(
+            audit_log.c.actor == actor, audit_log.c.action == action, audit_log.c.outcome == "success")
+        async with self._db.engine.connect() as conn:
+            at = (await conn.execute(query)).scalar_one_or_none()
+        return None if at is None else _utc(at)
+
     async def verify(self) -> Verification:
         """Recompute every hash and link; the first problem found, if any."""
         expected_prev, count = GENESIS, 0

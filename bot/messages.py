@@ -87,3 +87,116 @@ TEAMS_OTHER_TENANT = (
 TEAMS_NOT_YOUR_THREAD = (
     "This thread is someone else's conversation with me. Mention me in a new post to start your own."
 )
+
+# ---- self-service actions -------------------------------------------------------------------------------------
+ACTION_YES = "Yes, go ahead"
+ACTION_CANCEL = "Cancel"
+ACTION_APPROVE = "Approve"
+ACTION_DENY = "Deny"
+ACTION_CONFIRM = {
+    "reset_password": "I can reset the password of your account **{account}** ({name}). You'll get a temporary "
+                      "password here, only visible to you, and must choose a new one when you next sign in. Go ahead?",
+    "unlock_account": "I can unlock your account **{account}** ({name}) if it is locked. Go ahead?",
+    "reset_mfa": "I can remove the multi-factor sign-in methods registered on your account **{account}** ({name}), "
+                 "so you can set them up again (e.g. on a new phone) at your next sign-in. Go ahead?",
+    "request_access": "I can ask for **{item}** to be added to your account **{account}**. {approval} Go ahead?",
+    "request_software": "I can request **{item}** for your account **{account}**. {approval} Go ahead?",
+}
+ACTION_NEEDS_APPROVAL = "{approver} will be asked to approve it."
+ACTION_NO_APPROVAL = "No approval is needed."
+ACTION_PICK_ITEM = "Which of these do you need?"
+ACTION_NO_CATALOG = (
+    "I can't find {what} in the request catalog, so I've passed your request to the IT Service Desk (ticket "
+    "{ticket}). A person will follow up here."
+)
+ACTION_CANCELLED = "OK — I've cancelled that. Nothing was changed."
+ACTION_EXPIRED = "That request timed out before it was finished, so nothing was changed. Just ask again if you need it."
+ACTION_IN_PROGRESS = (
+    "You're in the middle of another request ({action}). Please finish it or press Cancel first."
+)
+ACTION_CONFIRM_AGAIN = "Please press \"Yes, go ahead\" or \"Cancel\" (or type yes or cancel)."
+ACTION_UNKNOWN_BUTTON = "That button belongs to a request that is finished or no longer open."
+
+CODE_HIDDEN = "[one-time code entered; not stored]"
+CODE_PROMPT_TOTP = "To confirm it's you, please type the 6-digit code from your authenticator app."
+CODE_PROMPT_EMAIL = (
+    "To confirm it's you, I've e-mailed a 6-digit code to your alternate address {address}. It works once, for "
+    "5 minutes. Please type it here."
+)
+CODE_MALFORMED = "A code is 6 digits, like 123456. Please type the code, or press Cancel."
+CODE_WRONG = "That code isn't right. Please try again ({left} attempt(s) left)."
+CODE_EXPIRED = "That code has expired. I've sent a new one to {address} — please type it here."
+CODE_LOCKED = (
+    "That code was wrong too many times, so I've paused self-service for your account until {until} UTC and told the "
+    "IT Service Desk (ticket {ticket}). Nothing was changed. A person will follow up with you."
+)
+SELF_SERVICE_LOCKED = (
+    "Self-service is paused for your account until {until} UTC after too many wrong codes. I've passed this request "
+    "to the IT Service Desk (ticket {ticket}); a person will follow up."
+)
+RATE_LIMITED = (
+    "You've made a lot of requests in a short time, so I've passed this one to the IT Service Desk (ticket {ticket}) "
+    "rather than doing it myself. A person will follow up."
+)
+COOLDOWN = (
+    "This was already done for your account recently; I can do it again after {until} UTC. I've passed your request "
+    "to the IT Service Desk (ticket {ticket}) in case it can't wait."
+)
+
+ACTION_REFUSED = (
+    "I can't do that myself ({why}), so I've passed your request to the IT Service Desk (ticket {ticket}). "
+    "A person will follow up here."
+)
+WHY_NO_DIRECTORY = "self-service isn't connected to the company directory"
+WHY_DISABLED_BY_POLICY = "IT has set this request to be handled by a person"
+WHY_NO_ACCOUNT = "I couldn't find exactly one directory account with your e-mail address"
+WHY_ACCOUNT_DISABLED = "your account is disabled"
+WHY_PRIVILEGED = "your account is a privileged one, which only IT staff may change"
+WHY_OTHER_PERSON = "I can only act on your own account, and your message names someone else"
+WHY_PRIVILEGED_ITEM = "access to {item} is privileged and always granted by IT staff"
+WHY_NO_SECOND_FACTOR = "this needs a second check of your identity and you have no authenticator app or alternate " \
+    "e-mail address registered with me"
+WHY_EMAIL_FAILED = "I couldn't send the verification e-mail"
+WHY_DIRECTORY_DOWN = "the company directory isn't answering right now"
+WHY_STAFF_APPROVAL = "IT staff approve {item} themselves"
+WHY_NO_APPROVER = "I couldn't find who approves {item}"
+
+PASSWORD_RESET_DONE = (
+    "Done — your password has been reset. Your temporary password is:\n\n`{password}`\n\n"
+    "It is shown only to you and only this once; I haven't stored it. Sign in with it now: you'll be asked to "
+    "choose a new password straight away."
+)
+PASSWORD_RESET_TRANSCRIPT = "[temporary password shown to the person once; not stored]"
+PASSWORD_REJECTED = (
+    "The directory refused the temporary password I generated (its password policy), so nothing was changed. "
+    "I've passed this to the IT Service Desk (ticket {ticket})."
+)
+UNLOCK_DONE = "Done — your account is unlocked. You can sign in again now."
+UNLOCK_NOT_LOCKED = "Your account isn't locked, so I didn't change anything. If you still can't sign in, your " \
+    "password may be wrong: I can reset it if you ask."
+MFA_RESET_DONE = (
+    "Done — I removed {count} sign-in method(s) from your account. At your next sign-in you'll be asked to set up "
+    "multi-factor authentication again."
+)
+ACTION_FAILED = (
+    "Something went wrong while I was doing that: {detail}. I've passed it to the IT Service Desk (ticket {ticket}) "
+    "with exactly what happened, so a person can finish it."
+)
+APPROVAL_ASKED = (
+    "I've asked {approver} to approve **{item}** (request {approval}). I'll tell you here as soon as they decide."
+)
+APPROVAL_REQUEST = (
+    "**Approval needed** ({approval}): {requester} asks for **{item}**. Approve or deny?"
+)
+APPROVAL_NOT_YOURS = "Only {approver} can decide request {approval}."
+APPROVAL_ALREADY_DECIDED = "Request {approval} is already {status}."
+APPROVAL_APPROVED_APPROVER = "Approved — {requester} now has {item}."
+APPROVAL_DENIED_APPROVER = "Denied — I've told {requester}."
+APPROVAL_GRANTED = "Good news: {approver} approved your request for **{item}**, and it has been added to your account."
+APPROVAL_DENIED = "{approver} declined your request for **{item}**. Nothing was changed."
+APPROVAL_EXPIRED = "Nobody decided your request for **{item}** in time, so it has expired. Nothing was changed."
+APPROVAL_FAILED = (
+    "{approver} approved your request for **{item}**, but adding it failed: {detail}. I've passed it to the IT "
+    "Service Desk (ticket {ticket})."
+)
+APPROVAL_FAILED_APPROVER = "Approved, but adding it failed ({detail}); IT staff will finish it."

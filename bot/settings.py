@@ -61,6 +61,33 @@ class Settings(BaseSettings):
     # Encrypts secrets at rest (TOTP seeds): a Fernet key, from `helpdesk-bot identity new-secret-key`.
     secret_key: SecretStr | None = None
 
+    # Self-service actions (README, "Self-service actions"). "none": every action request goes to IT staff.
+    directory: Literal["none", "ldap", "okta"] = "none"
+    action_policy: Path | None = None  # default: bot/actions/policy.yml
+    catalog: Path | None = None  # access and software catalog; none: those requests go to IT staff
+    ldap_url: str | None = None
+    ldap_bind_dn: str | None = None
+    ldap_bind_password: SecretStr | None = None
+    ldap_base_dn: str | None = None
+    ldap_flavor: Literal["openldap", "ad"] = "openldap"
+    ldap_user_filter: str = "(mail={email})"
+    ldap_alternate_email_attribute: str = "otherMailbox"
+    ldap_timeout_seconds: float = Field(default=10.0, gt=0)
+    entra_tenant_id: str | None = None
+    entra_client_id: str | None = None
+    entra_client_secret: SecretStr | None = None
+    entra_graph_url: str = "https://graph.microsoft.com"
+    entra_authority_url: str = "https://login.microsoftonline.com"
+    okta_url: str | None = None
+    okta_api_token: SecretStr | None = None
+    # E-mailed one-time codes (the second factor for people without an authenticator app).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "it-helpdesk@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+
     env: Literal["production", "dev"] = "production"  # dev: allows an unauthenticated Teams endpoint (Emulator)
 
     max_message_chars: int = Field(default=4000, ge=50)
@@ -95,6 +122,7 @@ class Settings(BaseSettings):
             )
         _check_slack(self)
         _check_teams(self)
+        _check_directory(self)
         if self.llm is not None and ":" not in self.llm:
             raise ValueError(
                 f"HELPDESK_LLM must look like 'provider:model' (openai, azure or ollama), got {self.llm!r}"
@@ -151,6 +179,26 @@ def _check_teams(settings: Settings) -> None:
         )
     if not settings.teams_tenant_id:
         raise ValueError("TEAMS_APP_ID is set but TEAMS_TENANT_ID (the tenant the bot is registered in) is not")
+
+
+def _check_directory(settings: Settings) -> None:
+    required = {
+        "ldap": {"HELPDESK_LDAP_URL": settings.ldap_url, "HELPDESK_LDAP_BIND_DN": settings.ldap_bind_dn,
+                 "HELPDESK_LDAP_BIND_PASSWORD": settings.ldap_bind_password,
+                 "HELPDESK_LDAP_BASE_DN": settings.ldap_base_dn},
+        "entra": {"HELPDESK_ENTRA_TENANT_ID": settings.entra_tenant_id,
+                  "HELPDESK_ENTRA_CLIENT_ID": settings.entra_client_id,
+                  "HELPDESK_ENTRA_CLIENT_SECRET": settings.entra_client_secret},
+        "okta": {"HELPDESK_OKTA_URL": settings.okta_url, "HELPDESK_OKTA_API_TOKEN": settings.okta_api_token},
+    }.get(settings.directory, {})
+    missing = [name for name, value in required.items() if not value]
+    if missing:
+        raise ValueError(f"HELPDESK_DIRECTORY={settings.directory} needs {', '.join(missing)}")
+    if settings.directory == "ldap" and "{email}" not in settings.ldap_user_filter:
+        raise ValueError("HELPDESK_LDAP_USER_FILTER must contain {email}, e.g. (mail={email})")
+    if settings.smtp_host and not settings.secret_key:
+        raise ValueError("e-mailed codes (HELPDESK_SMTP_HOST) need HELPDESK_SECRET_KEY: codes are stored as keyed "
+                         "hashes. Create one with `helpdesk-bot identity new-secret-key`.")
 
 
 def _check_slack(settings: Settings) -> None:

@@ -107,6 +107,9 @@ class WebChannel:
         if body.after is None:
             return web.json_response({"replies": [r.to_dict() for r in port.replies], "seq": result.seq})
         replies, cursor = await self._store.replies_after(conversation=inbound.conversation, after=body.after)
+        # This turn's own replies as delivered: a secret (a temporary password) is only a placeholder in the store.
+        delivered = {r.seq: r for r in port.replies if r.seq is not None}
+        replies = [delivered.get(r.seq, r) if r.seq is not None else r for r in replies]
         return web.json_response({"replies": [r.to_dict() for r in replies], "seq": cursor})
 
     async def events(self, request: web.Request) -> web.Response:

@@ -19,6 +19,7 @@ class DirectoryAccount:
     enabled: bool = True
     groups: tuple[str, ...] = ()
     manager_id: str | None = None
+    manager_email: str | None = None  # who approves requests that need the manager
     alternate_email: str | None = None  # where one-time codes may be sent
 
 

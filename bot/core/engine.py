@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import structlog
 
@@ -20,12 +21,21 @@ from bot.core.model import (
     TurnResult,
 )
 from bot.core.policy import AnswerPolicy
-from bot.core.ports import ConversationStore, HandoffQueue, IntentDetector, KnowledgeBase, ReplyPort
+from bot.core.ports import (
+    Contacts,
+    ConversationStore,
+    HandoffQueue,
+    IntentDetector,
+    KnowledgeBase,
+    ReplyPort,
+    SelfService,
+)
 from bot.core.text import clean_message
 
 log = structlog.get_logger(__name__)
 
 CLARIFY_FLOW = "clarify"
+ACTION_FLOW = "action"
 NONE_OF_THESE = "none"
 # Buttons under every answer. The prefixes keep them apart from article ids offered while clarifying.
 HELPED = "feedback:helped"
@@ -46,6 +56,7 @@ class _TurnContext:
     state: ConversationState
     text: str
     seq: int = 0
+    secret_text: bool = False  # the message is a one-time code: never stored, never copied into a hand-off
     log_fields: dict[str, object] = field(default_factory=dict)
 
 
@@ -61,7 +72,15 @@ class Engine:
         handoffs: HandoffQueue,
         policy: AnswerPolicy,
         max_message_chars: int,
+        self_service: SelfService | None = None,
+        contacts: Contacts | None = None,
     ) -> None:
+        """Args:
+            self_service: the verified actions; without it, action requests go to IT staff.
+            contacts: remembers where each person can be reached (approvals need it).
+        """
+        self._self_service = self_service
+        self._contacts = contacts
         self._store = store
         self._intents = intents
         self._knowledge = knowledge
@@ -80,6 +99,9 @@ class Engine:
         if state is None:
             state = ConversationState(owner_id=inbound.user.id)
             await self._store.save_state(conversation=conversation, state=state)
+            if self._contacts is not None and inbound.user.email and inbound.identity_problem is None:
+                await self._contacts.remember(email=inbound.user.email, conversation=conversation,
+                                              user_id=inbound.user.id)
         elif state.owner_id != inbound.user.id:
             raise ConversationNotYoursError(messages.CONVERSATION_NOT_YOURS)
 
@@ -98,6 +120,9 @@ class Engine:
             await self._hand_off(turn, reason="the person asked for a human (button)", intent="human",
                                  confidence=None, template=messages.HANDOFF_ASKED,
                                  question=await self._last_question(turn))
+        elif choice is not None and self._self_service is not None and self._self_service.owns_choice(choice):
+            await self._record_user(turn, text=f"[chose: {choice}]")
+            await self._self_service.choose(_ActionTurn(engine=self, turn=turn))
         elif choice is not None:
             await self._handle_choice(turn, choice)
         else:
@@ -116,6 +141,15 @@ class Engine:
             await self._send(turn, Reply(kind=ReplyKind.ERROR, text=notice))
             return
 
+        desk = self._self_service
+        if desk is not None and turn.state.flow == ACTION_FLOW:
+            if desk.hides_input(turn.state.flow_data):  # a one-time code: never stored, never in a hand-off
+                await self._record_user(turn, text=messages.CODE_HIDDEN)
+                turn.secret_text = True
+            else:
+                await self._record_user(turn, text=text)
+            await desk.resume(_ActionTurn(engine=self, turn=turn))
+            return
         await self._record_user(turn, text=text)
         if turn.state.flow == CLARIFY_FLOW:  # typing instead of picking drops the pending question
             await self._set_flow(turn, flow=None, data={})
@@ -129,6 +163,9 @@ class Engine:
         if match.intent in SMALL_TALK_INTENTS:
             await self._send(turn, Reply(kind=ReplyKind.INFO, text=_small_talk(match.intent),
                                          intent=match.intent, confidence=match.confidence))
+            return
+        if match.intent in ACTION_INTENTS and desk is not None:
+            await desk.start(_ActionTurn(engine=self, turn=turn), intent=match.intent, confidence=match.confidence)
             return
         if match.intent in ACTION_INTENTS:
             action = messages.ACTION_LABELS[match.intent]
@@ -222,9 +259,11 @@ class Engine:
                                          text=messages.HANDOFF_ALREADY_OPEN.format(ticket=open_ticket)))
             return
         inbound = turn.inbound
+        if question is None:
+            question = "" if turn.secret_text else turn.text
         packet = HandoffPacket(
-            conversation=inbound.conversation, user=inbound.user, reason=reason,
-            question=question if question is not None else turn.text, intent=intent, confidence=confidence,
+            conversation=inbound.conversation, user=inbound.user, reason=reason, question=question,
+            intent=intent, confidence=confidence,
             retrieval=hits, transcript=tuple(await self._store.transcript(inbound.conversation)),
         )
         ticket = await self._handoffs.open(packet)
@@ -251,6 +290,45 @@ class Engine:
     async def _save(self, turn: _TurnContext, state: ConversationState) -> None:
         turn.state = state
         await self._store.save_state(conversation=turn.inbound.conversation, state=state)
+
+
+class _ActionTurn:
+    """The engine's side of the ActionTurn port: the self-service desk answers through it."""
+
+    def __init__(self, *, engine: Engine, turn: _TurnContext) -> None:
+        self._engine = engine
+        self._turn = turn
+
+    @property
+    def inbound(self) -> Inbound:
+        return replace(self._turn.inbound, text=self._turn.text)
+
+    @property
+    def flow_data(self) -> dict[str, Any]:
+        return dict(self._turn.state.flow_data) if self._turn.state.flow == ACTION_FLOW else {}
+
+    async def send(self, reply: Reply) -> None:
+        await self._engine._send(self._turn, reply)
+
+    async def send_secret(self, reply: Reply, *, transcript_text: str) -> None:
+        """The transcript keeps a placeholder; only the person's reply port ever sees the secret."""
+        turn = self._turn
+        stored = replace(reply, text=transcript_text)
+        turn.seq = await self._engine._store.append(conversation=turn.inbound.conversation, user=turn.inbound.user,
+                                                    role="bot", text=transcript_text, reply=stored)
+        await turn.reply_port.send(replace(reply, seq=turn.seq))
+
+    async def set_flow(self, data: dict[str, Any] | None) -> None:
+        if data is None:
+            await self._engine._set_flow(self._turn, flow=None, data={})
+        else:
+            await self._engine._set_flow(self._turn, flow=ACTION_FLOW, data=data)
+
+    async def hand_off(self, *, reason: str, intent: str | None, confidence: float | None, template: str) -> None:
+        # Escape the template's other braces (an error text may hold some) so only {ticket} is filled in.
+        escaped = template.replace("{", "{{").replace("}", "}}").replace("{{ticket}}", "{ticket}")
+        await self._engine._hand_off(self._turn, reason=reason, intent=intent, confidence=confidence,
+                                     template=escaped)
 
 
 def _not_processed(text: str) -> str:

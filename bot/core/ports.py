@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +14,7 @@ from bot.core.model import (
     ConversationRef,
     ConversationState,
     HandoffPacket,
+    Inbound,
     IntentMatch,
     Reply,
     Retrieval,
@@ -84,6 +85,14 @@ class SharedState(Protocol):
         """True for the first caller of `key` within `ttl_seconds`, False for every later one."""
         ...
 
+    async def count(self, key: str, *, window_seconds: float) -> int:
+        """Count one more event for `key` in the current fixed window; the count including this one."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Forget a claim early (a lock given back)."""
+        ...
+
 
 class Directory(Protocol):
     """The company directory (LDAP / Active Directory, Entra ID, Okta) the self-service actions act on.
@@ -120,4 +129,68 @@ class Directory(Protocol):
         Raises:
             NotSupported: the directory holds no second factors (plain LDAP).
         """
+        ...
+
+
+class Contacts(Protocol):
+    """Remembers each person's newest conversation, so approvals and outcomes can reach them later."""
+
+    async def remember(self, *, email: str, conversation: ConversationRef, user_id: str) -> None: ...
+
+
+class Notifier(Protocol):
+    """Reaches people outside the turn in progress: approvers, and requesters when a decision comes."""
+
+    async def tell_person(self, *, email: str, reply: Reply) -> bool:
+        """Post into the person's newest conversation with the bot; False when they have none."""
+        ...
+
+    async def tell_conversation(self, *, conversation: ConversationRef, user_id: str, reply: Reply) -> None:
+        """Post into a known conversation (stored in its transcript first, then pushed where the channel can)."""
+        ...
+
+
+class ActionTurn(Protocol):
+    """One turn as the self-service desk sees it: who wrote what, the flow so far, and how to answer."""
+
+    @property
+    def inbound(self) -> Inbound: ...
+
+    @property
+    def flow_data(self) -> dict[str, Any]: ...
+
+    async def send(self, reply: Reply) -> None: ...
+
+    async def send_secret(self, reply: Reply, *, transcript_text: str) -> None:
+        """Deliver `reply` to the person only; the transcript keeps `transcript_text` in its place."""
+        ...
+
+    async def set_flow(self, data: dict[str, Any] | None) -> None:
+        """Remember the flow's state for the next turn (None ends the flow)."""
+        ...
+
+    async def hand_off(self, *, reason: str, intent: str | None, confidence: float | None, template: str) -> None:
+        """Open a ticket for IT staff and tell the person (`template` has a {ticket} placeholder)."""
+        ...
+
+
+class SelfService(Protocol):
+    """The verified self-service actions (bot/actions): the engine hands it action intents and flow turns."""
+
+    def owns_choice(self, choice: str) -> bool:
+        """True for buttons that belong to an action flow or an approval."""
+        ...
+
+    def hides_input(self, flow_data: dict[str, Any]) -> bool:
+        """True while the flow waits for a one-time code: the person's next message must not be stored."""
+        ...
+
+    async def start(self, turn: ActionTurn, *, intent: str, confidence: float) -> None: ...
+
+    async def resume(self, turn: ActionTurn) -> None:
+        """A message or button press while an action flow is open in this conversation."""
+        ...
+
+    async def choose(self, turn: ActionTurn) -> None:
+        """An action button (confirm, cancel, approve, deny), in any conversation."""
         ...

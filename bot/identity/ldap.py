@@ -153,13 +153,15 @@ class LdapDirectory:
         else:
             enabled = _first(attributes, "pwdAccountLockedTime") != PERMANENTLY_LOCKED
         groups = _values(attributes, "memberOf") or (self._groups_of(conn, dn) if self._flavor == "openldap" else [])
+        manager = _first(attributes, "manager")
         return DirectoryAccount(
             id=dn,
             email=primary or (mails[0] if mails else email.strip()),
             display_name=_first(attributes, "displayName") or _first(attributes, "cn") or "",
             enabled=enabled,
             groups=tuple(groups),
-            manager_id=_first(attributes, "manager"),
+            manager_id=manager,
+            manager_email=self._mail_of(conn, manager) if manager else None,
             alternate_email=_first(attributes, self._alternate),
         )
 
@@ -168,6 +170,14 @@ class LdapDirectory:
         conn.search(self._base_dn, member_filter, search_scope=SUBTREE, attributes=["1.1"])
         self._check(conn, operation="search_groups", dn=dn)
         return [str(entry["dn"]) for entry in conn.response if entry.get("type") == "searchResEntry"]
+
+    def _mail_of(self, conn: Any, dn: str) -> str | None:
+        """The e-mail of the entry `dn` (a manager), or None when it has none or is gone."""
+        conn.search(dn, "(objectClass=*)", search_scope=BASE, attributes=["mail"])
+        if conn.result.get("result") != SUCCESS:
+            return None  # a dangling manager reference is not worth failing the lookup for
+        entries = [entry for entry in conn.response if entry.get("type") == "searchResEntry"]
+        return _first(_decode(entries[0]["raw_attributes"]), "mail") if entries else None
 
     def _locked(self, conn: Any, dn: str) -> bool:
         attribute = "lockoutTime" if self._flavor == "ad" else "pwdAccountLockedTime"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from cryptography.fernet import Fernet, InvalidToken
 
 
@@ -20,6 +23,12 @@ class SecretBox:
                 "HELPDESK_SECRET_KEY is not a valid key (32 url-safe base64-encoded bytes); "
                 "create one with `helpdesk-bot identity new-secret-key`"
             ) from error
+
+        self._key = key
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A separate key for `purpose` (e.g. hashing e-mailed codes), so one key never serves two jobs."""
+        return hmac.new(self._key.encode("ascii"), f"helpdesk-bot:{purpose}".encode(), hashlib.sha256).digest()
 
     def encrypt(self, plain: str) -> str:
         return self._fernet.encrypt(plain.encode("utf-8")).decode("ascii")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from cachetools import TLRUCache
+from cachetools import TLRUCache, TTLCache
 
 
 def _expires_at(_key: str, ttl_seconds: float, now: float) -> float:
@@ -20,6 +20,7 @@ class InProcessSharedState:
 
     def __init__(self, *, max_keys: int = 100_000) -> None:
         self._claims: TLRUCache[str, float] = TLRUCache(maxsize=max_keys, ttu=_expires_at, timer=time.monotonic)
+        self._counts: TTLCache[str, int] = TTLCache(maxsize=max_keys, ttl=24 * 3600)
 
     async def claim(self, key: str, *, ttl_seconds: float) -> bool:
         # No await between the check and the write, so concurrent turns on this event loop cannot both win.
@@ -27,3 +28,13 @@ class InProcessSharedState:
             return False
         self._claims[key] = ttl_seconds
         return True
+
+    async def count(self, key: str, *, window_seconds: float) -> int:
+        # A fixed window named by its number, so the count resets by itself when the window ends.
+        window_key = f"count:{key}:{int(time.time() // window_seconds)}"
+        count = self._counts.get(window_key, 0) + 1
+        self._counts[window_key] = count
+        return count
+
+    async def release(self, key: str) -> None:
+        self._claims.pop(key, None)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 5  # 2: answer feedback; 3: channel references; 4: references without a conversation row;
-#                     5: the audit log, TOTP enrolments and e-mailed codes
+SCHEMA_VERSION = 6  # 2: answer feedback; 3: channel references; 4: references without a conversation row;
+#                     5: the audit log, TOTP enrolments and e-mailed codes; 6: approvals, self-service lockouts,
+#                     contacts
 
 metadata = sa.MetaData()
 
@@ -120,4 +121,45 @@ email_codes = sa.Table(
     sa.Column("code_hash", sa.String(64), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("attempts_left", sa.Integer, nullable=False),
+)
+
+approvals = sa.Table(
+    "approvals",
+    metadata,
+    # An access or software request waiting for (or decided by) its approver. No secrets: ids and names only.
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("item_id", sa.String(128), nullable=False),
+    sa.Column("requester_email", sa.String(320), nullable=False),
+    sa.Column("requester_account", sa.String(512), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),  # the requester's conversation: where they hear the outcome
+    sa.Column("conversation_id", sa.String(256), nullable=False),
+    sa.Column("requester_user_id", sa.String(256), nullable=False),  # their id there, to answer privately
+    sa.Column("approver_email", sa.String(320), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending, approved, denied, expired, failed
+    sa.Column("decided_by", sa.String(320), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+self_service_lockouts = sa.Table(
+    "self_service_lockouts",
+    metadata,
+    # A person whose second factor failed too often may not use self-service until `until`.
+    sa.Column("email", sa.String(320), primary_key=True),  # lower-cased
+    sa.Column("until", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    # The newest conversation each person (by e-mail) has with the bot: where approvals reach them.
+    sa.Column("email", sa.String(320), primary_key=True),  # lower-cased
+    sa.Column("conversation_key", sa.String(300), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("external_id", sa.String(256), nullable=False),
+    sa.Column("user_id", sa.String(256), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )

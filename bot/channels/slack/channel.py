@@ -35,7 +35,7 @@ from bot.channels.slack.people import SlackPeople
 from bot.channels.slack.render import ACTION_PREFIX, mark_chosen
 from bot.channels.slack.threads import SlackThread, SlackTurn
 from bot.core.engine import ConversationNotYoursError, Engine
-from bot.core.model import Inbound, Reply, ReplyKind
+from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind
 from bot.core.ports import ConversationStore, SharedState
 
 log = structlog.get_logger(__name__)
@@ -150,6 +150,11 @@ class SlackChannel:
                 log.info("slack_duplicate_ignored", key=key, event_id=body.get("event_id"))
                 return False
         return True
+
+    async def send_proactive(self, conversation: ConversationRef, user_id: str, reply: Reply) -> None:
+        """Post into a conversation outside a turn (approval requests, decisions), privately where asked."""
+        thread = SlackThread.from_conversation_id(conversation.id)
+        await SlackReplyPort(client=self.client, thread=thread, user_id=user_id, delivery_id="proactive").send(reply)
 
     # ---- turns (after the acknowledgement) ----------------------------------------------------------------
 

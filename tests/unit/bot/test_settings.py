@@ -143,3 +143,27 @@ def test_a_certificate_can_replace_the_password_but_not_join_it(no_teams_environ
     no_teams_environment.setenv("TEAMS_APP_PASSWORD", "cl1ent-s3cret-value")
     with pytest.raises(SettingsError, match="not both"):
         load_settings()
+
+
+@pytest.mark.parametrize(("directory", "missing"), [
+    ("ldap", "HELPDESK_LDAP_URL, HELPDESK_LDAP_BIND_DN, HELPDESK_LDAP_BIND_PASSWORD, HELPDESK_LDAP_BASE_DN"),
+    ("okta", "HELPDESK_OKTA_URL, HELPDESK_OKTA_API_TOKEN"),
+])
+def test_a_directory_without_its_connection_settings_is_refused(directory: str, missing: str) -> None:
+    with pytest.raises(ValueError, match=f"HELPDESK_DIRECTORY={directory} needs {missing}"):
+        Settings(directory=directory)  # type: ignore[arg-type]
+
+
+def test_an_ldap_user_filter_without_the_email_placeholder_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"must contain \{email\}"):
+        Settings(directory="ldap", ldap_url="ldap://x", ldap_bind_dn="cn=bot", ldap_bind_password="pw",  # type: ignore[arg-type]
+                 ldap_base_dn="dc=x", ldap_user_filter="(uid=*)")
+
+
+def test_emailed_codes_need_the_secret_key_to_hash_them() -> None:
+    with pytest.raises(ValueError, match="need HELPDESK_SECRET_KEY"):
+        Settings(smtp_host="mail.example.org")
+
+
+def test_no_directory_is_the_default_and_needs_nothing() -> None:
+    assert Settings().directory == "none"

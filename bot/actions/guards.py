@@ -1,0 +1,66 @@
+"""The limits around self-service: lockouts after wrong codes, cooldowns after a success, and rate limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from bot.actions.policy import ActionPolicy
+from bot.audit import AuditLog
+from bot.core.ports import SharedState
+from bot.store.database import Database
+from bot.store.schema import self_service_lockouts
+
+HOUR, MINUTE = 3600.0, 60.0
+
+
+class Guards:
+    """Answers "may this person start this action now?" and records lockouts."""
+
+    def __init__(self, *, database: Database, audit: AuditLog, shared_state: SharedState,
+                 policy: ActionPolicy) -> None:
+        self._db = database
+        self._audit = audit
+        self._shared = shared_state
+        self._policy = policy
+
+    async def locked_until(self, email: str) -> datetime | None:
+        """The end of the person's self-service lockout, if one is in force."""
+        async with self._db.engine.connect() as conn:
+            until = (await conn.execute(sa.select(self_service_lockouts.c.until)
+                                        .where(self_service_lockouts.c.email == _key(email)))).scalar_one_or_none()
+        if until is None:
+            return None
+        until = until.replace(tzinfo=UTC) if until.tzinfo is None else until
+        return until if until > datetime.now(UTC) else None
+
+    async def lock_out(self, email: str, *, reason: str) -> datetime:
+        """Stop the person's self-service for the policy's lockout period; when it ends."""
+        until = datetime.now(UTC) + timedelta(minutes=self._policy.lockout_minutes)
+        async with self._db.engine.begin() as conn:
+            await conn.execute(self_service_lockouts.delete().where(self_service_lockouts.c.email == _key(email)))
+            await conn.execute(self_service_lockouts.insert().values(email=_key(email), until=until, reason=reason))
+        return until
+
+    async def cooldown_until(self, email: str, *, action: str) -> datetime | None:
+        """When the person may repeat `action`, if its cooldown since the last success is still running."""
+        spec = self._policy.spec(action)
+        if spec is None or spec.cooldown_hours <= 0:
+            return None
+        last = await self._audit.last_success(actor=_key(email), action=action)
+        if last is None:
+            return None
+        until = last + timedelta(hours=spec.cooldown_hours)
+        return until if until > datetime.now(UTC) else None
+
+    async def over_rate_limit(self, email: str) -> bool:
+        """Count one action request; True when the person or everyone together is over the limit."""
+        limits = self._policy.rate_limit
+        mine = await self._shared.count(f"actions:{_key(email)}", window_seconds=HOUR)
+        everyone = await self._shared.count("actions:*", window_seconds=MINUTE)
+        return mine > limits.per_person_per_hour or everyone > limits.global_per_minute
+
+
+def _key(email: str) -> str:
+    return email.strip().lower()

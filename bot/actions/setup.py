@@ -1,0 +1,63 @@
+"""Wires the self-service desk from settings (called by the composition root)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from bot.actions.approval_desk import ApprovalDesk
+from bot.actions.approvals import SqlApprovals
+from bot.actions.catalog import Catalog
+from bot.actions.desk import SelfServiceDesk
+from bot.actions.guards import Guards
+from bot.actions.policy import ActionPolicy
+from bot.actions.verification import SecondFactor
+from bot.audit import AuditLog
+from bot.core.ports import ConversationStore, Directory, HandoffQueue, Notifier, SharedState
+from bot.identity.email_codes import EmailCodes, SmtpSettings
+from bot.identity.secrets import SecretBox
+from bot.identity.totp import TotpEnrolments
+from bot.settings import Settings
+from bot.store.database import Database
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelfService:
+    desk: SelfServiceDesk
+    approvals: ApprovalDesk
+
+
+def build_self_service(settings: Settings, *, directory: Directory | None, database: Database, audit: AuditLog,
+                       store: ConversationStore, handoffs: HandoffQueue, shared_state: SharedState,
+                       notifier: Notifier) -> SelfService:
+    """The desk and its approvals, with whatever second factors the settings allow.
+
+    Raises:
+        PolicyError: the action policy or the catalog file is invalid.
+    """
+    policy = ActionPolicy.load(settings.action_policy)
+    catalog = Catalog.load(settings.catalog)
+    totp, email_codes = None, None
+    if settings.secret_key is not None:
+        box = SecretBox(key=settings.secret_key.get_secret_value())
+        totp = TotpEnrolments(database=database, box=box)
+        if settings.smtp_host:
+            smtp = SmtpSettings(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_sender,
+                                username=settings.smtp_username,
+                                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                                starttls=settings.smtp_starttls)
+            email_codes = EmailCodes(database=database, smtp=smtp, key=box.derived_key("email-codes"))
+    elif directory is not None:
+        log.warning("no_second_factor", hint="HELPDESK_SECRET_KEY is not set: actions that need a second factor "
+                    "(password reset, MFA reset) go to IT staff")
+    approvals = ApprovalDesk(directory=directory, approvals=SqlApprovals(database=database), catalog=catalog,
+                             policy=policy, audit=audit, notifier=notifier, store=store, handoffs=handoffs)
+    desk = SelfServiceDesk(
+        directory=directory, policy=policy, catalog=catalog,
+        guards=Guards(database=database, audit=audit, shared_state=shared_state, policy=policy),
+        second_factor=SecondFactor(totp=totp, email_codes=email_codes, attempts=policy.code_attempts),
+        audit=audit, approvals=approvals, shared_state=shared_state)
+    return SelfService(desk=desk, approvals=approvals)

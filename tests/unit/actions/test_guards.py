@@ -1,0 +1,51 @@
+"""Rate limits: per person and for everyone together, counted in shared state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.actions.guards import Guards
+from bot.actions.policy import ActionPolicy
+from bot.audit import AuditLog
+from bot.store.database import Database
+from bot.store.memory import InProcessSharedState
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest_asyncio.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'guards.db'}")
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+def guards(database: Database, *, per_person: int, overall: int) -> Guards:
+    policy = ActionPolicy.model_validate({"rate_limit": {"per_person_per_hour": per_person,
+                                                         "global_per_minute": overall}, "actions": {}})
+    return Guards(database=database, audit=AuditLog(database=database), shared_state=InProcessSharedState(),
+                  policy=policy)
+
+
+async def test_a_person_over_their_hourly_limit_is_stopped_and_others_are_not(database: Database) -> None:
+    limits = guards(database, per_person=2, overall=100)
+    assert [await limits.over_rate_limit("alice@example.org") for _ in range(3)] == [False, False, True]
+    assert not await limits.over_rate_limit("bob@example.org")
+
+
+async def test_everyone_together_over_the_global_limit_is_stopped(database: Database) -> None:
+    limits = guards(database, per_person=100, overall=3)
+    results = [await limits.over_rate_limit(f"p{n}@example.org") for n in range(4)]
+    assert results == [False, False, False, True]
+
+
+async def test_a_lockout_holds_until_it_ends(database: Database) -> None:
+    limits = guards(database, per_person=5, overall=60)
+    assert await limits.locked_until("alice@example.org") is None
+    until = await limits.lock_out("Alice@Example.org", reason="wrong codes")
+    assert await limits.locked_until("alice@example.org") == until

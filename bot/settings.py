@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
 
     # Self-service actions (README, "Self-service actions"). "none": every action request goes to IT staff.
-    directory: Literal["none", "ldap", "okta"] = "none"
+    directory: Literal["none", "ldap", "entra", "okta"] = "none"
     action_policy: Path | None = None  # default: bot/actions/policy.yml
     catalog: Path | None = None  # access and software catalog; none: those requests go to IT staff
     ldap_url: str | None = None

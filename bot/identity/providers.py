@@ -18,6 +18,13 @@ def build_directory(settings: Settings) -> Directory | None:
                              user_filter=settings.ldap_user_filter,
                              alternate_email_attribute=settings.ldap_alternate_email_attribute,
                              timeout_seconds=settings.ldap_timeout_seconds)
+    if settings.directory == "entra":
+        from bot.identity.entra import EntraDirectory
+
+        assert settings.entra_tenant_id and settings.entra_client_id and settings.entra_client_secret
+        return EntraDirectory(tenant_id=settings.entra_tenant_id, client_id=settings.entra_client_id,
+                              client_secret=settings.entra_client_secret.get_secret_value(),
+                              graph_url=settings.entra_graph_url, authority_url=settings.entra_authority_url)
     if settings.directory == "okta":
         from bot.identity.okta import OktaDirectory
 

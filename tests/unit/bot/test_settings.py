@@ -147,6 +147,7 @@ def test_a_certificate_can_replace_the_password_but_not_join_it(no_teams_environ
 
 @pytest.mark.parametrize(("directory", "missing"), [
     ("ldap", "HELPDESK_LDAP_URL, HELPDESK_LDAP_BIND_DN, HELPDESK_LDAP_BIND_PASSWORD, HELPDESK_LDAP_BASE_DN"),
+    ("entra", "HELPDESK_ENTRA_TENANT_ID, HELPDESK_ENTRA_CLIENT_ID, HELPDESK_ENTRA_CLIENT_SECRET"),
     ("okta", "HELPDESK_OKTA_URL, HELPDESK_OKTA_API_TOKEN"),
 ])
 def test_a_directory_without_its_connection_settings_is_refused(directory: str, missing: str) -> None:

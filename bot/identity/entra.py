@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,10 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from bot.core.directory import DirectoryAccount, DirectoryError, DirectoryUnavailable, NotSupported, PasswordRejected
+from bot.identity.json_api import decode_json as _decode
+from bot.identity.json_api import json_objects
+from bot.identity.json_api import path_segment as _segment
+from bot.identity.json_api import text_or_none as _text
 
 log = structlog.get_logger(__name__)
 
@@ -195,7 +198,8 @@ class EntraDirectory:
         listing = await self._send("GET", f"/v1.0/users/{user}/authentication/methods", permission=METHODS,
                                    operation=f"list the authentication methods of {account.id}")
         body = listing.body if isinstance(listing.body, dict) else {}
-        methods = _objects(body.get("value"), operation=f"list the authentication methods of {account.id}")
+        methods = json_objects(body.get("value"), service="Microsoft Graph",
+                               operation=f"list the authentication methods of {account.id}")
         removable = [m for m in methods if m.get("@odata.type") != PASSWORD_METHOD]
         unknown = sorted({kind for m in removable if (kind := str(m.get("@odata.type"))) not in METHOD_COLLECTIONS})
         removed = 0
@@ -255,7 +259,7 @@ class EntraDirectory:
         for _ in range(MAX_PAGES):
             answer = await self._send("GET", target, query=params, operation=operation, permission=permission)
             body = answer.body if isinstance(answer.body, dict) else {}
-            items.extend(_objects(body.get("value"), operation=operation))
+            items.extend(json_objects(body.get("value"), service="Microsoft Graph", operation=operation))
             link = body.get("@odata.nextLink")
             if not isinstance(link, str):
                 return items
@@ -441,26 +445,12 @@ def _query(params: Mapping[str, str] | None) -> str:
     return "?" + "&".join(f"{quote(key, safe='$')}={quote(value, safe=',')}" for key, value in params.items())
 
 
-def _segment(value: str) -> str:
-    """`value` as one path segment: an id can never reach another endpoint ("../", "?")."""
-    return quote(value, safe="")
 
 
-def _decode(raw: bytes) -> Any:
-    try:
-        return json.loads(raw) if raw.strip() else None
-    except ValueError:  # an HTML error page from a gateway in front of Graph, say
-        return None
 
 
-def _objects(value: Any, *, operation: str) -> list[dict[str, Any]]:
-    if not isinstance(value, list):
-        raise DirectoryError(f"Microsoft Graph's answer to {operation} was not a list")
-    return [item for item in value if isinstance(item, dict)]
 
 
-def _text(value: Any) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _error(body: Any) -> tuple[str | None, str]:

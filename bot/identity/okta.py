@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
 import structlog
@@ -16,6 +14,10 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from bot.core.directory import DirectoryAccount, DirectoryError, DirectoryUnavailable, PasswordRejected
+from bot.identity.json_api import decode_json as _decode
+from bot.identity.json_api import json_objects
+from bot.identity.json_api import path_segment as _segment
+from bot.identity.json_api import text_or_none as _text
 
 log = structlog.get_logger(__name__)
 
@@ -170,7 +172,7 @@ class OktaDirectory:
         user = _segment(account.id)
         answer = await self._send("GET", f"/api/v1/users/{user}/factors", role=READ_ROLE,
                                   operation=f"list the factors of {account.id}")
-        factors = _objects(answer.body, operation=f"list the factors of {account.id}")
+        factors = json_objects(answer.body, service="Okta", operation=f"list the factors of {account.id}")
         if not factors:
             return 0
         await self._send("POST", f"/api/v1/users/{user}/lifecycle/reset_factors", changes=True,
@@ -194,7 +196,7 @@ class OktaDirectory:
         seen: set[URL] = set()
         while True:
             answer = await self._send("GET", target, operation=operation, role=role, params=params)
-            items.extend(_objects(answer.body, operation=operation))
+            items.extend(json_objects(answer.body, service="Okta", operation=operation))
             if answer.next_url is None:
                 return items
             if answer.next_url.origin() != self._base:
@@ -289,26 +291,12 @@ def _account(user: dict[str, Any], *, user_id: str, groups: list[str]) -> Direct
     )
 
 
-def _segment(value: str) -> str:
-    """`value` as one path segment: an id can never reach another endpoint ("../", "?")."""
-    return quote(value, safe="")
 
 
-def _decode(raw: bytes) -> Any:
-    try:
-        return json.loads(raw) if raw.strip() else None
-    except ValueError:  # an HTML error page from a proxy in front of Okta, say
-        return None
 
 
-def _objects(body: Any, *, operation: str) -> list[dict[str, Any]]:
-    if not isinstance(body, list):
-        raise DirectoryError(f"Okta's answer to {operation} was not a list")
-    return [item for item in body if isinstance(item, dict)]
 
 
-def _text(value: Any) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _error_code(body: Any) -> str | None:

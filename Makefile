@@ -38,6 +38,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/slack.py
 	$(PY) bench/teams.py
 	$(PY) bench/self_service.py
+	$(PY) bench/handoff.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot knowledge tests bench

@@ -16,6 +16,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 import typer
 
 from bot.audit_cli import audit_app
+from bot.drafts_cli import drafts_app
 from bot.identity_cli import identity_app
 from bot.intents_cli import intents_app
 from bot.logging import configure_logging
@@ -24,6 +25,7 @@ from bot.teams_cli import teams_app
 from knowledge.cli import kb_app
 
 app = typer.Typer(help="IT-helpdesk bot: web chat, terminal chat and knowledge-base tools.", no_args_is_help=True)
+kb_app.add_typer(drafts_app, name="drafts")
 app.add_typer(kb_app, name="kb")
 app.add_typer(intents_app, name="intents")
 app.add_typer(teams_app, name="teams")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -16,16 +16,20 @@ from bot.actions.setup import SelfService, build_self_service
 from bot.audit import AuditLog
 from bot.channels.notify import ConversationNotifier
 from bot.channels.slack.channel import SlackChannel
+from bot.channels.slack.staff import SlackStaffBoard
+from bot.channels.staff_web import StaffAuth, StaffConsole, staff_errors
 from bot.channels.teams.auth import auth_configuration
 from bot.channels.teams.channel import TeamsChannel
-from bot.channels.web import HealthProbes, WebChannel, correlation_and_errors
+from bot.channels.teams.people import TeamsPeople
+from bot.channels.teams.staff import TeamsStaffActions, TeamsStaffBoard
+from bot.channels.web import HealthProbes, WebChannel, correlation_and_errors, register_shared_assets
 from bot.channels.web_identity import WebIdentity
 from bot.core.engine import Engine
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
 from bot.core.policy import AnswerPolicy
 from bot.core.ports import Directory, SharedState
 from bot.embedder import EncoderEmbedder
-from bot.handoff.queue import SqlHandoffQueue
+from bot.handoff.setup import StaffSide, build_staff_side
 from bot.identity.providers import build_directory
 from bot.kb import KnowledgeService
 from bot.settings import Settings
@@ -44,6 +48,7 @@ from knowledge.retrieval import HybridRetriever
 log = structlog.get_logger(__name__)
 
 APPROVAL_SWEEP_SECONDS = 60.0  # how often overdue approvals are expired (and their requesters told)
+OUTBOX_SECONDS = 5.0  # how often changes waiting for ServiceNow / Jira are retried
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +58,7 @@ class Services:
     settings: Settings
     database: Database
     store: SqlConversationStore
-    handoffs: SqlHandoffQueue
+    staff: StaffSide
     references: SqlChannelReferences
     index: KnowledgeIndex
     knowledge: KnowledgeService
@@ -66,6 +71,7 @@ class Services:
     self_service: SelfService
 
     async def close(self) -> None:
+        await self.staff.close()
         closer = getattr(self.directory, "close", None)  # the HTTP providers hold a session; LDAP does not
         if closer is not None:
             await closer()
@@ -87,7 +93,6 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
     database = Database(url=settings.resolved_database_url)
     await database.migrate()
     store = SqlConversationStore(database=database)
-    handoffs = SqlHandoffQueue(database=database)
 
     encoder = encoder or await load_encoder()
     index = await asyncio.to_thread(KnowledgeIndex.open, directory=settings.index_dir, encoder=encoder,
@@ -95,14 +100,14 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
     if index.is_empty:
         log.warning("knowledge_index_empty", hint="run `helpdesk-bot kb sync`", directory=str(settings.index_dir))
     confidence = ConfidenceModel.load()
-    generator = None
+    generator, chat_model = None, None
     if settings.llm:
-        model = build_chat_model(
+        chat_model = build_chat_model(
             spec=settings.llm, base_url=settings.llm_base_url,
             api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
             api_version=settings.llm_api_version, timeout_seconds=settings.llm_timeout_seconds,
         )
-        generator = GroundedAnswerer(model=model, timeout_seconds=settings.llm_timeout_seconds)
+        generator = GroundedAnswerer(model=chat_model, timeout_seconds=settings.llm_timeout_seconds)
     knowledge = KnowledgeService(index=index, retriever=HybridRetriever(index=index, encoder=encoder),
                                  confidence=confidence, generator=generator)
 
@@ -120,15 +125,17 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
     contacts = SqlContacts(database=database)
     notifier = ConversationNotifier(store=store, contacts=contacts)
     directory = build_directory(settings)
+    staff = build_staff_side(settings, database=database, directory=directory, store=store, notifier=notifier,
+                             audit=audit, chat_model=chat_model)
     self_service = build_self_service(settings, directory=directory, database=database, audit=audit, store=store,
-                                      handoffs=handoffs, shared_state=shared_state, notifier=notifier)
-    engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=handoffs, policy=policy,
+                                      handoffs=staff.queue, shared_state=shared_state, notifier=notifier)
+    engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue, policy=policy,
                     max_message_chars=settings.max_message_chars, self_service=self_service.desk,
-                    contacts=contacts)
+                    contacts=contacts, relay=staff.desk)
     log.info("services_ready", chunks=index.chunk_count, llm=settings.llm or "none",
              answer_threshold=policy.answer_threshold, clarify_threshold=policy.clarify_threshold,
              intent_threshold=intents.threshold, directory=settings.directory)
-    return Services(settings=settings, database=database, store=store, handoffs=handoffs,
+    return Services(settings=settings, database=database, store=store, staff=staff,
                     references=SqlChannelReferences(database=database), index=index,
                     knowledge=knowledge, intents=intents, engine=engine, shared_state=shared_state, audit=audit,
                     notifier=notifier, directory=directory, self_service=self_service)
@@ -146,8 +153,11 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
             TEAMS_APP_PASSWORD by default.
     """
     settings = services.settings
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[correlation_and_errors])
+    app = web.Application(client_max_size=settings.max_body_bytes,
+                          middlewares=[correlation_and_errors, staff_errors])
     HealthProbes(store=services.store, knowledge=services.knowledge).register(app)
+    register_shared_assets(app)
+    identity = None
     if settings.web_auth != "off":
         identity = WebIdentity(
             mode=settings.web_auth, proxy_secret=_secret(settings.web_proxy_secret),
@@ -155,43 +165,57 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
             email_header=settings.web_email_header, name_header=settings.web_name_header,
         )
         WebChannel(engine=services.engine, store=services.store, identity=identity).register(app)
+    StaffConsole(desk=services.staff.desk, auth=StaffAuth(token=_secret(settings.staff_token),
+                                                          token_name=settings.staff_token_name,
+                                                          identity=identity)).register(app)
     if settings.slack_mode != "off":
         slack = _slack_channel(services)
         slack.register(app)
         services.notifier.register("slack", slack.send_proactive)
+        services.staff.boards.register(SlackStaffBoard(client=slack.client, tickets=services.staff.tickets))
     if settings.teams_mode != "off":
-        teams = _teams_channel(services, connections=teams_connections)
+        teams_staff = TeamsStaffActions(desk=services.staff.desk, tickets=services.staff.tickets,
+                                        people=TeamsPeople(ttl_seconds=settings.teams_member_cache_seconds))
+        teams = _teams_channel(services, connections=teams_connections, staff=teams_staff)
         teams.register(app)
         services.notifier.register("teams", lambda conversation, _user, reply: teams.send_proactive(conversation,
                                                                                                     reply))
-    app.cleanup_ctx.append(_approval_sweeper(services))
+        services.staff.boards.register(TeamsStaffBoard(proactive=teams.continue_with, references=services.references,
+                                                       tickets=services.staff.tickets))
+    app.cleanup_ctx.append(_every(APPROVAL_SWEEP_SECONDS, "approvals_expired",
+                                  services.self_service.approvals.expire_overdue))
+    app.cleanup_ctx.append(_every(settings.sla_check_seconds, "sla_notices_sent", services.staff.sla.check))
+    if services.staff.outbox is not None:
+        app.cleanup_ctx.append(_every(OUTBOX_SECONDS, "itsm_changes_mirrored", services.staff.outbox.run_due))
     return app
 
 
-def _approval_sweeper(services: Services) -> Callable[[web.Application], AsyncIterator[None]]:
-    """While the app runs: expire overdue approvals every minute, telling their requesters."""
-    return lambda _app: _sweep_approvals(services)
+def _every(seconds: float, event: str, work: Callable[[], Awaitable[int]]
+           ) -> Callable[[web.Application], AsyncIterator[None]]:
+    """While the app runs: call `work` every `seconds` (e.g. expire overdue approvals, check SLA timers)."""
+
+    async def context(_app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(seconds)
+                try:
+                    count = await work()
+                    if count:
+                        log.info(event, count=count)
+                except Exception:  # a failed round (database blip) must not stop the next one
+                    log.exception("periodic_task_failed", task=event)
+
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context
 
 
-async def _sweep_approvals(services: Services) -> AsyncIterator[None]:
-    async def sweep() -> None:
-        while True:
-            await asyncio.sleep(APPROVAL_SWEEP_SECONDS)
-            try:
-                expired = await services.self_service.approvals.expire_overdue()
-                if expired:
-                    log.info("approvals_expired", count=expired)
-            except Exception:  # a failed sweep (database blip) must not stop the next one
-                log.exception("approval_sweep_failed")
-
-    task = asyncio.create_task(sweep())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
-def _teams_channel(services: Services, *, connections: Connections | None) -> TeamsChannel:
+def _teams_channel(services: Services, *, connections: Connections | None,
+                   staff: TeamsStaffActions) -> TeamsChannel:
     settings = services.settings
     if settings.teams_mode == "anonymous":
         log.warning("teams_unauthenticated", hint="HELPDESK_ENV=dev without TEAMS_APP_ID: /api/messages accepts "
@@ -203,7 +227,7 @@ def _teams_channel(services: Services, *, connections: Connections | None) -> Te
     return TeamsChannel(engine=services.engine, store=services.store, references=services.references,
                         shared_state=services.shared_state, configuration=configuration, connections=connections,
                         allowed_tenants=settings.allowed_tenants,
-                        member_cache_seconds=settings.teams_member_cache_seconds)
+                        member_cache_seconds=settings.teams_member_cache_seconds, staff=staff)
 
 
 def _slack_channel(services: Services) -> SlackChannel:
@@ -214,7 +238,7 @@ def _slack_channel(services: Services) -> SlackChannel:
         bot_token=settings.slack_bot_token.get_secret_value(),
         signing_secret=_secret(settings.slack_signing_secret), app_token=_secret(settings.slack_app_token),
         api_url=settings.slack_api_url, user_cache_seconds=settings.slack_user_cache_seconds,
-        progress_reaction=settings.slack_progress_reaction,
+        progress_reaction=settings.slack_progress_reaction, staff=services.staff,
     )
 
 

@@ -79,6 +79,24 @@ SLACK_CHANNEL_UNREACHABLE = (
     "reply privately. Invite me to the channel to get replies there."
 )
 SLACK_PRIVATE_BY_DM = "This reply is only for you, so I'm sending it here."
+SLACK_FROM_STAFF = "*{name}* · IT"  # above a message someone from IT wrote to the person
+# The ticket cards in a Slack staff channel (bot/channels/slack/staff.py); read by IT staff only.
+SLACK_STAFF_CLAIM = "Claim"
+SLACK_STAFF_RESOLVE = "Resolve"
+SLACK_STAFF_RETURN = "Return to bot"
+SLACK_STAFF_MODAL_TITLE = "Resolve {ticket}"  # Slack allows 24 characters: "Resolve HD-yymmdd-XXXXXX" fits
+SLACK_STAFF_MODAL_SUBMIT = "Resolve"
+SLACK_STAFF_NOTE_LABEL = "Resolution note (the person will see it)"
+SLACK_STAFF_NOTE_MISSING = "Write what fixed it."
+SLACK_STAFF_TRANSCRIPT = "The conversation before the hand-off ({count} messages):"
+SLACK_STAFF_UNKNOWN = (
+    "I can't tell who you are from your Slack profile (no e-mail address is readable), so nothing was changed. "
+    "Use the staff console instead."
+)
+SLACK_STAFF_FAILED = (
+    "Sorry — something went wrong on my side (reference {reference}). Check the ticket in the staff console before "
+    "trying again."
+)
 
 TEAMS_OTHER_TENANT = (
     "Sorry — I'm the IT help bot for another organisation, so I can't help with this account. "
@@ -86,6 +104,19 @@ TEAMS_OTHER_TENANT = (
 )
 TEAMS_NOT_YOUR_THREAD = (
     "This thread is someone else's conversation with me. Mention me in a new post to start your own."
+)
+# The ticket cards in a Teams staff channel (bot/channels/teams/staff.py); read by IT staff only.
+TEAMS_STAFF_CLAIM = "Claim"
+TEAMS_STAFF_RETURN = "Return to bot"
+TEAMS_STAFF_RESOLVE = "Resolve"
+TEAMS_STAFF_RESOLVE_SUBMIT = "Resolve ticket"
+TEAMS_STAFF_NOTE_LABEL = "Resolution note (the person will see it)"
+TEAMS_STAFF_NOTE_MISSING = "Write what fixed it."
+TEAMS_STAFF_TRANSCRIPT = "The conversation before the hand-off ({count} messages):"
+TEAMS_FROM_STAFF = "**{name}** · IT"  # above a message someone from IT wrote to the person
+TEAMS_STAFF_UNKNOWN = (
+    "I can't tell who you are from the Teams roster (your account has no e-mail address or UPN), so nothing was "
+    "changed. Use the staff console instead."
 )
 
 # ---- self-service actions -------------------------------------------------------------------------------------
@@ -200,3 +231,34 @@ APPROVAL_FAILED = (
     "Service Desk (ticket {ticket})."
 )
 APPROVAL_FAILED_APPROVER = "Approved, but adding it failed ({detail}); IT staff will finish it."
+
+# ---- the IT staff queue (bot/handoff) ---------------------------------------------------------------------------
+HANDOFF_NEXT = (
+    "What happens next: someone from IT will reply right here{within}. Until then I'll pass on anything you write "
+    "here to them. Say \"cancel\" if you no longer need help."
+)
+HANDOFF_WITHIN = " — usually within {duration}"
+HANDOFF_RELAYED = "Added to your ticket {ticket}. IT will see it when they pick it up."
+HANDOFF_CANCELLED = "OK — I've closed ticket {ticket}. I'm back: ask me anything."
+HANDOFF_CANCEL_WORDS = ("cancel", "cancel ticket", "cancel the ticket", "cancel my ticket", "close ticket",
+                        "close the ticket", "never mind", "nevermind", "no longer needed")
+HANDOFF_CLAIMED = "Your ticket {ticket} has been picked up by {name}, who will reply here."
+HANDOFF_RESOLVED = "Your ticket {ticket} has been resolved by {name}:\n\n{note}"
+HANDOFF_RATE = "How did we do? Rate the help you got from 1 (poor) to 5 (excellent)."
+HANDOFF_RETURNED = (
+    "{name} has handed this conversation back to me (ticket {ticket} is closed). "
+    "Ask me anything, or say \"talk to a person\" to reach IT again."
+)
+RATING_THANKS = "Thank you for rating ticket {ticket} {rating}/5."
+RATING_UNKNOWN = "I can't record that rating: the ticket isn't yours or isn't resolved."
+HANDOFF_NOT_HELPFUL_TWICE = (
+    "I'm sorry my answers haven't helped. I've passed this conversation to the IT Service Desk (ticket {ticket}); "
+    "a person will follow up here with everything we've said."
+)
+SLA_REMINDER = "Reminder: ticket {ticket} ({priority}) is due a {target} by {due}."
+SLA_ESCALATION = "Escalation: ticket {ticket} ({priority}) missed its {target} target ({due})."
+SLA_TARGET_NAMES = {"first_response": "first response", "resolution": "resolution"}
+STAFF_NOT_MEMBER = "Sorry — only members of {group} can work on ticket {ticket}. Nothing was changed."
+STAFF_CLAIM_FIRST = "Claim ticket {ticket} first; then what you write here goes to the person."
+STAFF_ALREADY_CLAIMED = "Ticket {ticket} is already claimed by {name}."
+STAFF_CLOSED = "Ticket {ticket} is {status}; nothing was changed."

@@ -88,6 +88,23 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
 
+    # The IT staff queue (README, "IT staff queue"): resolver groups, routing and SLA targets in YAML.
+    staff_config: Path | None = None  # default: bot/handoff/staff.yml (one "service-desk" group, web console)
+    staff_token: SecretStr | None = None  # bearer token for /staff and /api/staff (local use, integrations)
+    staff_token_name: str = "IT Service Desk"  # how messages sent with the token are signed to the person
+    sla_check_seconds: float = Field(default=60.0, gt=0)  # how often SLA timers are checked
+    # Mirroring tickets into an ITSM tool (README, "ServiceNow and Jira").
+    itsm: Literal["none", "servicenow", "jira"] = "none"
+    servicenow_url: str | None = None  # https://<instance>.service-now.com
+    servicenow_user: str | None = None
+    servicenow_password: SecretStr | None = None
+    jira_url: str | None = None  # https://<site>.atlassian.net
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    jira_service_desk_id: str | None = None
+    jira_request_type_id: str | None = None
+    itsm_timeout_seconds: float = Field(default=10.0, gt=0)
+
     env: Literal["production", "dev"] = "production"  # dev: allows an unauthenticated Teams endpoint (Emulator)
 
     max_message_chars: int = Field(default=4000, ge=50)
@@ -123,6 +140,7 @@ class Settings(BaseSettings):
         _check_slack(self)
         _check_teams(self)
         _check_directory(self)
+        _check_itsm(self)
         if self.llm is not None and ":" not in self.llm:
             raise ValueError(
                 f"HELPDESK_LLM must look like 'provider:model' (openai, azure or ollama), got {self.llm!r}"
@@ -199,6 +217,21 @@ def _check_directory(settings: Settings) -> None:
     if settings.smtp_host and not settings.secret_key:
         raise ValueError("e-mailed codes (HELPDESK_SMTP_HOST) need HELPDESK_SECRET_KEY: codes are stored as keyed "
                          "hashes. Create one with `helpdesk-bot identity new-secret-key`.")
+
+
+def _check_itsm(settings: Settings) -> None:
+    required = {
+        "servicenow": {"HELPDESK_SERVICENOW_URL": settings.servicenow_url,
+                       "HELPDESK_SERVICENOW_USER": settings.servicenow_user,
+                       "HELPDESK_SERVICENOW_PASSWORD": settings.servicenow_password},
+        "jira": {"HELPDESK_JIRA_URL": settings.jira_url, "HELPDESK_JIRA_EMAIL": settings.jira_email,
+                 "HELPDESK_JIRA_API_TOKEN": settings.jira_api_token,
+                 "HELPDESK_JIRA_SERVICE_DESK_ID": settings.jira_service_desk_id,
+                 "HELPDESK_JIRA_REQUEST_TYPE_ID": settings.jira_request_type_id},
+    }.get(settings.itsm, {})
+    missing = [name for name, value in required.items() if not value]
+    if missing:
+        raise ValueError(f"HELPDESK_ITSM={settings.itsm} needs {', '.join(missing)}")
 
 
 def _check_slack(settings: Settings) -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.store.database import Database
 from knowledge.embeddings import MiniLMEncoder
+from tests.fakes.openai_server import FakeOpenAI
 from tests.webchat import Bot, running_bot
 
 
@@ -49,3 +51,21 @@ async def bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) ->
     """The whole bot on a fresh database, with the starter knowledge base."""
     async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder) as started:
         yield started
+
+
+@pytest_asyncio.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh SQLite database with the current schema, for tests of one store."""
+    db = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}")
+    await db.migrate()
+    yield db
+    await db.close()
+
+
+@pytest_asyncio.fixture
+async def llm() -> AsyncIterator[FakeOpenAI]:
+    """The local OpenAI-compatible stand-in, for tests of LLM answers and summaries."""
+    fake = FakeOpenAI()
+    await fake.start()
+    yield fake
+    await fake.close()

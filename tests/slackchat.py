@@ -62,8 +62,9 @@ class Workspace:
         return self.bot.client.app[SLACK_CHANNEL]  # type: ignore[index]
 
     async def settle(self) -> None:
-        """Wait until every turn the bot acknowledged has finished."""
+        """Wait until every turn the bot acknowledged has finished, and what it told the staff boards."""
         await self.channel.turns.drain(timeout=60)
+        await self.bot.services.staff.boards.tasks.drain(timeout=60)
 
     def person(self, user_id: str, *, email: str | None = "", name: str = "") -> SlackUser:
         name = name or user_id.title()
@@ -116,31 +117,34 @@ class SlackUser:
         """A plain channel message (no mention)."""
         return await self._write(channel=channel, channel_type="channel", text=text, thread_ts=thread_ts)
 
-    async def mention(self, channel: str, text: str, *, thread_ts: str | None = None) -> str:
-        """@-mention the bot: Slack sends app_mention (and, the bot being in the channel, a message event)."""
+    async def mention(self, channel: str, text: str, *, thread_ts: str | None = None,
+                      message_first: bool = False) -> str:
+        """@-mention the bot: Slack sends app_mention and, the bot being in the channel, a message event (in
+        either order)."""
         ts = next_ts()
         body = f"<@{self.workspace.api.bot_user_id}> {text}"
         event = {"type": "app_mention", "user": self.user_id, "text": body, "ts": ts, "channel": channel,
                  "event_ts": ts, **({"thread_ts": thread_ts} if thread_ts else {})}
-        response = await self.workspace.deliver_event(event)
-        assert response.status == 200, await response.text()
         message = {**event, "type": "message", "channel_type": "channel"}
-        response = await self.workspace.deliver_event(message)
-        assert response.status == 200, await response.text()
+        for copy in (message, event) if message_first else (event, message):
+            response = await self.workspace.deliver_event(copy)
+            assert response.status == 200, await response.text()
         await self.workspace.settle()
         return ts
 
     async def click(self, posted: SlackCall, label: str) -> ClientResponse:
-        """Press the button labelled `label` on a message the bot posted."""
-        action = next(e for b in posted.args["blocks"] if b.get("type") == "actions" for e in b["elements"]
-                      if e["text"]["text"] == label)
+        """Press the button labelled `label` on a message the bot posted, as it is shown now (after updates)."""
         channel = str(posted.args["channel"])
+        shown = self.workspace.api.messages.get((channel, posted.response["ts"]), {}).get("blocks")
+        blocks = shown if shown is not None else posted.args["blocks"]
+        action = next(e for b in blocks if b.get("type") == "actions" for e in b["elements"]
+                      if e["text"]["text"] == label)
         payload = {
             "type": "block_actions", "team": {"id": self.workspace.team_id, "domain": "test"},
             "user": {"id": self.user_id, "team_id": self.workspace.team_id}, "api_app_id": "A1",
-            "trigger_id": f"trig-{uuid.uuid4().hex[:8]}", "channel": {"id": channel},
+            "trigger_id": self.workspace.api.new_trigger(self.user_id), "channel": {"id": channel},
             "container": {"type": "message", "channel_id": channel, "message_ts": posted.response["ts"]},
-            "message": {"type": "message", "ts": posted.response["ts"], "blocks": posted.args["blocks"]},
+            "message": {"type": "message", "ts": posted.response["ts"], "blocks": blocks},
             "response_url": self.workspace.api.response_url(uuid.uuid4().hex[:8]),
             "actions": [{**action, "block_id": "b1", "action_ts": str(time.time())}],
         }
@@ -148,9 +152,16 @@ class SlackUser:
         await self.workspace.settle()
         return response
 
+    async def submit(self, view_id: str, values: dict[str, str]) -> ClientResponse:
+        """Fill in and submit a view the bot opened for this person; the response is the bot's acknowledgement."""
+        payload = self.workspace.api.submission(view_id, user_id=self.user_id, values=values)
+        response = await self.workspace.deliver_form({"payload": json.dumps(payload)})
+        await self.workspace.settle()
+        return response
+
     async def slash(self, text: str = "", *, channel: str = "C0GENERAL") -> ClientResponse:
         fields = {"command": "/helpdesk", "text": text, "team_id": self.workspace.team_id, "channel_id": channel,
-                  "user_id": self.user_id, "trigger_id": f"trig-{uuid.uuid4().hex[:8]}",
+                  "user_id": self.user_id, "trigger_id": self.workspace.api.new_trigger(self.user_id),
                   "response_url": self.workspace.api.response_url("cmd"), "token": "legacy", "api_app_id": "A1"}
         response = await self.workspace.deliver_form(fields)
         await self.workspace.settle()

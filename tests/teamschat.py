@@ -128,14 +128,30 @@ class TeamsUser:
         )
         return await self.tenant.deliver(activity)
 
-    async def press(self, posted: ConnectorCall, title: str) -> ClientResponse:
-        """Press a card button: Teams sends Action.Submit's data as a message's `value`, replying to the card."""
-        [action] = [a for a in posted.buttons if a["title"] == title]
+    async def press(self, posted: ConnectorCall, title: str, *, inputs: dict[str, str] | None = None,
+                    team_id: str | None = None) -> ClientResponse:
+        """Press a card button (also one inside an Action.ShowCard): Teams sends Action.Submit's data, with the
+        card's inputs merged in, as a message's `value`, replying to the card. `team_id`: the card is in a
+        channel of that team."""
+        [action] = [a for a in _submit_actions(posted.buttons) if a["title"] == title]
+        channel_id = posted.conversation_id.split(";")[0]
         activity = self.tenant.activity("message", sender=self.account, tenant_id=self.tenant_id,
                                         conversation={"id": posted.conversation_id,
-                                                      "conversationType": _scope_of(posted)},
-                                        value=action["data"], replyToId=posted.activity_id or "")
+                                                      "conversationType": _scope_of(posted),
+                                                      **({"isGroup": True} if team_id else {})},
+                                        value={**action["data"], **(inputs or {})},
+                                        replyToId=posted.activity_id or "",
+                                        **({"channel_data": {"team": {"id": team_id}, "channel": {"id": channel_id}}}
+                                           if team_id else {}))
         return await self.tenant.deliver(activity)
+
+    async def install_in_team(self, team_id: str) -> ClientResponse:
+        """Add the app to a team: Teams names the conversation after the team's General channel (the team id)."""
+        return await self.tenant.deliver(self.tenant.activity(
+            "conversationUpdate", sender=self.account, tenant_id=self.tenant_id,
+            conversation={"id": team_id, "conversationType": "channel", "isGroup": True},
+            membersAdded=[{"id": BOT_ID}],
+            channel_data={"team": {"id": team_id, "name": "IT staff"}, "eventType": "teamMemberAdded"}))
 
     async def install(self) -> ClientResponse:
         """Add the app in personal scope: Teams sends conversationUpdate with the bot among membersAdded."""
@@ -143,6 +159,17 @@ class TeamsUser:
             "conversationUpdate", sender=self.account, tenant_id=self.tenant_id,
             conversation={"id": self.personal_chat, "conversationType": "personal"},
             membersAdded=[{"id": BOT_ID}]))
+
+
+def _submit_actions(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every Action.Submit among `actions`, including those on the cards that Action.ShowCard opens."""
+    found = []
+    for action in actions:
+        if action["type"] == "Action.ShowCard":
+            found += _submit_actions(action["card"].get("actions", []))
+        elif action["type"] == "Action.Submit":
+            found.append(action)
+    return found
 
 
 def _scope_of(posted: ConnectorCall) -> str:

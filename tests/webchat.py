@@ -62,9 +62,9 @@ class Bot:
 
     async def handoff_packet(self, ticket: str) -> dict[str, Any]:
         """The packet stored with a hand-off ticket (fails the test if there is no such ticket)."""
-        stored = await self.services.handoffs.get(ticket)
+        stored = await self.services.staff.tickets.packet(ticket)
         assert stored is not None, f"no hand-off {ticket}"
-        return dict(stored["packet"])
+        return stored
 
     async def feedback(self) -> list[dict[str, Any]]:
         """Every stored answer rating: which answer (its seq), by whom, helpful or not."""

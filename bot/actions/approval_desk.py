@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -152,7 +153,12 @@ class ApprovalDesk:
         packet = HandoffPacket(conversation=approval.conversation, user=user, reason=reason, question="",
                                intent=approval.action, confidence=None, retrieval=(),
                                transcript=tuple(await self._store.transcript(approval.conversation)))
-        return await self._handoffs.open(packet)
+        ticket = (await self._handoffs.open(packet)).ticket
+        state = await self._store.load_state(approval.conversation)
+        if state is not None and state.open_handoff is None:  # the person's next messages go to IT
+            await self._store.save_state(conversation=approval.conversation,
+                                         state=replace(state, open_handoff=ticket))
+        return ticket
 
     async def _record(self, approval: Approval, *, outcome: str, approver: str | None, note: str = "",
                       rollback: str | None = None) -> None:

@@ -8,6 +8,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.core.directory import names_group
+
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.yml")
 ACTION_IDS = ("reset_password", "unlock_account", "reset_mfa", "request_access", "request_software")
 SECOND_FACTOR_ALWAYS = frozenset({"reset_mfa"})  # removing factors on a chat account alone would defeat MFA
@@ -71,8 +73,7 @@ class ActionPolicy(_Strict):
 
     def is_privileged(self, groups: tuple[str, ...]) -> bool:
         """True when any of `groups` (names or DNs) is one of the privileged groups."""
-        names = {name.casefold() for name in self.privileged_groups}
-        return any(group.casefold() in names or _rdn_value(group).casefold() in names for group in groups)
+        return any(names_group(groups, privileged) for privileged in self.privileged_groups)
 
     @classmethod
     def load(cls, path: Path | None = None) -> ActionPolicy:
@@ -87,9 +88,3 @@ class ActionPolicy(_Strict):
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'policy'}: {e['msg']}"
                                  for e in error.errors())
             raise PolicyError(f"{source}: {problems}") from None
-
-
-def _rdn_value(group: str) -> str:
-    """`Domain Admins` from `CN=Domain Admins,CN=Users,DC=corp,DC=example` (the group itself when not a DN)."""
-    first = group.split(",", 1)[0]
-    return first.split("=", 1)[1].strip() if "=" in first else group

@@ -77,11 +77,11 @@ class WebChannel:
         return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def chat(self, request: web.Request) -> web.Response:
-        payload = await _read_json(request)
+        payload = await read_json(request)
         try:
             body = ChatRequest.model_validate(payload)
         except ValidationError as error:
-            return error_response(status=422, code="invalid_request", message=_describe(error))
+            return error_response(status=422, code="invalid_request", message=describe_validation(error))
         body_user = None if body.user is None else UserRef(id=body.user.id, email=body.user.email,
                                                              name=body.user.name)
         try:
@@ -125,6 +125,21 @@ class WebChannel:
         replies, cursor = await self._store.replies_after(conversation=conversation, after=after)
         return web.json_response({"replies": [r.to_dict() for r in replies], "seq": cursor})
 
+SHARED_ASSETS = ("common.css", "common.js")  # what the chat page and the staff console share
+
+
+def register_shared_assets(app: web.Application) -> None:
+    """GET /static/common.css and /static/common.js (only these names: nothing else in the folder is served)."""
+
+    async def asset(request: web.Request) -> web.FileResponse:
+        name = request.match_info["name"]
+        if name not in SHARED_ASSETS:
+            raise web.HTTPNotFound()
+        return web.FileResponse(STATIC_DIR / name, headers={"Cache-Control": "no-cache"})
+
+    app.router.add_get("/static/{name}", asset)
+
+
 class HealthProbes:
     """/healthz (the process is up) and /readyz (database and knowledge index answer), for orchestrators."""
 
@@ -146,7 +161,7 @@ class HealthProbes:
                                  status=200 if ready else 503)
 
 
-async def _read_json(request: web.Request) -> Any:
+async def read_json(request: web.Request) -> Any:
     """The parsed body, or an HTTP error that the middleware renders as JSON."""
     raw = await request.read()  # aiohttp enforces client_max_size here (413)
     try:
@@ -165,7 +180,7 @@ def _bad_request(code: str, message: str) -> web.HTTPBadRequest:
     return web.HTTPBadRequest(text=body, content_type="application/json")
 
 
-def _describe(error: ValidationError) -> str:
+def describe_validation(error: ValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:
         where = ".".join(str(p) for p in item["loc"]) or "body"

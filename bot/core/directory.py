@@ -21,6 +21,8 @@ class DirectoryAccount:
     manager_id: str | None = None
     manager_email: str | None = None  # who approves requests that need the manager
     alternate_email: str | None = None  # where one-time codes may be sent
+    department: str | None = None  # shown to IT staff on hand-off tickets
+    location: str | None = None
 
 
 class DirectoryError(Exception):
@@ -37,3 +39,15 @@ class PasswordRejected(DirectoryError):
 
 class NotSupported(DirectoryError):
     """This provider cannot do the operation (e.g. MFA methods in plain LDAP)."""
+
+
+def group_name(group: str) -> str:
+    """`Domain Admins` from `CN=Domain Admins,CN=Users,DC=corp,DC=example` (the group itself when not a DN)."""
+    first = group.split(",", 1)[0]
+    return first.split("=", 1)[1].strip() if "=" in first else group
+
+
+def names_group(groups: tuple[str, ...], wanted: str) -> bool:
+    """True when one of `groups` (names or DNs) is `wanted` (a name or a DN), ignoring case."""
+    names = {wanted.casefold(), group_name(wanted).casefold()}
+    return any(group.casefold() in names or group_name(group).casefold() in names for group in groups)

@@ -14,6 +14,7 @@ from bot.core.model import (
     Choice,
     ConversationState,
     HandoffPacket,
+    HandoffReceipt,
     Inbound,
     KnowledgeHit,
     Reply,
@@ -29,6 +30,7 @@ from bot.core.ports import (
     KnowledgeBase,
     ReplyPort,
     SelfService,
+    TicketRelay,
 )
 from bot.core.text import clean_message
 
@@ -41,6 +43,8 @@ NONE_OF_THESE = "none"
 HELPED = "feedback:helped"
 NOT_HELPFUL = "feedback:not_helpful"
 TALK_TO_PERSON = "handoff:human"
+RATING_PREFIX = "rating:"  # rating:<ticket>:<1-5>, under the note that a ticket was resolved
+UNHELPFUL_BEFORE_HANDOFF = 2
 
 
 class ConversationNotYoursError(PermissionError):
@@ -74,12 +78,16 @@ class Engine:
         max_message_chars: int,
         self_service: SelfService | None = None,
         contacts: Contacts | None = None,
+        relay: TicketRelay | None = None,
     ) -> None:
         """Args:
             self_service: the verified actions; without it, action requests go to IT staff.
             contacts: remembers where each person can be reached (approvals need it).
+            relay: the open ticket's side of the conversation; without it, the bot keeps answering after a
+                hand-off.
         """
         self._self_service = self_service
+        self._relay = relay
         self._contacts = contacts
         self._store = store
         self._intents = intents
@@ -115,6 +123,8 @@ class Engine:
             await self._handle_unknown_person(turn, problem=turn.inbound.identity_problem)
         elif choice in (HELPED, NOT_HELPFUL):
             await self._handle_feedback(turn, helpful=choice == HELPED)
+        elif choice is not None and choice.startswith(RATING_PREFIX):
+            await self._handle_rating(turn, choice)
         elif choice == TALK_TO_PERSON:
             await self._record_user(turn, text=f"[chose: {messages.TALK_TO_PERSON}]")
             await self._hand_off(turn, reason="the person asked for a human (button)", intent="human",
@@ -146,19 +156,24 @@ class Engine:
             if desk.hides_input(turn.state.flow_data):  # a one-time code: never stored, never in a hand-off
                 await self._record_user(turn, text=messages.CODE_HIDDEN)
                 turn.secret_text = True
-            else:
-                await self._record_user(turn, text=text)
-            await desk.resume(_ActionTurn(engine=self, turn=turn))
+                await desk.resume(_ActionTurn(engine=self, turn=turn))
+                return
+            await self._record_user(turn, text=text)
+            if not await self._asked_for_human(turn, text):
+                await desk.resume(_ActionTurn(engine=self, turn=turn))
             return
         await self._record_user(turn, text=text)
+        if turn.state.open_handoff and await self._relayed(turn, text):
+            return
         if turn.state.flow == CLARIFY_FLOW:  # typing instead of picking drops the pending question
             await self._set_flow(turn, flow=None, data={})
 
         match = await self._intents.detect(text)
         log.info("intent_detected", intent=match.intent, confidence=round(match.confidence, 3))
-        if match.intent == "human":
+        if match.intent == "human":  # the ticket's question is what they needed, not "talk to a person"
             await self._hand_off(turn, reason="the person asked for a human", intent="human",
-                                 confidence=match.confidence, template=messages.HANDOFF_ASKED)
+                                 confidence=match.confidence, template=messages.HANDOFF_ASKED,
+                                 question=await self._last_question(turn, before=turn.seq))
             return
         if match.intent in SMALL_TALK_INTENTS:
             await self._send(turn, Reply(kind=ReplyKind.INFO, text=_small_talk(match.intent),
@@ -174,6 +189,47 @@ class Engine:
                                  template=messages.HANDOFF_ACTION.replace("{action}", action))
             return
         await self._consult_knowledge(turn, question=text)
+
+    async def _asked_for_human(self, turn: _TurnContext, text: str) -> bool:
+        """In the middle of an action flow, "talk to a person" still works: the flow ends and IT takes over."""
+        match = await self._intents.detect(text)
+        if match.intent != "human":
+            return False
+        await self._set_flow(turn, flow=None, data={})
+        await self._hand_off(turn, reason="the person asked for a human during a self-service action",
+                             intent="human", confidence=match.confidence, template=messages.HANDOFF_ASKED)
+        return True
+
+    async def _relayed(self, turn: _TurnContext, text: str) -> bool:
+        """While a ticket is open the message goes to IT (or cancels the ticket); False once it has closed."""
+        ticket = turn.state.open_handoff
+        if self._relay is None or ticket is None:
+            return False
+        user = turn.inbound.user
+        if _normalised(text) in messages.HANDOFF_CANCEL_WORDS:
+            await self._relay.cancel_by_person(ticket, user=user)
+            await self._save(turn, replace(turn.state, open_handoff=None))
+            await self._send(turn, Reply(kind=ReplyKind.INFO, handoff_id=ticket,
+                                         text=messages.HANDOFF_CANCELLED.format(ticket=ticket)))
+            return True
+        status = await self._relay.relay_from_person(ticket, user=user, text=text)
+        if status is None:  # staff closed it meanwhile: the bot answers again
+            await self._save(turn, replace(turn.state, open_handoff=None))
+            return False
+        log.info("message_relayed", ticket=ticket, status=status)
+        if status == "open":  # nobody has it yet: say where the message went; later, staff answer themselves
+            await self._send(turn, Reply(kind=ReplyKind.INFO, handoff_id=ticket,
+                                         text=messages.HANDOFF_RELAYED.format(ticket=ticket)))
+        return True
+
+    async def _handle_rating(self, turn: _TurnContext, choice: str) -> None:
+        ticket, _, value = choice.removeprefix(RATING_PREFIX).rpartition(":")
+        await self._record_user(turn, text=f"[rated {ticket}: {value}]")
+        rated = (self._relay is not None and value.isdigit()
+                 and await self._relay.rate(ticket, user=turn.inbound.user, rating=int(value)))
+        text = (messages.RATING_THANKS.format(ticket=ticket, rating=value) if rated
+                else messages.RATING_UNKNOWN)
+        await self._send(turn, Reply(kind=ReplyKind.INFO, text=text, private=True))
 
     async def _consult_knowledge(self, turn: _TurnContext, *, question: str) -> None:
         retrieval = await self._knowledge.retrieve(question)
@@ -224,6 +280,10 @@ class Engine:
             await self._send(turn, Reply(kind=ReplyKind.INFO, text=messages.FEEDBACK_UNKNOWN_ANSWER, private=True))
         elif helpful:
             await self._send(turn, Reply(kind=ReplyKind.INFO, text=messages.FEEDBACK_THANKS, private=True))
+        elif await self._store.unhelpful_answers(inbound.conversation) >= UNHELPFUL_BEFORE_HANDOFF:
+            await self._hand_off(turn, reason=f"the person said {UNHELPFUL_BEFORE_HANDOFF} answers did not help",
+                                 intent=None, confidence=None, template=messages.HANDOFF_NOT_HELPFUL_TWICE,
+                                 question=await self._last_question(turn))
         else:
             await self._send(turn, Reply(kind=ReplyKind.INFO, text=messages.FEEDBACK_SORRY, private=True,
                                          choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),)))
@@ -235,9 +295,12 @@ class Engine:
         await self._hand_off(turn, reason=f"the channel could not identify the person: {problem}", intent=None,
                              confidence=None, template=messages.HANDOFF_IDENTITY_UNKNOWN)
 
-    async def _last_question(self, turn: _TurnContext) -> str:
-        """What the person last typed, for a hand-off started by a button rather than a message."""
+    async def _last_question(self, turn: _TurnContext, *, before: int | None = None) -> str:
+        """What the person last typed (before entry `before`, when given), for a hand-off that the message
+        itself does not describe: a button, or "talk to a person"."""
         for entry in reversed(await self._store.transcript(turn.inbound.conversation)):
+            if before is not None and entry.seq >= before:
+                continue
             if entry.role == "user" and entry.text and not entry.text.startswith("["):
                 return entry.text
         return ""
@@ -266,11 +329,13 @@ class Engine:
             intent=intent, confidence=confidence,
             retrieval=hits, transcript=tuple(await self._store.transcript(inbound.conversation)),
         )
-        ticket = await self._handoffs.open(packet)
+        receipt = await self._handoffs.open(packet)
+        ticket = receipt.ticket
         log.info("handoff_opened", ticket=ticket, reason=reason, intent=intent)
         await self._save(turn, replace(turn.state, open_handoff=ticket))
-        await self._send(turn, Reply(kind=ReplyKind.HANDOFF, text=template.format(ticket=ticket), intent=intent,
-                                     confidence=confidence, handoff_id=ticket))
+        text = f"{template.format(ticket=ticket)}\n\n{_what_next(receipt)}"
+        await self._send(turn, Reply(kind=ReplyKind.HANDOFF, text=text, intent=intent, confidence=confidence,
+                                     handoff_id=ticket))
 
     async def _record_user(self, turn: _TurnContext, *, text: str) -> None:
         inbound = turn.inbound
@@ -329,6 +394,26 @@ class _ActionTurn:
         escaped = template.replace("{", "{{").replace("}", "}}").replace("{{ticket}}", "{ticket}")
         await self._engine._hand_off(self._turn, reason=reason, intent=intent, confidence=confidence,
                                      template=escaped)
+
+
+def _what_next(receipt: HandoffReceipt) -> str:
+    minutes = receipt.first_response_minutes
+    within = "" if minutes is None else messages.HANDOFF_WITHIN.format(duration=_duration(minutes))
+    return messages.HANDOFF_NEXT.format(within=within)
+
+
+def _duration(minutes: float) -> str:
+    """30 → "30 minutes", 120 → "2 hours", 1440 → "1 day": how people say response times."""
+    for unit, size in (("day", 1440), ("hour", 60)):
+        if minutes >= size and minutes % size == 0:
+            count = int(minutes // size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    count = round(minutes)
+    return f"{count} minute{'s' if count != 1 else ''}"
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.casefold().strip(" .!").split())
 
 
 def _not_processed(text: str) -> str:

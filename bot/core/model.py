@@ -18,6 +18,7 @@ class ReplyKind(StrEnum):
     ACTION = "action"
     INFO = "info"
     ERROR = "error"
+    STAFF = "staff"  # written by a person from IT, relayed by the bot
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +88,7 @@ class Reply:
     expects: Expects | None = None
     private: bool = False
     handoff_id: str | None = None
+    author: str | None = None  # who from IT wrote it (STAFF replies)
     seq: int | None = None  # its place in the transcript, set once stored; feedback refers to it
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,6 +105,7 @@ class Reply:
             "expects": self.expects,
             "private": self.private,
             "handoff_id": self.handoff_id,
+            "author": self.author,
             "seq": self.seq,
         }
 
@@ -119,6 +122,7 @@ class Reply:
             expects=data.get("expects"),
             private=bool(data.get("private", False)),
             handoff_id=data.get("handoff_id"),
+            author=data.get("author"),
             seq=data.get("seq"),
         )
 
@@ -201,6 +205,14 @@ class HandoffPacket:
     confidence: float | None
     retrieval: tuple[KnowledgeHit, ...]
     transcript: tuple[Turn, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandoffReceipt:
+    """What the person is told when a ticket opens: its number and how soon IT usually answers."""
+
+    ticket: str
+    first_response_minutes: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,6 +14,7 @@ from bot.core.model import (
     ConversationRef,
     ConversationState,
     HandoffPacket,
+    HandoffReceipt,
     Inbound,
     IntentMatch,
     Reply,
@@ -69,13 +70,33 @@ class ConversationStore(Protocol):
     async def record_feedback(self, *, conversation: ConversationRef, reply_seq: int, user: UserRef,
                               helpful: bool) -> bool: ...
 
+    async def unhelpful_answers(self, conversation: ConversationRef) -> int:
+        """How many answers in the conversation the person marked "not helpful"."""
+        ...
+
     async def is_ready(self) -> bool: ...
 
 
 class HandoffQueue(Protocol):
     """Where conversations go when a human has to take over."""
 
-    async def open(self, packet: HandoffPacket) -> str: ...
+    async def open(self, packet: HandoffPacket) -> HandoffReceipt: ...
+
+
+class TicketRelay(Protocol):
+    """The person's side of an open ticket: while IT has the conversation, the bot relays instead of answering."""
+
+    async def relay_from_person(self, ticket_id: str, *, user: UserRef, text: str) -> str | None:
+        """Add the message to the ticket; the ticket's status, or None when it is no longer open."""
+        ...
+
+    async def cancel_by_person(self, ticket_id: str, *, user: UserRef) -> bool:
+        """Close the ticket at the person's request; False when it was already closed."""
+        ...
+
+    async def rate(self, ticket_id: str, *, user: UserRef, rating: int) -> bool:
+        """Record the person's 1-5 rating of a resolved ticket; False when it is not theirs or not resolved."""
+        ...
 
 
 class SharedState(Protocol):
@@ -145,8 +166,13 @@ class Notifier(Protocol):
         """Post into the person's newest conversation with the bot; False when they have none."""
         ...
 
-    async def tell_conversation(self, *, conversation: ConversationRef, user_id: str, reply: Reply) -> None:
-        """Post into a known conversation (stored in its transcript first, then pushed where the channel can)."""
+    async def tell_conversation(self, *, conversation: ConversationRef, user_id: str, reply: Reply,
+                                role: str = "bot") -> None:
+        """Post into a known conversation (stored in its transcript first, then pushed where the channel can).
+
+        Args:
+            role: "staff" for what a person from IT wrote, relayed by the bot.
+        """
         ...
 
 

@@ -1,21 +1,34 @@
-"""The hand-off queue: persists a ticket with the full packet for the IT staff to pick up."""
+"""Opening a ticket: the packet enriched (requester, summary, category, priority, group), stored, announced."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
+import structlog
 
-from bot.core.model import HandoffPacket
-from bot.store.database import Database
-from bot.store.schema import handoffs
+from bot.audit import AuditLog
+from bot.core.model import HandoffPacket, HandoffReceipt
+from bot.handoff.boards import StaffBoards
+from bot.handoff.itsm.outbox import ItsmOutbox
+from bot.handoff.itsm.payloads import mirror_ticket
+from bot.handoff.requesters import RequesterLookup
+from bot.handoff.routing import StaffConfig
+from bot.handoff.store import SqlTickets
+from bot.handoff.summary import Summarizer
+from bot.handoff.tickets import Ticket, TicketStatus
+from bot.handoff.triage import assess
+
+log = structlog.get_logger(__name__)
+
+RECENT_ACTIONS = timedelta(hours=24)
+RECENT_ACTIONS_LIMIT = 20
 
 
 def packet_to_dict(packet: HandoffPacket) -> dict[str, Any]:
-    """JSON form of a hand-off packet (what staff tools will read)."""
+    """JSON form of a hand-off packet (what staff tools read)."""
     return {
         "conversation": asdict(packet.conversation),
         "user": asdict(packet.user),
@@ -30,29 +43,54 @@ def packet_to_dict(packet: HandoffPacket) -> dict[str, Any]:
     }
 
 
-class SqlHandoffQueue:
-    """Implements the core's HandoffQueue port: one row per ticket, status 'open' until staff act on it."""
+def new_ticket_id(now: datetime) -> str:
+    # Short, readable, unguessable: people read ticket ids out over the phone.
+    return f"HD-{now:%y%m%d}-{secrets.token_hex(3).upper()}"
 
-    def __init__(self, *, database: Database) -> None:
-        self._db = database
 
-    async def open(self, packet: HandoffPacket) -> str:
+class StaffQueue:
+    """Implements the core's HandoffQueue port: the ticket is stored first, then shown to staff."""
+
+    def __init__(self, *, tickets: SqlTickets, config: StaffConfig, requesters: RequesterLookup,
+                 summarizer: Summarizer, boards: StaffBoards, outbox: ItsmOutbox | None,
+                 audit: AuditLog | None) -> None:
+        self._tickets = tickets
+        self._config = config
+        self._requesters = requesters
+        self._summarizer = summarizer
+        self._boards = boards
+        self._outbox = outbox
+        self._audit = audit
+
+    async def open(self, packet: HandoffPacket) -> HandoffReceipt:
         now = datetime.now(UTC)
-        # Short, readable, unguessable: people read ticket ids out over the phone.
-        ticket = f"HD-{now:%y%m%d}-{secrets.token_hex(3).upper()}"
-        async with self._db.engine.begin() as conn:
-            await conn.execute(
-                handoffs.insert().values(
-                    id=ticket, conversation_key=packet.conversation.key, user_id=packet.user.id,
-                    packet=packet_to_dict(packet), status="open", created_at=now,
-                )
-            )
-        return ticket
+        requester = await self._requesters.describe(packet.user)
+        said = " ".join(turn.text for turn in packet.transcript if turn.role == "user")
+        triage = assess(question=packet.question, conversation_text=f"{packet.question} {said}",
+                        intent=packet.intent)
+        group = self._config.route(triage.category)
+        summary = await self._summarizer.summarize(packet, requester=requester.name or requester.email or
+                                                   requester.user_id)
+        ticket = Ticket(id=new_ticket_id(now), conversation=packet.conversation, requester=requester,
+                        reason=packet.reason, summary=summary, category=triage.category,
+                        priority=triage.priority, group=group.name, status=TicketStatus.OPEN, created_at=now)
+        stored = {**packet_to_dict(packet), "actions": await self._recent_actions(requester.email),
+                  "triage": {"impact": triage.impact, "urgency": triage.urgency, "why": triage.why}}
+        await self._tickets.create(ticket, packet=stored)
+        log.info("ticket_created", ticket=ticket.id, group=group.name, priority=ticket.priority,
+                 category=ticket.category)
+        if self._outbox is not None:
+            await self._outbox.enqueue(ticket.id, "create", mirror_ticket(ticket, packet))
+        self._boards.publish(ticket, transcript=packet.transcript)
+        target = self._config.target(ticket.priority)
+        return HandoffReceipt(ticket=ticket.id, first_response_minutes=target.first_response)
 
-    async def get(self, ticket: str) -> dict[str, Any] | None:
-        """The stored packet and status of one ticket, or None."""
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(sa.select(handoffs).where(handoffs.c.id == ticket))).first()
-        if row is None:
-            return None
-        return {"id": row.id, "status": row.status, "packet": row.packet, "created_at": row.created_at.isoformat()}
+    async def _recent_actions(self, email: str | None) -> list[dict[str, Any]]:
+        """The self-service actions this person tried lately, from the audit log: what staff should not repeat."""
+        if self._audit is None or not email:
+            return []
+        since = datetime.now(UTC) - RECENT_ACTIONS
+        return [{"at": record.at.isoformat(), "action": record.entry.action, "outcome": record.entry.outcome,
+                 "reason": record.entry.reason, "account": record.entry.account}
+                async for record in self._audit.records(since=since)
+                if record.entry.actor.lower() == email.lower()][-RECENT_ACTIONS_LIMIT:]

@@ -25,7 +25,7 @@ from bot.identity.json_api import text_or_none as _text
 log = structlog.get_logger(__name__)
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-USER_FIELDS = "id,mail,userPrincipalName,displayName,accountEnabled,otherMails"
+USER_FIELDS = "id,mail,userPrincipalName,displayName,accountEnabled,otherMails,department,officeLocation"
 GROUP_TYPE = "#microsoft.graph.group"
 PASSWORD_METHOD = "#microsoft.graph.passwordAuthenticationMethod"
 METHOD_COLLECTIONS = {  # each method type is deleted through its own collection under /users/{id}/authentication/
@@ -435,6 +435,8 @@ def _account(user: dict[str, Any], *, user_id: str, manager: dict[str, Any] | No
         manager_id=_text(manager.get("id")) if manager else None,
         manager_email=(_text(manager.get("mail")) or _text(manager.get("userPrincipalName"))) if manager else None,
         alternate_email=alternates[0] if alternates else None,
+        department=_text(user.get("department")),
+        location=_text(user.get("officeLocation")),
     )
 
 

@@ -38,6 +38,8 @@ PERMANENTLY_LOCKED = "000001010000Z"  # ppolicy: an administrator disabled the a
 AD_ACCOUNTDISABLE = 0x2
 
 
+PROFILE_ATTRIBUTES = ("department", "departmentNumber", "ou", "physicalDeliveryOfficeName", "l")  # for tickets
+
 class LdapDirectory:
     """Accounts in an LDAP directory, acted on with a service account; one fresh connection per call.
 
@@ -72,7 +74,7 @@ class LdapDirectory:
         search_filter = self._user_filter.replace("{email}", escape_filter_chars(email.strip()))
 
         def work(conn: Any) -> list[DirectoryAccount]:
-            attributes = ["mail", "displayName", "cn", "manager", "memberOf", self._alternate]
+            attributes = ["mail", "displayName", "cn", "manager", "memberOf", self._alternate, *PROFILE_ATTRIBUTES]
             attributes += ["userAccountControl"] if self._flavor == "ad" else ["pwdAccountLockedTime"]
             conn.search(self._base_dn, search_filter, search_scope=SUBTREE, attributes=attributes)
             self._check(conn, operation="search", dn=self._base_dn)
@@ -163,6 +165,10 @@ class LdapDirectory:
             manager_id=manager,
             manager_email=self._mail_of(conn, manager) if manager else None,
             alternate_email=_first(attributes, self._alternate),
+            # AD's `department`, else inetOrgPerson's `departmentNumber` / `ou`; `l` is the locality (office).
+            department=_first(attributes, "department") or _first(attributes, "departmentNumber")
+            or _first(attributes, "ou"),
+            location=_first(attributes, "physicalDeliveryOfficeName") or _first(attributes, "l"),
         )
 
     def _groups_of(self, conn: Any, dn: str) -> list[str]:

@@ -288,6 +288,8 @@ def _account(user: dict[str, Any], *, user_id: str, groups: list[str]) -> Direct
         groups=tuple(groups),
         manager_id=_text(profile.get("managerId")),
         alternate_email=_text(profile.get("secondEmail")),
+        department=_text(profile.get("department")),
+        location=_text(profile.get("city")),
     )
 
 

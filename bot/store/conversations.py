@@ -107,6 +107,12 @@ class SqlConversationStore:
                 await conn.execute(feedback.insert().values(turn_id=reply_seq, **values))
         return True
 
+    async def unhelpful_answers(self, conversation: ConversationRef) -> int:
+        query = sa.select(sa.func.count()).select_from(feedback).where(
+            feedback.c.conversation_key == conversation.key, feedback.c.helpful.is_(False))
+        async with self._db.engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
     async def is_ready(self) -> bool:
         return await self._db.ping()
 

@@ -43,6 +43,8 @@ class Database:
                 # recreated rather than copied.
                 await conn.execute(sa.text("DROP TABLE IF EXISTS channel_references"))
             await conn.run_sync(metadata.create_all)
+            if stored is not None and stored < 7:
+                await conn.run_sync(_add_missing_columns, "handoffs")
             if stored is None:
                 await conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION))
             elif stored > SCHEMA_VERSION:
@@ -73,6 +75,21 @@ def _stored_version(connection: sa.Connection) -> int | None:
     if not sa.inspect(connection).has_table(schema_info.name):
         return None
     return connection.execute(sa.select(schema_info.c.version)).scalar_one_or_none()
+
+
+def _add_missing_columns(connection: sa.Connection, table_name: str) -> None:
+    """ALTER TABLE … ADD COLUMN for columns the schema has gained since the table was created (all nullable)."""
+    table = metadata.tables[table_name]
+    present = {column["name"] for column in sa.inspect(connection).get_columns(table_name)}
+    for column in table.columns:
+        if column.name in present:
+            continue
+        assert column.nullable, f"{table_name}.{column.name} must be nullable to be added to existing rows"
+        kind = column.type.compile(dialect=connection.dialect)
+        connection.execute(sa.text(f'ALTER TABLE {table_name} ADD COLUMN "{column.name}" {kind}'))
+        for index in table.indexes:  # the schema's own Index objects: creating new ones would alter the metadata
+            if column.name in index.columns:
+                index.create(connection, checkfirst=True)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

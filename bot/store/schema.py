@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 6  # 2: answer feedback; 3: channel references; 4: references without a conversation row;
+SCHEMA_VERSION = 7  # 2: answer feedback; 3: channel references; 4: references without a conversation row;
 #                     5: the audit log, TOTP enrolments and e-mailed codes; 6: approvals, self-service lockouts,
-#                     contacts
+#                     contacts; 7: the staff queue (ticket columns, ticket events and cards, ITSM outbox,
+#                     article drafts)
 
 metadata = sa.MetaData()
 
@@ -74,6 +75,88 @@ handoffs = sa.Table(
     sa.Column("packet", sa.JSON, nullable=False),
     sa.Column("status", sa.String(16), nullable=False, default="open"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Since 7 (Database.migrate adds them to older databases; older tickets keep them empty).
+    sa.Column("requester", sa.JSON, nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("summary", sa.Text, nullable=True),
+    sa.Column("category", sa.String(64), nullable=True),
+    sa.Column("priority", sa.String(8), nullable=True),
+    sa.Column("group_name", sa.String(64), nullable=True, index=True),
+    sa.Column("assignee", sa.String(320), nullable=True),
+    sa.Column("assignee_name", sa.String(256), nullable=True),
+    sa.Column("first_response_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("resolution", sa.Text, nullable=True),
+    sa.Column("rating", sa.Integer, nullable=True),
+    sa.Column("external", sa.JSON, nullable=True),  # ITSM system → its id for this ticket
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+ticket_events = sa.Table(
+    "ticket_events",
+    metadata,
+    # Every state change and message of a ticket, in order: the complete history (who, when, what).
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket", sa.String(32), sa.ForeignKey("handoffs.id"), nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(320), nullable=False),
+    sa.Column("actor_name", sa.String(256), nullable=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("internal", sa.Boolean, nullable=False),
+)
+
+ticket_cards = sa.Table(
+    "ticket_cards",
+    metadata,
+    # Where a ticket's card was posted for staff (a Slack message, a Teams channel thread): replies in that
+    # thread are the staff's messages for the ticket. `address` is the channel's own name for the thread.
+    sa.Column("address", sa.String(400), primary_key=True),
+    sa.Column("ticket", sa.String(32), sa.ForeignKey("handoffs.id"), nullable=False, index=True),
+    sa.Column("surface", sa.String(16), nullable=False),
+    sa.Column("meta", sa.JSON, nullable=False),
+)
+
+ticket_notices = sa.Table(
+    "ticket_notices",
+    metadata,
+    # SLA reminders and escalations already sent: the primary key makes "send once" hold across replicas
+    # and restarts (the first INSERT wins).
+    sa.Column("ticket", sa.String(32), sa.ForeignKey("handoffs.id"), primary_key=True),
+    sa.Column("notice", sa.String(32), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+itsm_outbox = sa.Table(
+    "itsm_outbox",
+    metadata,
+    # Changes waiting to be mirrored into ServiceNow / Jira, retried with backoff until they go through.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket", sa.String(32), sa.ForeignKey("handoffs.id"), nullable=False, index=True),
+    sa.Column("system", sa.String(32), nullable=False),
+    sa.Column("operation", sa.String(32), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+article_drafts = sa.Table(
+    "article_drafts",
+    metadata,
+    # Suggested knowledge articles from resolved tickets, for editors to accept or reject (`kb drafts`).
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("ticket", sa.String(32), sa.ForeignKey("handoffs.id"), nullable=False, unique=True),
+    sa.Column("title", sa.String(256), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("resolution", sa.Text, nullable=False),
+    sa.Column("category", sa.String(64), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # pending, accepted, rejected
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_by", sa.String(320), nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("article_path", sa.Text, nullable=True),
 )
 
 audit_log = sa.Table(

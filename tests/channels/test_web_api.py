@@ -28,6 +28,16 @@ async def test_the_chat_page_is_served(bot: Bot) -> None:
 
 
 @pytest.mark.asyncio
+async def test_the_staff_console_and_the_shared_assets_are_served_but_nothing_else(bot: Bot) -> None:
+    console = await bot.client.get("/staff")
+    assert console.status == 200 and "/api/staff/tickets" in await console.text()
+    for name in ("common.css", "common.js"):
+        assert (await bot.client.get(f"/static/{name}")).status == 200
+    for name in ("index.html", "staff.html", "..%2Fweb.py", "nope.js"):
+        assert (await bot.client.get(f"/static/{name}")).status == 404
+
+
+@pytest.mark.asyncio
 async def test_health_and_readiness(bot: Bot) -> None:
     assert (await bot.client.get("/healthz")).status == 200
     ready = await bot.client.get("/readyz")

@@ -2,7 +2,10 @@
 
 Connector side, the REST calls the SDK's connector client makes, as documented for the Bot Connector API v3:
 POST v3/conversations/{id}/activities (send), POST v3/conversations/{id}/activities/{activityId} (reply),
-PUT …/activities/{activityId} (update), POST v3/conversations (create a 1:1 chat) and
+PUT …/activities/{activityId} (update one of the bot's own messages; 404 for any other), POST v3/conversations
+(a 1:1 chat with `bot` and `members`, or a new thread in a team channel with `isGroup`, channelData.channel.id and
+the root post as `activity`, answered with {"id": "<channel>;messageid=<activity id>", "activityId"}; 403 in a
+team the app was removed from) and
 GET v3/conversations/{id}/members/{userId} (roster). With `require_auth` every call must carry
 `Authorization: Bearer <bot_token>` (401 otherwise, as Teams answers); activities without a type are 400.
 
@@ -43,7 +46,7 @@ class ConnectorCall:
     path: str
     conversation_id: str
     body: dict[str, Any]
-    activity_id: str | None = None  # the activity replied to or updated
+    activity_id: str | None = None  # the activity replied to or updated; for a new thread, its root post
     at: float = field(default_factory=time.monotonic)
 
     @property
@@ -63,6 +66,12 @@ class ConnectorCall:
     def buttons(self) -> list[dict[str, Any]]:
         return [action for card in self.cards for action in card.get("actions", [])]
 
+    @property
+    def facts(self) -> dict[str, str]:
+        """An Adaptive Card's FactSet entries, title → value."""
+        return {fact["title"]: fact["value"] for card in self.cards for block in card.get("body", [])
+                if block.get("type") == "FactSet" for fact in block["facts"]}
+
 
 @dataclass
 class FakeBotConnector:
@@ -72,6 +81,9 @@ class FakeBotConnector:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # Teams user id → TeamsChannelAccount
     calls: list[ConnectorCall] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # paths refused for bad auth
+    threads: list[dict[str, Any]] = field(default_factory=list)  # the parameters of each channel thread started
+    removed_from: set[str] = field(default_factory=set)  # channels of teams the app was taken out of (403)
+    _sent: set[tuple[str, str]] = field(default_factory=set)  # (conversation, activity id) of the bot's messages
     _key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537,
                                                                                      key_size=2048))
     _kid: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
@@ -86,7 +98,7 @@ class FakeBotConnector:
         application.router.add_post("/v3/conversations", self._create_conversation)
         application.router.add_post("/v3/conversations/{cid}/activities", self._send)
         application.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
-        application.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._send)
+        application.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         application.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
         return await self._server.serve(application)
 
@@ -126,6 +138,10 @@ class FakeBotConnector:
         return [c for c in self.calls if c.body.get("type") == "message" and c.method == "POST"
                 and (conversation_id is None or c.conversation_id == conversation_id)]
 
+    def updates(self, conversation_id: str) -> list[ConnectorCall]:
+        """Messages the bot changed in place (PUT), oldest first."""
+        return [c for c in self.calls if c.method == "PUT" and c.conversation_id == conversation_id]
+
     def typing(self, conversation_id: str) -> list[ConnectorCall]:
         return [c for c in self.calls if c.body.get("type") == "typing" and c.conversation_id == conversation_id]
 
@@ -157,17 +173,52 @@ class FakeBotConnector:
         self.calls.append(ConnectorCall(method=request.method, path=request.path, body=body,
                                         conversation_id=request.match_info["cid"],
                                         activity_id=request.match_info.get("aid")))
-        return web.json_response({"id": str(next(self._ids))})
+        sent = str(next(self._ids))
+        self._sent.add((request.match_info["cid"], sent))
+        return web.json_response({"id": sent})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return _error(401, "Unauthorized", "Authorization has been denied for this request.")
+        body = await _json(request)
+        if body is None or not body.get("type"):
+            return _error(400, "BadArgument", "Activity must have a type")
+        conversation_id, activity_id = request.match_info["cid"], request.match_info["aid"]
+        if (conversation_id, activity_id) not in self._sent:
+            return _error(404, "ActivityNotFoundInConversation", "The activity was not found in the conversation")
+        self.calls.append(ConnectorCall(method="PUT", path=request.path, body=body, conversation_id=conversation_id,
+                                        activity_id=activity_id))
+        return web.json_response({"id": activity_id})
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return _error(401, "Unauthorized", "Authorization has been denied for this request.")
         body = await _json(request)
+        channel_data = (body or {}).get("channelData")
+        if isinstance(channel_data, dict) and isinstance(channel_data.get("channel"), dict):
+            return self._start_thread(request, body or {}, str(channel_data["channel"].get("id") or ""))
         members = (body or {}).get("members") or []
         if not members or not (body or {}).get("bot"):
             return _error(400, "BadArgument", "Conversation must have a bot and members")
         self.calls.append(ConnectorCall(method="POST", path=request.path, body=body or {}, conversation_id=""))
         return web.json_response({"id": f"a:personal-{members[0]['id']}"})
+
+    def _start_thread(self, request: web.Request, body: dict[str, Any], channel_id: str) -> web.Response:
+        """A new post in a team channel: the root activity is posted, and the thread is its own conversation."""
+        activity = body.get("activity")
+        if not channel_id or body.get("isGroup") is not True:
+            return _error(400, "BadArgument", "A channel conversation needs isGroup and channelData.channel.id")
+        if not isinstance(activity, dict) or not activity.get("type"):
+            return _error(400, "BadArgument", "A channel conversation needs an activity to post")
+        if channel_id in self.removed_from:
+            return _error(403, "BotNotInConversationRoster", "The bot is not part of the conversation roster.")
+        activity_id = str(next(self._ids))
+        thread = f"{channel_id};messageid={activity_id}"
+        self.threads.append(body)
+        self._sent.add((thread, activity_id))
+        self.calls.append(ConnectorCall(method="POST", path=request.path, body=activity, conversation_id=thread,
+                                        activity_id=activity_id))
+        return web.json_response({"id": thread, "activityId": activity_id}, status=201)
 
     async def _member(self, request: web.Request) -> web.Response:
         if not self._authorised(request):

@@ -56,7 +56,7 @@ PASSWORD_METHOD_ID = "28c10230-6103-485e-b985-444c60001490"  # the same well-kno
 _LITERAL = r"'((?:[^']|'')*)'"  # an OData string literal: a quote inside is written twice
 FILTER = re.compile(rf"mail eq {_LITERAL} or userPrincipalName eq {_LITERAL}")
 USER_PROPERTIES = frozenset({"id", "mail", "userPrincipalName", "displayName", "accountEnabled", "otherMails",
-                             "givenName", "surname", "jobTitle"})
+                             "givenName", "surname", "jobTitle", "department", "officeLocation"})
 DEFAULT_USER_PROPERTIES = ("id", "displayName", "givenName", "surname", "jobTitle", "mail", "userPrincipalName")
 COMPLEXITY = "The specified password does not comply with password complexity requirements. " \
              "Please provide a different password."
@@ -99,12 +99,15 @@ class GraphUser:
     force_change_password: bool = False
     sessions_revoked: int = 0
     methods: list[dict[str, Any]] = field(default_factory=list)
+    department: str | None = None
+    office_location: str | None = None
 
     def resource(self) -> dict[str, Any]:
         return {"id": self.id, "userPrincipalName": self.user_principal_name, "mail": self.mail,
                 "displayName": self.display_name, "accountEnabled": self.account_enabled,
                 "otherMails": list(self.other_mails), "givenName": self.display_name.split(" ")[0],
-                "surname": self.display_name.split(" ")[-1], "jobTitle": None}
+                "surname": self.display_name.split(" ")[-1], "jobTitle": None, "department": self.department,
+                "officeLocation": self.office_location}
 
     @property
     def method_types(self) -> list[str]:
@@ -185,11 +188,12 @@ class FakeGraph:
 
     def add_user(self, user_id: str, *, upn: str, mail: str | None, display_name: str, enabled: bool = True,
                  other_mails: tuple[str, ...] = (), manager_id: str | None = None, roles: tuple[str, ...] = (),
-                 methods: tuple[str, ...] = ()) -> GraphUser:
+                 methods: tuple[str, ...] = (), department: str | None = None,
+                 office_location: str | None = None) -> GraphUser:
         """A user with a password and the authentication `methods` named by type ("phone", "fido2", …)."""
         user = GraphUser(id=user_id, user_principal_name=upn, mail=mail, display_name=display_name,
                          account_enabled=enabled, other_mails=list(other_mails), manager_id=manager_id,
-                         roles=list(roles))
+                         roles=list(roles), department=department, office_location=office_location)
         user.methods.append({"@odata.type": "#microsoft.graph.passwordAuthenticationMethod", "id": PASSWORD_METHOD_ID,
                              "password": None, "createdDateTime": "2024-01-02T09:00:00Z"})
         for kind in methods:

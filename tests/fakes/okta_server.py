@@ -62,6 +62,8 @@ class OktaUser:
     display_name: str | None = None
     manager_id: str | None = None
     second_email: str | None = None
+    department: str | None = None
+    city: str | None = None
     password: str = "Initial-Passw0rd"
     password_expired: bool = False
     factors: list[dict[str, Any]] = field(default_factory=list)
@@ -69,7 +71,8 @@ class OktaUser:
     def resource(self, base_url: str) -> dict[str, Any]:
         profile: dict[str, Any] = {"login": self.login, "email": self.email, "firstName": self.first_name,
                                    "lastName": self.last_name}
-        optional = {"displayName": self.display_name, "managerId": self.manager_id, "secondEmail": self.second_email}
+        optional = {"displayName": self.display_name, "managerId": self.manager_id, "secondEmail": self.second_email,
+                    "department": self.department, "city": self.city}
         profile.update({name: value for name, value in optional.items() if value is not None})
         return {"id": self.id, "status": self.status, "created": "2024-01-02T09:00:00.000Z", "profile": profile,
                 "credentials": {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}},
@@ -125,9 +128,11 @@ class FakeOkta:
 
     def add_user(self, user_id: str, *, login: str, email: str, first_name: str, last_name: str,
                  status: str = "ACTIVE", display_name: str | None = None, manager_id: str | None = None,
-                 second_email: str | None = None, factors: int = 0) -> OktaUser:
+                 second_email: str | None = None, factors: int = 0, department: str | None = None,
+                 city: str | None = None) -> OktaUser:
         user = OktaUser(id=user_id, login=login, email=email, first_name=first_name, last_name=last_name,
-                        status=status, display_name=display_name, manager_id=manager_id, second_email=second_email)
+                        status=status, display_name=display_name, manager_id=manager_id, second_email=second_email,
+                        department=department, city=city)
         for factor_type in ("token:software:totp", "push", "sms", "email")[:factors]:
             user.factors.append({"id": f"mfa{next(self._factor_ids)}", "factorType": factor_type,
                                  "provider": "OKTA", "status": "ACTIVE"})

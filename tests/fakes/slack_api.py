@@ -1,11 +1,16 @@
 """A local stand-in for the Slack Web API (and Socket Mode) that the real slack_sdk client talks to.
 
 It models what the bot uses: auth.test, users.info, chat.postMessage / postEphemeral / update, reactions.add /
-remove, conversations.open, apps.connections.open and its websocket, and interactivity response URLs. Like
-Slack it answers HTTP 200 with `{"ok": false, "error": …}` for a missing token (`not_authed`), an unknown one
-(`invalid_auth`), the wrong kind of token (`not_allowed_token_type`), missing arguments and invalid blocks, and
-HTTP 429 with `Retry-After` when rate limited. Arguments arrive as JSON, form fields or query parameters
-depending on the method, exactly as slack_sdk sends them.
+remove, conversations.open, views.open, apps.connections.open and its websocket, and interactivity response URLs.
+Like Slack it answers HTTP 200 with `{"ok": false, "error": …}` for a missing token (`not_authed`), an unknown one
+(`invalid_auth`), the wrong kind of token (`not_allowed_token_type`), missing arguments, invalid blocks or views,
+a message that is not there to update, and a trigger id that was never issued, has expired (3 s) or was already
+used; and HTTP 429 with `Retry-After` when rate limited. Arguments arrive as JSON, form fields or query
+parameters depending on the method, exactly as slack_sdk sends them.
+
+Interactions are Slack's to create: `new_trigger` issues the trigger id a click carries, and `submission` builds
+the `view_submission` payload of an opened view as Slack's client would (refusing an empty required field, which
+the client does not let anyone submit).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from aiohttp import WSMsgType, web
 from tests.fakes.local_server import LocalServer
 
 APP_TOKEN_METHODS = {"apps.connections.open"}
+TRIGGER_SECONDS = 3.0  # a trigger id can open a view this long after the interaction, once
 
 
 @dataclass
@@ -49,6 +55,9 @@ class FakeSlack:
     channels_without_bot: set[str] = field(default_factory=set)
     _failures: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     _holds: dict[str, asyncio.Event] = field(default_factory=dict)
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, ts) → as it is now
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # opened views by id, with the "user" they are for
+    _triggers: dict[str, tuple[str, float]] = field(default_factory=dict)  # trigger id → (user, issued at)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1_700_000_000_000_100, 100))
     _socket: web.WebSocketResponse | None = None
     _acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
@@ -94,6 +103,31 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[SlackCall]:
         return [c for c in self.calls if c.method == method]
 
+    def new_trigger(self, user_id: str) -> str:
+        """The trigger id Slack puts in an interaction by `user_id` (a click, a submission)."""
+        trigger = f"{next(self._ts)}.{self.team_id[1:]}.{uuid.uuid4().hex[:24]}"
+        self._triggers[trigger] = (user_id, time.monotonic())
+        return trigger
+
+    def submission(self, view_id: str, *, user_id: str, values: dict[str, str]) -> dict[str, Any]:
+        """The view_submission payload of `user_id` submitting an opened view with `values` (block_id → text)."""
+        view = self.views[view_id]
+        assert view["user"] == user_id, "a view is only ever shown to the person it was opened for"
+        inputs = {b["block_id"]: b for b in view["blocks"] if b.get("type") == "input"}
+        assert set(values) <= set(inputs), f"no such inputs: {sorted(set(values) - set(inputs))}"
+        state: dict[str, Any] = {}
+        for block_id, block in inputs.items():
+            value = values.get(block_id) or None
+            if value is None and not block.get("optional"):
+                raise ValueError(f"Slack's client does not submit a view with {block_id!r} empty")
+            element = block["element"]
+            state[block_id] = {element["action_id"]: {"type": element["type"], "value": value}}
+        submitted = {k: v for k, v in view.items() if k != "user"}
+        return {"type": "view_submission", "team": {"id": self.team_id, "domain": "test"},
+                "user": {"id": user_id, "team_id": self.team_id}, "api_app_id": "A1", "token": "legacy",
+                "trigger_id": self.new_trigger(user_id),
+                "view": {**submitted, "state": {"values": state}}, "response_urls": []}
+
     # ---- Web API ---------------------------------------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -134,8 +168,10 @@ class FakeSlack:
         if problem := self._message_problem(args):
             return problem
         ts = self._next_ts()
-        message = {"type": "message", "text": args.get("text", ""), "user": self.bot_user_id, "bot_id": self.bot_id,
-                   "ts": ts, **{k: args[k] for k in ("blocks", "thread_ts") if k in args}}
+        message: dict[str, Any] = {"type": "message", "text": args.get("text", ""), "user": self.bot_user_id,
+                                   "bot_id": self.bot_id, "ts": ts,
+                                   **{k: args[k] for k in ("blocks", "thread_ts") if k in args}}
+        self.messages[(str(args["channel"]), ts)] = message
         return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -144,10 +180,35 @@ class FakeSlack:
         return self._message_problem(args) or {"ok": True, "message_ts": self._next_ts()}
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        if not args.get("ts"):
+        if problem := self._message_problem(args):
+            return problem
+        message = self.messages.get((str(args["channel"]), str(args.get("ts", ""))))
+        if message is None:  # the bot only ever updates what it posted
             return {"ok": False, "error": "message_not_found"}
-        return self._message_problem(args) or {"ok": True, "channel": args["channel"], "ts": args["ts"],
-                                               "text": args.get("text", "")}
+        message["text"], message["blocks"] = args.get("text", ""), args.get("blocks", [])
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text", "")}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments",
+                    "response_metadata": {"messages": ["[ERROR] missing required field: view"]}}
+        trigger = self._triggers.get(str(args.get("trigger_id", "")))
+        if trigger is None:
+            return {"ok": False, "error": "invalid_trigger_id"}
+        user, issued = trigger
+        if user == "":
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        if time.monotonic() - issued > TRIGGER_SECONDS:
+            return {"ok": False, "error": "expired_trigger_id"}
+        if errors := _view_errors(view):
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": errors}}
+        self._triggers[str(args["trigger_id"])] = ("", issued)
+        view_id = f"V{uuid.uuid4().hex[:10].upper()}"
+        opened = {**view, "id": view_id, "team_id": self.team_id, "state": {"values": {}},
+                  "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}", "app_id": "A1", "bot_id": self.bot_id}
+        self.views[view_id] = {**opened, "user": user}
+        return {"ok": True, "view": opened}
 
     def _reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
         if not (args.get("name") and args.get("timestamp")):
@@ -251,16 +312,23 @@ def _no(error: str) -> web.Response:
     return web.json_response({"ok": False, "error": error})
 
 
-def _block_errors(blocks: Any) -> list[str]:
+def _block_errors(blocks: Any, *, limit: int = 50) -> list[str]:
     """Slack's invalid_blocks checks for the block types the bot sends."""
-    if not isinstance(blocks, list) or len(blocks) > 50:
-        return ["blocks must be a list of at most 50 blocks"]
+    if not isinstance(blocks, list) or len(blocks) > limit:
+        return [f"blocks must be a list of at most {limit} blocks"]
     errors: list[str] = []
     for index, block in enumerate(blocks):
         if not isinstance(block, dict) or "type" not in block:
             errors.append(f"[{index}] missing type")
         elif block["type"] == "section" and len(block.get("text", {}).get("text", "")) > 3000:
             errors.append(f"[{index}] section text longer than 3000")
+        elif block["type"] == "section" and (len(block.get("fields", [])) > 10 or any(
+                len(f.get("text", "")) > 2000 for f in block.get("fields", []))):
+            errors.append(f"[{index}] more than 10 fields or a field longer than 2000")
+        elif block["type"] == "section" and not (block.get("text") or block.get("fields")):
+            errors.append(f"[{index}] section needs text or fields")
+        elif block["type"] == "header" and not _plain_text(block.get("text"), 150):
+            errors.append(f"[{index}] header text must be plain_text of at most 150")
         elif block["type"] == "actions":
             elements = block.get("elements", [])
             action_ids = [e.get("action_id") for e in elements]
@@ -269,4 +337,44 @@ def _block_errors(blocks: Any) -> list[str]:
             for element in elements:
                 if len(element.get("text", {}).get("text", "")) > 75 or len(element.get("value", "")) > 2000:
                     errors.append(f"[{index}] button text over 75 or value over 2000")
+            if any(e.get("style") not in (None, "primary", "danger") for e in elements):
+                errors.append(f"[{index}] button style must be primary or danger")
+        elif block["type"] == "input":
+            errors.extend(f"[{index}] {problem}" for problem in _input_errors(block))
     return errors
+
+
+def _view_errors(view: dict[str, Any]) -> list[str]:
+    """Slack's checks of a modal view (https://docs.slack.dev/reference/views/modal-views)."""
+    errors = [f"[ERROR] {problem}" for problem in _block_errors(view.get("blocks"), limit=100)]
+    if view.get("type") != "modal":
+        errors.append("[ERROR] view type must be modal")
+    if not _plain_text(view.get("title"), 24):
+        errors.append("[ERROR] title must be plain_text of at most 24 characters")
+    has_inputs = any(isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or [])
+    if has_inputs and not _plain_text(view.get("submit"), 24):
+        errors.append("[ERROR] a view with inputs needs a plain_text submit of at most 24 characters")
+    for key in ("close", "submit"):
+        if key in view and not _plain_text(view[key], 24):
+            errors.append(f"[ERROR] {key} must be plain_text of at most 24 characters")
+    if len(str(view.get("callback_id", ""))) > 255 or len(str(view.get("private_metadata", ""))) > 3000:
+        errors.append("[ERROR] callback_id over 255 or private_metadata over 3000 characters")
+    block_ids = [b.get("block_id") for b in view.get("blocks") or [] if isinstance(b, dict) and b.get("block_id")]
+    if len(set(block_ids)) != len(block_ids):
+        errors.append("[ERROR] repeated block_id")
+    return errors
+
+
+def _input_errors(block: dict[str, Any]) -> list[str]:
+    errors = [] if _plain_text(block.get("label"), 2000) else ["input label must be plain_text of at most 2000"]
+    element = block.get("element")
+    if not isinstance(element, dict) or element.get("type") != "plain_text_input" or not element.get("action_id"):
+        return [*errors, "input element must be a plain_text_input with an action_id"]
+    if not 0 < int(element.get("max_length", 3000)) <= 3000:
+        errors.append("plain_text_input max_length must be 1..3000")
+    return errors
+
+
+def _plain_text(value: Any, limit: int) -> bool:
+    return (isinstance(value, dict) and value.get("type") == "plain_text" and isinstance(value.get("text"), str)
+            and 0 < len(value["text"]) <= limit)

@@ -72,7 +72,8 @@ def _person(uid: str, *, name: str, mail: str, extra: str = "") -> str:
             f"sn: {name.split()[-1]}\ndisplayName: {name}\nmail: {mail}\nuserPassword: {PASSWORDS[uid]}\n{extra}\n")
 
 
-ALICE_EXTRA = f"manager: {dn('bob')}\n{ALTERNATE_EMAIL_ATTRIBUTE}: alice.home@example.net\n"
+ALICE_EXTRA = (f"manager: {dn('bob')}\n{ALTERNATE_EMAIL_ATTRIBUTE}: alice.home@example.net\n"
+               "departmentNumber: Finance\nl: Berlin\n")
 _PEOPLE_LDIF = "".join([
     _person("alice", name="Alice Archer", mail="alice@example.org", extra=ALICE_EXTRA),
     _person("bob", name="Bob Baker", mail="bob@example.org"),
@@ -170,7 +171,10 @@ def _admin_can_bind(url: str) -> bool:
             return bool(connection.bind())
         finally:
             connection.unbind()
-    except LDAPException:
+    except (LDAPException, KeyError, ValueError, IndexError):
+        # Polling a port nobody listens on yet can connect the socket to itself (a TCP self-connect: the kernel
+        # picked the same ephemeral port as the source), and ldap3 then reads back its own bind request and fails
+        # to decode it. Either way slapd is not ready; the caller polls again or retries on another port.
         return False
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 import sqlalchemy as sa
 
 from bot.identity.email_codes import CodeCheck, EmailCodes, EmailDeliveryError, SmtpSettings
@@ -28,13 +26,6 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
     with smtp_server() as running:
         yield running
 
-
-@pytest_asyncio.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    db = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}")
-    await db.migrate()
-    yield db
-    await db.close()
 
 
 def codes(database: Database, port: int) -> EmailCodes:

@@ -34,7 +34,8 @@ async def graph(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeGraph]:
     fake = FakeGraph(client_secret=SECRET, page_size=2)
     fake.add_user(ALICE, upn="alice@contoso.example", mail="alice@contoso.example", display_name="Alice Archer",
                   other_mails=("alice.home@example.net", "alice@old.example"), manager_id=BOB,
-                  roles=("Helpdesk Administrator",), methods=("phone", "microsoftAuthenticator", "fido2"))
+                  roles=("Helpdesk Administrator",), methods=("phone", "microsoftAuthenticator", "fido2"),
+                  department="Finance", office_location="Berlin")
     fake.add_user(BOB, upn="bob@contoso.example", mail="bob@contoso.example", display_name="Bob Baker")
     fake.add_user(CAROL, upn="c.carter@contoso.example", mail="carol@contoso.example", display_name="Carol Carter",
                   manager_id=BOB)
@@ -88,11 +89,13 @@ async def test_alice_is_found_by_her_email_whatever_the_case(graph: FakeGraph, d
 
     assert alice == DirectoryAccount(id=ALICE, email="alice@contoso.example", display_name="Alice Archer",
                                      enabled=True, groups=(STAFF, VPN, WIKI), manager_id=BOB,
-                                     manager_email="bob@contoso.example", alternate_email="alice.home@example.net")
+                                     manager_email="bob@contoso.example", alternate_email="alice.home@example.net",
+                                     department="Finance", location="Berlin")
     assert len(graph.answered(path_contains=f"/users/{ALICE}/memberOf")) == 2  # 3 groups and a role, 2 a page
     assert searches(graph) == ["mail eq 'ALICE@Contoso.example' or userPrincipalName eq 'ALICE@Contoso.example'"]
     [search] = [c for c in graph.answered() if c.path == "/v1.0/users"]
-    assert search.query["$select"] == "id,mail,userPrincipalName,displayName,accountEnabled,otherMails"
+    assert search.query["$select"] == ("id,mail,userPrincipalName,displayName,accountEnabled,otherMails,department,"
+                                       "officeLocation")
 
 
 async def test_carol_is_found_by_her_sign_in_name_and_keeps_her_mail(directory: EntraDirectory) -> None:

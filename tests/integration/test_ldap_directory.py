@@ -73,7 +73,8 @@ async def test_alice_is_found_by_her_email_whatever_the_case(directory: LdapDire
 
     assert alice == DirectoryAccount(id=dn("alice"), email="alice@example.org", display_name="Alice Archer",
                                      enabled=True, groups=(STAFF,), manager_id=dn("bob"),
-                                     manager_email="bob@example.org", alternate_email="alice.home@example.net")
+                                     manager_email="bob@example.org", alternate_email="alice.home@example.net",
+                                     department="Finance", location="Berlin")
     bob = await only(directory, "bob@example.org")
     assert set(bob.groups) == {STAFF, VPN_USERS}
     assert bob.manager_id is None

@@ -29,7 +29,8 @@ STAFF, VPN, WIKI, FINANCE = "00g1staff", "00g2vpn", "00g3wiki", "00g4finance"
 async def okta() -> AsyncIterator[FakeOkta]:
     fake = FakeOkta(token=TOKEN, page_size=2)
     fake.add_user(ALICE, login="alice@example.org", email="alice@example.org", first_name="Alice",
-                  last_name="Archer", manager_id=BOB, second_email="alice.home@example.net", factors=2)
+                  last_name="Archer", manager_id=BOB, second_email="alice.home@example.net", factors=2,
+                  department="Finance", city="Berlin")
     fake.add_user(BOB, login="bob@example.org", email="bob@example.org", first_name="Bob", last_name="Baker",
                   display_name="Bob Baker (IT)", status="LOCKED_OUT")
     fake.add_user(CAROL, login="c.carter@example.org", email="carol@example.org", first_name="Carol",
@@ -79,7 +80,8 @@ async def test_alice_is_found_by_her_email_whatever_the_case(okta: FakeOkta, dir
 
     assert alice == DirectoryAccount(id=ALICE, email="alice@example.org", display_name="Alice Archer", enabled=True,
                                      groups=(STAFF, VPN, WIKI), manager_id=BOB,
-                                     alternate_email="alice.home@example.net")
+                                     alternate_email="alice.home@example.net", department="Finance",
+                                     location="Berlin")
     assert len(okta.answered(path_contains=f"/users/{ALICE}/groups")) == 2  # three groups, two to a page
 
 

@@ -28,9 +28,9 @@ async def test_asking_for_a_person_opens_a_ticket_with_the_whole_conversation(bo
     assert reply["handoff_id"].startswith("HD-")
     assert reply["handoff_id"] in reply["text"]
 
-    ticket = await bot.services.handoffs.get(reply["handoff_id"])
-    assert ticket is not None and ticket["status"] == "open"
-    packet = ticket["packet"]
+    ticket = await bot.services.staff.tickets.get(reply["handoff_id"])
+    assert ticket is not None and ticket.status == "open"
+    packet = await bot.handoff_packet(reply["handoff_id"])
     assert packet["intent"] == "human"
     assert packet["user"]["id"] == "alice"
     assert [t["text"] for t in packet["transcript"] if t["role"] == "user"] == ["hi", "I want to talk to a person"]
@@ -48,12 +48,13 @@ async def test_a_question_no_article_covers_is_handed_off_with_what_was_tried(bo
 
 
 @pytest.mark.asyncio
-async def test_a_second_hand_off_reuses_the_open_ticket(bot: Bot) -> None:
+async def test_while_a_ticket_is_open_messages_go_to_it_instead_of_a_new_one(bot: Bot) -> None:
     alice = bot.person()
     [first] = await alice.say("talk to a human please")
     [second] = await alice.say("can I speak to someone from IT")
-    assert second["kind"] == "handoff"
+    assert second["kind"] == "info" and first["handoff_id"] in second["text"]
     assert second["handoff_id"] == first["handoff_id"]
+    assert len(await bot.services.staff.tickets.find()) == 1
 
 
 @pytest.mark.asyncio
@@ -117,7 +118,7 @@ async def test_posting_with_a_cursor_also_delivers_what_arrived_since(bot: Bot) 
     from bot.core.model import ConversationRef, Reply, ReplyKind, UserRef
 
     alice = bot.person()
-    await alice.say("I need a human")
+    [handoff] = await alice.say("I need a human")
     cursor = alice.seq
     conversation = ConversationRef(channel="web", id=alice.conversation_id)
     staff_reply = Reply(kind=ReplyKind.INFO, text="Sam from IT: is it your work laptop?")
@@ -128,5 +129,5 @@ async def test_posting_with_a_cursor_also_delivers_what_arrived_since(bot: Bot) 
                                                         "user": alice.user, "text": "thanks", "after": cursor})
     payload = await response.json()
     assert payload["replies"][0]["text"] == "Sam from IT: is it your work laptop?"
-    assert payload["replies"][-1]["intent"] == "thanks"
+    assert payload["replies"][-1]["handoff_id"] == handoff["handoff_id"]  # "thanks" went to the ticket
     assert payload["seq"] > cursor

@@ -3,12 +3,10 @@ model fails. The model is a local OpenAI-compatible stand-in reached through the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.openai_server import FakeOpenAI
@@ -16,13 +14,6 @@ from tests.webchat import running_bot
 
 QUESTION = "how do I connect to the VPN?"
 
-
-@pytest_asyncio.fixture
-async def llm() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 async def ask_with_llm(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, llm: FakeOpenAI,

@@ -220,6 +220,20 @@ async def test_cancel_at_the_code_prompt_changes_nothing(desk: Desk) -> None:
     assert answer["kind"] != "action"
 
 
+async def test_asking_for_a_person_mid_flow_ends_it_and_the_ticket_knows_who_asked(desk: Desk) -> None:
+    alice = desk.person("alice")
+    [confirm] = await alice.say("I forgot my password")
+    [handoff] = await alice.say("actually I want to talk to a person")
+    assert handoff["kind"] == "handoff"
+    ticket = await desk.bot.services.staff.tickets.get(handoff["handoff_id"])
+    assert ticket is not None
+    assert (ticket.requester.department, ticket.requester.location) == ("Finance", "Berlin")  # from slapd
+    assert ticket.requester.manager == "bob@example.org"
+    [late] = await alice.press(confirm, messages.ACTION_YES)  # the flow is over: nothing is reset
+    assert late["text"] == messages.ACTION_UNKNOWN_BUTTON
+    assert can_bind(desk.slapd.url, dn=dn("alice"), password=PASSWORDS["alice"])
+
+
 async def test_a_directory_that_is_down_gets_a_clear_message_and_a_person(desk: Desk) -> None:
     desk.slapd.kill()
     [refused] = await desk.person("carol").say("my account is locked")

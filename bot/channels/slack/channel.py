@@ -33,10 +33,13 @@ from bot.channels.slack.delivery import SlackReplyPort
 from bot.channels.slack.errors import WEB_API_ERRORS, error_code
 from bot.channels.slack.people import SlackPeople
 from bot.channels.slack.render import ACTION_PREFIX, mark_chosen
+from bot.channels.slack.staff import SlackStaffDesk, note_errors
+from bot.channels.slack.staff_blocks import RESOLVE_CALLBACK, STAFF_PREFIX, resolve_form
 from bot.channels.slack.threads import SlackThread, SlackTurn
 from bot.core.engine import ConversationNotYoursError, Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind
 from bot.core.ports import ConversationStore, SharedState
+from bot.handoff.setup import StaffSide
 
 log = structlog.get_logger(__name__)
 
@@ -49,7 +52,8 @@ class SlackChannel:
 
     def __init__(self, *, engine: Engine, store: ConversationStore, shared_state: SharedState, bot_token: str,
                  signing_secret: str | None, app_token: str | None, api_url: str | None,
-                 user_cache_seconds: float, progress_reaction: str) -> None:
+                 user_cache_seconds: float, progress_reaction: str, staff: StaffSide | None = None) -> None:
+        """`staff`: let IT staff work tickets from their cards in Slack (see bot/channels/slack/staff.py)."""
         self._engine = engine
         self._store = store
         self._shared = shared_state
@@ -62,6 +66,8 @@ class SlackChannel:
             retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
         )
         self._people = SlackPeople(client=self.client, ttl_seconds=user_cache_seconds)
+        self._staff = None if staff is None else SlackStaffDesk(desk=staff.desk, tickets=staff.tickets,
+                                                                client=self.client, people=self._people)
         self.turns = BackgroundTurns()
         self._socket: AsyncSocketModeHandler | None = None
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
@@ -78,6 +84,9 @@ class SlackChannel:
         self._bolt.event("app_mention")(self._on_mention)
         self._bolt.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(self._on_click)
         self._bolt.command("/helpdesk")(self._on_command)
+        if self._staff is not None:  # the prefixes differ, so the choice listener never sees these
+            self._bolt.action(re.compile(f"^{re.escape(STAFF_PREFIX)}"))(self._on_staff_click)
+            self._bolt.view(RESOLVE_CALLBACK)(self._on_resolve_submitted)
 
     def register(self, app: web.Application) -> None:
         """Mount POST /slack/events (HTTP mode) and start/stop Socket Mode with the web app."""
@@ -117,14 +126,41 @@ class SlackChannel:
     # ---- listeners: decide quickly, queue the turn, return (bolt then acknowledges) -----------------------
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
-        await self._take(events.turn_from_message(body, event, bot_user_id=context.get("bot_user_id")), body, event)
+        await self._take(events.turn_from_message(body, event, bot_user_id=context.get("bot_user_id")), body, event,
+                         context)
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
-        await self._take(events.turn_from_mention(body, event, bot_user_id=context.get("bot_user_id")), body, event)
+        await self._take(events.turn_from_mention(body, event, bot_user_id=context.get("bot_user_id")), body, event,
+                         context)
 
-    async def _take(self, turn: SlackTurn | None, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if turn is not None and await self._first_delivery(body, event):
-            self.turns.spawn(self._run(turn), name=f"slack-{turn.delivery_id}")
+    async def _take(self, turn: SlackTurn | None, body: dict[str, Any], event: dict[str, Any],
+                    context: dict[str, Any]) -> None:
+        # A reply in a channel thread may be staff writing under a ticket card; which it is needs the database,
+        # so that is decided in the background too.
+        reply = (events.thread_reply(body, event, bot_user_id=context.get("bot_user_id"))
+                 if self._staff is not None else None)
+        if turn is not None:
+            if await self._first_delivery(body, event):
+                self.turns.spawn(self._route(turn, reply), name=f"slack-{turn.delivery_id}")
+        elif reply is not None:
+            self.turns.spawn(self._mention_copy(reply, body, event), name=f"slack-{reply.delivery_id}")
+
+    async def _route(self, turn: SlackTurn, reply: SlackTurn | None) -> None:
+        """Staff talking under a ticket card, or else a turn for the bot (never both)."""
+        if reply is not None and self._staff is not None:
+            ticket = await self._staff.ticket_of_thread(reply)
+            if ticket is not None:
+                await self._staff.thread_message(reply, ticket)
+                return
+        await self._run(turn)
+
+    async def _mention_copy(self, reply: SlackTurn, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """The `message` copy of an @-mention in a thread. Elsewhere its app_mention is the bot's turn, so it is only
+        claimed (against that copy) once it is known to be under a ticket card, whichever copy Slack sends first."""
+        assert self._staff is not None
+        ticket = await self._staff.ticket_of_thread(reply)
+        if ticket is not None and await self._first_delivery(body, event):
+            await self._staff.thread_message(reply, ticket)
 
     async def _on_click(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                         respond: AsyncRespond) -> None:
@@ -135,6 +171,24 @@ class SlackChannel:
             return
         label = str((action.get("text") or {}).get("text") or turn.choice)
         self.turns.spawn(self._run_click(turn, body, label, respond), name=f"slack-{turn.delivery_id}")
+
+    async def _on_staff_click(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        assert self._staff is not None
+        self.turns.spawn(self._staff.click(body, action), name=f"slack-staff-{body.get('trigger_id')}")
+
+    async def _on_resolve_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        assert self._staff is not None
+        form = resolve_form(view)
+        if form is None:
+            await ack()
+            log.warning("slack_staff_dialog_ignored", reason="unreadable submission")
+            return
+        if (errors := note_errors(form)) is not None:  # the dialog stays open with the field marked
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        self.turns.spawn(self._staff.resolve(body, form), name=f"slack-staff-{body.get('trigger_id')}")
 
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         await ack(text=messages.SLACK_COMMAND_ACK)

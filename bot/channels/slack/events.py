@@ -41,6 +41,21 @@ def turn_from_mention(body: dict[str, Any], event: dict[str, Any], *, bot_user_i
                      text=plain_text(str(event.get("text") or ""), bot_user_id=bot_user_id))
 
 
+def thread_reply(body: dict[str, Any], event: dict[str, Any], *, bot_user_id: str | None) -> SlackTurn | None:
+    """A person's reply in a channel thread (a `message` or an `app_mention`), mention or not: what staff write
+    under a ticket card. None for anything else, including the thread's first message and edits."""
+    user, ts, thread_ts = event.get("user"), event.get("ts"), event.get("thread_ts")
+    if (event.get("subtype") not in (None, "thread_broadcast") or event.get("bot_id") or not isinstance(user, str)
+            or not user or user == bot_user_id or not isinstance(ts, str) or not isinstance(thread_ts, str)
+            or ts == thread_ts):
+        return None
+    thread = _thread(body, event)
+    if thread is None or thread.is_direct:
+        return None
+    return SlackTurn(thread=thread, user_id=user, delivery_id=_event_id(body), message_ts=ts,
+                     text=plain_text(str(event.get("text") or ""), bot_user_id=bot_user_id))
+
+
 def turn_from_click(body: dict[str, Any], action: dict[str, Any]) -> SlackTurn | None:
     """A `block_actions` click on one of the bot's buttons; the button's value names the conversation."""
     try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from slackify_markdown import slackify_markdown
 
+from bot import messages
 from bot.channels.slack.events import choice_value
 from bot.core.model import Citation, Reply
 
@@ -28,6 +29,9 @@ class SlackMessage:
 def render_reply(reply: Reply, *, conversation_id: str) -> SlackMessage:
     """Block Kit for one reply. Buttons carry the conversation and the reply's place in the transcript."""
     blocks = [_section(part) for part in _split(slackify_markdown(reply.text).strip() or " ", SECTION_LIMIT)]
+    if reply.author:  # someone from IT wrote it: the person sees who
+        blocks.insert(0, {"type": "context", "elements": [
+            {"type": "mrkdwn", "text": messages.SLACK_FROM_STAFF.format(name=escape(reply.author))}]})
     if reply.citations:
         blocks.append(_section("*Sources*\n" + "\n".join(
             f"{number}. {_link(citation)}" for number, citation in enumerate(reply.citations, 1))))
@@ -40,7 +44,8 @@ def render_reply(reply: Reply, *, conversation_id: str) -> SlackMessage:
              "value": choice_value(conversation_id=conversation_id, choice=choice.id, reply_seq=reply.seq)}
             for index, choice in enumerate(reply.choices[:MAX_BUTTONS])
         ]})
-    return SlackMessage(text=_shorten(reply.text, FALLBACK_LIMIT), blocks=blocks)
+    text = f"{reply.author}: {reply.text}" if reply.author else reply.text
+    return SlackMessage(text=_shorten(text, FALLBACK_LIMIT), blocks=blocks)
 
 
 def mark_chosen(blocks: list[dict[str, Any]], *, label: str) -> list[dict[str, Any]]:
@@ -54,8 +59,13 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def _link(citation: Citation) -> str:
-    title = citation.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    title = escape(citation.title)
     return f"<{citation.url}|{title}>" if citation.url else title
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn control characters, so that text is shown as written, never parsed as links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _split(text: str, limit: int) -> list[str]:

@@ -15,6 +15,7 @@ from bot.core.model import ConversationRef
 CHANNEL = "teams"
 PERSONAL = "personal"
 GROUP_CHAT = "groupChat"
+TEAM_CHANNEL = "channel"
 
 _OTHER_MENTION = re.compile(r"<at>(.*?)</at>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -91,6 +92,16 @@ def plain_text(activity: Activity) -> str:
     text = activity.remove_recipient_mention() if activity.text else ""
     text = _OTHER_MENTION.sub(lambda m: "@" + m.group(1), text)
     return html.unescape(_TAG.sub("", text)).strip()
+
+
+def roster_of(activity: Activity) -> str:
+    """Where to look the sender up: channel members are listed on the team; chat members on the chat."""
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = channel_data.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    assert activity.conversation is not None
+    return activity.conversation.id
 
 
 def bot_was_added(activity: Activity) -> bool:

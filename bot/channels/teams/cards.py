@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import messages
 from bot.core.model import Reply
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -13,15 +14,19 @@ SUBMIT_KEY = "helpdesk"  # card submits carry {"helpdesk": {"choice": …, "in_r
 
 def reply_message(reply: Reply) -> dict[str, Any]:
     """The message fields for one reply: `text`, or a single Adaptive Card attachment."""
-    if not (reply.citations or reply.choices or reply.handoff_id):
+    if not (reply.citations or reply.choices or reply.handoff_id or reply.author):
         return {"type": "message", "text": reply.text, "textFormat": "markdown"}
     return {"type": "message", "text": "", "attachments": [{"contentType": CARD_CONTENT_TYPE,
                                                              "content": adaptive_card(reply)}]}
 
 
 def adaptive_card(reply: Reply) -> dict[str, Any]:
-    """The answer, numbered sources as links, the ticket, and the engine's choices as submit actions."""
+    """Who from IT wrote it (relayed replies), the answer, numbered sources as links, the ticket, and the engine's
+    choices as submit actions."""
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": reply.text, "wrap": True}]
+    if reply.author:
+        body.insert(0, {"type": "TextBlock", "text": messages.TEAMS_FROM_STAFF.format(name=reply.author),
+                        "isSubtle": True, "spacing": "None"})
     if reply.citations:
         body.append({"type": "TextBlock", "text": "Sources", "weight": "Bolder", "spacing": "Medium"})
         body.append({"type": "TextBlock", "wrap": True, "spacing": "Small", "text": "\n".join(

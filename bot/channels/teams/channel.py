@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -26,6 +27,7 @@ from bot.channels.teams.activities import TeamsTurn
 from bot.channels.teams.auth import InboundAuth, TeamsAuthError, msal_connections
 from bot.channels.teams.delivery import TeamsReplyPort, connector_of
 from bot.channels.teams.people import TeamsPeople
+from bot.channels.teams.staff import TeamsStaffActions
 from bot.core.engine import ConversationNotYoursError, Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind
 from bot.core.ports import ConversationStore, SharedState
@@ -44,11 +46,12 @@ class TeamsChannel:
     def __init__(self, *, engine: Engine, store: ConversationStore, references: SqlChannelReferences,
                  shared_state: SharedState, configuration: AgentAuthConfiguration,
                  connections: Connections | None = None, allowed_tenants: frozenset[str],
-                 member_cache_seconds: float) -> None:
+                 member_cache_seconds: float, staff: TeamsStaffActions | None = None) -> None:
         """Args:
             configuration: the SDK's auth configuration (app id, secret, tenant; or anonymous for dev).
             connections: where outgoing tokens come from; MSAL with the configured credentials by default.
             allowed_tenants: Entra tenant ids whose people may use the bot; empty means any (dev only).
+            staff: IT staff's card buttons and replies in ticket threads; None when tickets are not on Teams.
         """
         self._engine = engine
         self._store = store
@@ -58,6 +61,7 @@ class TeamsChannel:
         self._app_id = configuration.CLIENT_ID or ""
         self._allowed_tenants = allowed_tenants
         self._people = TeamsPeople(ttl_seconds=member_cache_seconds)
+        self._staff = staff
         self.adapter = CloudAdapter(connection_manager=connections or msal_connections(configuration))
         # The SDK's default handler would send the exception text to the person.
         self.adapter.on_turn_error = self._on_turn_error
@@ -100,16 +104,22 @@ class TeamsChannel:
         stored = await self._references.load(conversation)
         if stored is None:
             raise LookupError(f"no Teams conversation reference for {conversation.key}")
-        continuation = ConversationReference.model_validate(stored).get_continuation_activity()
 
         async def deliver(context: TurnContext) -> None:
             await TeamsReplyPort(context=context).send(reply)
 
+        await self.continue_with(stored, deliver)
+
+    async def continue_with(self, reference: dict[str, Any],
+                            work: Callable[[TurnContext], Awaitable[None]]) -> None:
+        """Run `work` in a proactive turn for the conversation `reference` describes (a stored
+        ConversationReference); the turn's connector client talks to its serviceUrl with the bot's token."""
+        continuation = ConversationReference.model_validate(reference).get_continuation_activity()
         if self._auth.anonymous:
             await self.adapter.continue_conversation_with_claims(
-                ClaimsIdentity(), continuation, deliver, audience=AuthenticationConstants.AGENTS_SDK_SCOPE)
+                ClaimsIdentity(), continuation, work, audience=AuthenticationConstants.AGENTS_SDK_SCOPE)
         else:
-            await self.adapter.continue_conversation(self._app_id, continuation, deliver)
+            await self.adapter.continue_conversation(self._app_id, continuation, work)
 
     # ---- acknowledgement side ------------------------------------------------------------------------------
 
@@ -152,10 +162,12 @@ class TeamsChannel:
             return
         await self._references.save(conversation=turn.conversation,
                                     reference=activities.conversation_reference(context.activity))
+        if self._staff is not None and await self._staff.handle(context, turn):
+            return  # IT staff working a ticket from its card: not a conversation with the bot
         typing = asyncio.create_task(_keep_typing(port))
         try:
             person = await self._people.lookup(
-                connector=connector_of(context), conversation_id=_roster_of(context.activity),
+                connector=connector_of(context), conversation_id=activities.roster_of(context.activity),
                 teams_user_id=turn.teams_user_id, user_key=turn.user_key, tenant_id=turn.tenant_id)
             inbound = Inbound(conversation=turn.conversation, user=person.user, text=turn.text, choice=turn.choice,
                               in_reply_to=turn.in_reply_to, identity_problem=person.problem,
@@ -217,16 +229,6 @@ async def _read_activity(request: web.Request) -> Activity | None:
         log.warning("teams_request_rejected", reason="activity without type, conversation or serviceUrl")
         return None
     return activity
-
-
-def _roster_of(activity: Activity) -> str:
-    """Channel members are listed on the team; chat members on the chat."""
-    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    team = channel_data.get("team")
-    if isinstance(team, dict) and team.get("id"):
-        return str(team["id"])
-    assert activity.conversation is not None
-    return activity.conversation.id
 
 
 async def _keep_typing(port: TeamsReplyPort) -> None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-import pytest_asyncio
 
 from bot.actions.guards import Guards
 from bot.actions.policy import ActionPolicy
@@ -16,13 +12,6 @@ from bot.store.memory import InProcessSharedState
 
 pytestmark = pytest.mark.asyncio
 
-
-@pytest_asyncio.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'guards.db'}")
-    await database.migrate()
-    yield database
-    await database.close()
 
 
 def guards(database: Database, *, per_person: int, overall: int) -> Guards:

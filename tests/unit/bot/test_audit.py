@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
@@ -24,13 +22,6 @@ RESET = AuditEntry(actor="alice@example.org", account="uid=alice,ou=people,dc=ex
                    action="reset_password", outcome="success", reason="intent reset_password (0.91)",
                    details={"assurance": 2, "factor": "totp"}, rollback="none: the old password is not kept")
 
-
-@pytest_asyncio.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    db = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}")
-    await db.migrate()
-    yield db
-    await db.close()
 
 
 async def write_three(log: AuditLog) -> None:

@@ -1,0 +1,102 @@
+"""Where staff see tickets outside the web console: a card per ticket in the group's Slack or Teams channel.
+
+Boards are told about every change in the background, after the change is stored: a slow or failing chat
+platform never delays the person or the staff member, and the console (which reads the store) is always right.
+Changes to one ticket reach the boards in the order they happened (the card exists before its thread grows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+import structlog
+
+from bot.channels.background import BackgroundTurns
+from bot.core.model import Turn
+from bot.handoff.routing import ResolverGroup, StaffConfig
+from bot.handoff.tickets import Ticket
+
+log = structlog.get_logger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+class StaffBoard(Protocol):
+    """One chat platform's staff side. Each method may raise; StaffBoards logs and carries on."""
+
+    surface: str  # "slack" or "teams"
+
+    async def publish(self, ticket: Ticket, group: ResolverGroup, transcript: Sequence[Turn]) -> None:
+        """Post the ticket's card in the group's channel, and the transcript under it."""
+        ...
+
+    async def refresh(self, ticket: Ticket, group: ResolverGroup) -> None:
+        """Update the card after a change of status or assignee."""
+        ...
+
+    async def relay(self, ticket: Ticket, *, author: str, text: str, internal: bool) -> None:
+        """Post a message into the card's thread (the person's words, or what staff wrote elsewhere)."""
+        ...
+
+    async def alert(self, ticket: Ticket, group: ResolverGroup, text: str) -> None:
+        """An SLA reminder or escalation, in the card's thread."""
+        ...
+
+
+class StaffBoards:
+    """Fans each change out to the registered boards, in the background, in order per ticket."""
+
+    def __init__(self, *, config: StaffConfig) -> None:
+        self._config = config
+        self._boards: list[StaffBoard] = []
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._pending: dict[str, int] = {}
+        self.tasks = BackgroundTurns()
+
+    def register(self, board: StaffBoard) -> None:
+        self._boards.append(board)
+
+    def publish(self, ticket: Ticket, *, transcript: Sequence[Turn]) -> None:
+        group = self._config.group(ticket.group)
+        self._each(ticket, "publish", lambda board: board.publish(ticket, group, transcript))
+
+    def refresh(self, ticket: Ticket) -> None:
+        group = self._config.group(ticket.group)
+        self._each(ticket, "refresh", lambda board: board.refresh(ticket, group))
+
+    def relay(self, ticket: Ticket, *, author: str, text: str, internal: bool = False,
+              skip: str | None = None) -> None:
+        """`skip`: the surface the message was written on, which already shows it."""
+        self._each(ticket, "relay", lambda board: board.relay(ticket, author=author, text=text, internal=internal),
+                   skip=skip)
+
+    def alert(self, ticket: Ticket, text: str) -> None:
+        group = self._config.group(ticket.group)
+        self._each(ticket, "alert", lambda board: board.alert(ticket, group, text))
+
+    async def close(self) -> None:
+        await self.tasks.close(timeout=SHUTDOWN_GRACE_SECONDS)
+
+    def _each(self, ticket: Ticket, what: str, call: Callable[[StaffBoard], Awaitable[None]],
+              skip: str | None = None) -> None:
+        boards = [board for board in self._boards if board.surface != skip]
+        if boards:
+            self._pending[ticket.id] = self._pending.get(ticket.id, 0) + 1
+            self.tasks.spawn(self._in_order(ticket.id, what, boards, call), name=f"board-{what}-{ticket.id}")
+
+    async def _in_order(self, ticket_id: str, what: str, boards: list[StaffBoard],
+                        call: Callable[[StaffBoard], Awaitable[None]]) -> None:
+        lock = self._locks.setdefault(ticket_id, asyncio.Lock())
+        try:
+            async with lock:  # asyncio locks are fair: tasks get it in the order they were spawned
+                for board in boards:
+                    try:
+                        await call(board)
+                    except Exception:  # the store has the change; a board is only a view of it
+                        log.exception("staff_board_failed", surface=board.surface, operation=what, ticket=ticket_id)
+        finally:
+            self._pending[ticket_id] -= 1
+            if not self._pending[ticket_id]:
+                del self._pending[ticket_id], self._locks[ticket_id]

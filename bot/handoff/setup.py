@@ -1,0 +1,66 @@
+"""Builds the staff side from Settings: queue, desk, boards, SLA watcher, ITSM outbox and article drafts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from bot.audit import AuditLog
+from bot.core.ports import ConversationStore, Directory, Notifier
+from bot.handoff.boards import StaffBoards
+from bot.handoff.desk import StaffDesk
+from bot.handoff.drafts import ArticleDrafts
+from bot.handoff.itsm import ItsmSystem
+from bot.handoff.itsm.outbox import ItsmOutbox
+from bot.handoff.itsm.setup import build_itsm
+from bot.handoff.members import StaffMembership
+from bot.handoff.queue import StaffQueue
+from bot.handoff.requesters import RequesterLookup
+from bot.handoff.routing import StaffConfig
+from bot.handoff.sla import SlaWatcher
+from bot.handoff.store import SqlTickets
+from bot.handoff.summary import ExtractiveSummarizer, LlmSummarizer, Summarizer
+from bot.settings import Settings
+from bot.store.database import Database
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffSide:
+    config: StaffConfig
+    tickets: SqlTickets
+    boards: StaffBoards
+    membership: StaffMembership
+    queue: StaffQueue
+    desk: StaffDesk
+    sla: SlaWatcher
+    outbox: ItsmOutbox | None
+    itsm: list[ItsmSystem]
+    drafts: ArticleDrafts
+
+    async def close(self) -> None:
+        await self.boards.close()
+        for system in self.itsm:
+            await system.close()
+
+
+def build_staff_side(settings: Settings, *, database: Database, directory: Directory | None,
+                     store: ConversationStore, notifier: Notifier, audit: AuditLog,
+                     chat_model: BaseChatModel | None) -> StaffSide:
+    """Raises StaffConfigError when HELPDESK_STAFF_CONFIG cannot be used."""
+    config = StaffConfig.load(settings.staff_config)
+    tickets = SqlTickets(database=database)
+    boards = StaffBoards(config=config)
+    itsm = build_itsm(settings)
+    outbox = ItsmOutbox(database, itsm) if itsm else None
+    drafts = ArticleDrafts(database, articles_dir=settings.articles_dir)
+    summarizer: Summarizer = (ExtractiveSummarizer() if chat_model is None else
+                              LlmSummarizer(model=chat_model, timeout_seconds=settings.llm_timeout_seconds))
+    membership = StaffMembership(config=config, directory=directory)
+    queue = StaffQueue(tickets=tickets, config=config, requesters=RequesterLookup(directory=directory),
+                       summarizer=summarizer, boards=boards, outbox=outbox, audit=audit)
+    desk = StaffDesk(tickets=tickets, config=config, membership=membership, notifier=notifier, store=store,
+                     boards=boards, outbox=outbox, drafts=drafts)
+    sla = SlaWatcher(tickets=tickets, config=config, boards=boards, notifier=notifier)
+    return StaffSide(config=config, tickets=tickets, boards=boards, membership=membership, queue=queue,
+                     desk=desk, sla=sla, outbox=outbox, itsm=itsm, drafts=drafts)

@@ -39,6 +39,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/teams.py
 	$(PY) bench/self_service.py
 	$(PY) bench/handoff.py
+	$(PY) bench/triage_batch.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot knowledge tests bench

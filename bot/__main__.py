@@ -1,4 +1,4 @@
-"""Command line: `helpdesk-bot run | chat | ask | kb … | intents … | teams … | audit … | identity …`."""
+"""Command line: `helpdesk-bot run | chat | ask | kb | intents | triage | incidents | teams | audit | identity …`."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ import typer
 from bot.audit_cli import audit_app
 from bot.drafts_cli import drafts_app
 from bot.identity_cli import identity_app
+from bot.incidents_cli import incidents_app
 from bot.intents_cli import intents_app
 from bot.logging import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.teams_cli import teams_app
+from bot.triage_cli import triage_app
 from knowledge.cli import kb_app
 
 app = typer.Typer(help="IT-helpdesk bot: web chat, terminal chat and knowledge-base tools.", no_args_is_help=True)
@@ -31,6 +33,8 @@ app.add_typer(intents_app, name="intents")
 app.add_typer(teams_app, name="teams")
 app.add_typer(audit_app, name="audit")
 app.add_typer(identity_app, name="identity")
+app.add_typer(triage_app, name="triage")
+app.add_typer(incidents_app, name="incidents")
 
 
 def _settings(*, interactive: bool = False) -> Settings:

@@ -17,6 +17,7 @@ from bot.audit import AuditLog
 from bot.channels.notify import ConversationNotifier
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.staff import SlackStaffBoard
+from bot.channels.staff_incidents import IncidentRoutes
 from bot.channels.staff_web import StaffAuth, StaffConsole, staff_errors
 from bot.channels.teams.auth import auth_configuration
 from bot.channels.teams.channel import TeamsChannel
@@ -29,8 +30,11 @@ from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExamp
 from bot.core.policy import AnswerPolicy
 from bot.core.ports import Directory, SharedState
 from bot.embedder import EncoderEmbedder
+from bot.handoff.routing import StaffConfig
 from bot.handoff.setup import StaffSide, build_staff_side
 from bot.identity.providers import build_directory
+from bot.incidents.desk import IncidentDesk
+from bot.incidents.store import SqlIncidents
 from bot.kb import KnowledgeService
 from bot.settings import Settings
 from bot.store.contacts import SqlContacts
@@ -38,6 +42,7 @@ from bot.store.conversations import SqlConversationStore
 from bot.store.database import Database
 from bot.store.memory import InProcessSharedState
 from bot.store.references import SqlChannelReferences
+from bot.triage.setup import build_triager
 from knowledge.confidence import ConfidenceModel
 from knowledge.embeddings import Encoder, MiniLMEncoder
 from knowledge.generate import GroundedAnswerer
@@ -49,6 +54,7 @@ log = structlog.get_logger(__name__)
 
 APPROVAL_SWEEP_SECONDS = 60.0  # how often overdue approvals are expired (and their requesters told)
 OUTBOX_SECONDS = 5.0  # how often changes waiting for ServiceNow / Jira are retried
+REPORT_SWEEP_SECONDS = 300.0  # how often problem reports that left the surge window are dropped
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +75,7 @@ class Services:
     notifier: ConversationNotifier
     directory: Directory | None
     self_service: SelfService
+    incidents: IncidentDesk
 
     async def close(self) -> None:
         await self.staff.close()
@@ -125,20 +132,27 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
     contacts = SqlContacts(database=database)
     notifier = ConversationNotifier(store=store, contacts=contacts)
     directory = build_directory(settings)
-    staff = build_staff_side(settings, database=database, directory=directory, store=store, notifier=notifier,
-                             audit=audit, chat_model=chat_model)
+    staff_config = StaffConfig.load(settings.staff_config)
+    triager = await asyncio.to_thread(build_triager, settings, encoder=encoder, staff=staff_config)
+    incident_store = SqlIncidents(database)
+    staff = build_staff_side(settings, config=staff_config, database=database, directory=directory, store=store,
+                             notifier=notifier, audit=audit, chat_model=chat_model, triager=triager,
+                             incidents=incident_store)
+    incidents = IncidentDesk(incidents=incident_store, embedder=EncoderEmbedder(encoder=encoder),
+                             config=triager.config.surge, notifier=notifier, alert=staff.boards.announce)
     self_service = build_self_service(settings, directory=directory, database=database, audit=audit, store=store,
                                       handoffs=staff.queue, shared_state=shared_state, notifier=notifier)
     engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue, policy=policy,
                     max_message_chars=settings.max_message_chars, self_service=self_service.desk,
-                    contacts=contacts, relay=staff.desk)
+                    contacts=contacts, relay=staff.desk, incidents=incidents)
     log.info("services_ready", chunks=index.chunk_count, llm=settings.llm or "none",
              answer_threshold=policy.answer_threshold, clarify_threshold=policy.clarify_threshold,
              intent_threshold=intents.threshold, directory=settings.directory)
     return Services(settings=settings, database=database, store=store, staff=staff,
                     references=SqlChannelReferences(database=database), index=index,
                     knowledge=knowledge, intents=intents, engine=engine, shared_state=shared_state, audit=audit,
-                    notifier=notifier, directory=directory, self_service=self_service)
+                    notifier=notifier, directory=directory, self_service=self_service,
+                    incidents=incidents)
 
 
 def _first(override: float | None, default: float) -> float:
@@ -165,9 +179,11 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
             email_header=settings.web_email_header, name_header=settings.web_name_header,
         )
         WebChannel(engine=services.engine, store=services.store, identity=identity).register(app)
-    StaffConsole(desk=services.staff.desk, auth=StaffAuth(token=_secret(settings.staff_token),
-                                                          token_name=settings.staff_token_name,
-                                                          identity=identity)).register(app)
+    staff_auth = StaffAuth(token=_secret(settings.staff_token), token_name=settings.staff_token_name,
+                           identity=identity)
+    StaffConsole(desk=services.staff.desk, auth=staff_auth).register(app)
+    IncidentRoutes(incidents=services.incidents, auth=staff_auth, membership=services.staff.membership,
+                   group=services.staff.config.group(services.staff.config.default_group)).register(app)
     if settings.slack_mode != "off":
         slack = _slack_channel(services)
         slack.register(app)
@@ -185,6 +201,8 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
     app.cleanup_ctx.append(_every(APPROVAL_SWEEP_SECONDS, "approvals_expired",
                                   services.self_service.approvals.expire_overdue))
     app.cleanup_ctx.append(_every(settings.sla_check_seconds, "sla_notices_sent", services.staff.sla.check))
+    app.cleanup_ctx.append(_every(REPORT_SWEEP_SECONDS, "problem_reports_forgotten",
+                                  services.incidents.forget_old_reports))
     if services.staff.outbox is not None:
         app.cleanup_ctx.append(_every(OUTBOX_SECONDS, "itsm_changes_mirrored", services.staff.outbox.run_due))
     return app

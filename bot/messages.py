@@ -262,3 +262,19 @@ STAFF_NOT_MEMBER = "Sorry — only members of {group} can work on ticket {ticket
 STAFF_CLAIM_FIRST = "Claim ticket {ticket} first; then what you write here goes to the person."
 STAFF_ALREADY_CLAIMED = "Ticket {ticket} is already claimed by {name}."
 STAFF_CLOSED = "Ticket {ticket} is {status}; nothing was changed."
+
+# Incidents: many people reporting the same problem (README, "Triage and incidents"). Other reporters' words are
+# never repeated to anyone; only the title staff give the incident is.
+KNOWN_ISSUE = ("This looks like a problem IT already knows about{title} ({incident}): several people have "
+               "reported it and IT is working on it. I've linked this conversation to it and will tell you here as "
+               "soon as it's fixed. If your problem is something else, choose \"Talk to a person\".")
+INCIDENT_CONFIRMED = ("IT has confirmed a wider problem{title} ({incident}) that matches what you reported, and is "
+                      "working on it. I'll tell you here when it's fixed.")
+INCIDENT_RESOLVED = ("Good news: the problem you reported{title} ({incident}) has been fixed.{note} If it still "
+                     "doesn't work for you, tell me here.")
+INCIDENT_SUSPECTED_ALERT = ("Suspected incident {incident}: {reporters} people reported similar problems within "
+                            "{minutes} minutes. First report: \u201c{summary}\u201d. Confirm it (people who report "
+                            "it next are told it is known) or resolve it: staff console, or "
+                            "`helpdesk-bot incidents confirm|resolve {incident}`.")
+INCIDENT_CONFIRMED_ALERT = "Incident {incident} confirmed by {actor}{title}: {reporters} people have reported it."
+INCIDENT_RESOLVED_ALERT = "Incident {incident} resolved by {actor}: {reporters} people told."

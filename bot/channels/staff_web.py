@@ -110,13 +110,13 @@ class StaffConsole:
 
     async def post_message(self, request: web.Request) -> web.Response:
         staff = self._staff(request)
-        body = _parse(MessageRequest, await read_json(request))
+        body = parse_body(MessageRequest, await read_json(request))
         event = await self._desk.post(staff, request.match_info["ticket"], text=body.text, internal=body.internal)
         return web.json_response({"event": _event_json(event)}, status=201)
 
     async def resolve(self, request: web.Request) -> web.Response:
         staff = self._staff(request)
-        body = _parse(ResolveRequest, await read_json(request))
+        body = parse_body(ResolveRequest, await read_json(request))
         ticket = await self._desk.resolve(staff, request.match_info["ticket"], note=body.note)
         return web.json_response({"ticket": _ticket_json(ticket)})
 
@@ -126,11 +126,16 @@ class StaffConsole:
         return web.json_response({"ticket": _ticket_json(ticket)})
 
     def _staff(self, request: web.Request) -> StaffMember:
-        try:
-            return self._auth.staff_of(request)
-        except IdentityError as error:
-            log.warning("staff_request_refused", reason=error.message, path=request.path)
-            raise _http_error(error.status, error.code, error.message) from error
+        return refuse(self._auth, request)
+
+
+def refuse(auth: StaffAuth, request: web.Request) -> StaffMember:
+    """The staff member making the request; a 401 response (raised) for anyone else."""
+    try:
+        return auth.staff_of(request)
+    except IdentityError as error:
+        log.warning("staff_request_refused", reason=error.message, path=request.path)
+        raise _http_error(error.status, error.code, error.message) from error
 
 
 @web.middleware
@@ -155,7 +160,8 @@ def _statuses(wanted: str) -> list[TicketStatus] | None:
         raise ValueError(f"unknown status {wanted!r}; use one of {known} (comma-separated)") from None
 
 
-def _parse(model: type[ModelT], payload: Any) -> ModelT:
+def parse_body(model: type[ModelT], payload: Any) -> ModelT:
+    """The request body as `model`, or a 422 response (raised) that says what is wrong."""
     try:
         return model.model_validate(payload)
     except ValidationError as error:

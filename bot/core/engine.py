@@ -26,6 +26,7 @@ from bot.core.ports import (
     Contacts,
     ConversationStore,
     HandoffQueue,
+    IncidentWatch,
     IntentDetector,
     KnowledgeBase,
     ReplyPort,
@@ -79,13 +80,16 @@ class Engine:
         self_service: SelfService | None = None,
         contacts: Contacts | None = None,
         relay: TicketRelay | None = None,
+        incidents: IncidentWatch | None = None,
     ) -> None:
         """Args:
             self_service: the verified actions; without it, action requests go to IT staff.
             contacts: remembers where each person can be reached (approvals need it).
             relay: the open ticket's side of the conversation; without it, the bot keeps answering after a
                 hand-off.
+            incidents: notices many people reporting the same problem; without it, each report stands alone.
         """
+        self._incidents = incidents
         self._self_service = self_service
         self._relay = relay
         self._contacts = contacts
@@ -188,7 +192,23 @@ class Engine:
                                  intent=match.intent, confidence=match.confidence,
                                  template=messages.HANDOFF_ACTION.replace("{action}", action))
             return
+        if await self._known_issue(turn, text):
+            return
         await self._consult_knowledge(turn, question=text)
+
+    async def _known_issue(self, turn: _TurnContext, text: str) -> bool:
+        """Report the problem to the incident watch; when it matches a confirmed incident, say IT is on it."""
+        if self._incidents is None:
+            return False
+        known = await self._incidents.report(conversation=turn.inbound.conversation, user=turn.inbound.user,
+                                             text=text)
+        if known is None:
+            return False
+        log.info("known_issue_told", incident=known.incident)
+        title = f" \u2014 {known.title}" if known.title else ""
+        await self._send(turn, Reply(kind=ReplyKind.INFO, text=messages.KNOWN_ISSUE.format(
+            incident=known.incident, title=title), choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),)))
+        return True
 
     async def _asked_for_human(self, turn: _TurnContext, text: str) -> bool:
         """In the middle of an action flow, "talk to a person" still works: the flow ends and IT takes over."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,19 @@ class NearestExampleIntentDetector:
     async def detect(self, text: str) -> IntentMatch:
         """Return the intent of `text`, or no intent when nothing is above the threshold."""
         intent, similarity, example = await self.nearest(text)
+        return self._match(text, intent, similarity, example)
+
+    async def detect_embedded(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> list[IntentMatch]:
+        """`detect` for many texts whose embeddings are already computed (batch triage embeds once)."""
+        await self.warm_up()
+        assert self._matrix is not None
+        similarities = vectors @ self._matrix.T
+        best = similarities.argmax(axis=1)
+        return [self._match(text, self._examples.labels[column], float(similarities[row, column]),
+                            self._examples.utterances[column])
+                for row, (text, column) in enumerate(zip(texts, best, strict=True))]
+
+    def _match(self, text: str, intent: str, similarity: float, example: str) -> IntentMatch:
         return IntentMatch(intent=decide_intent(text=text, nearest=intent, similarity=similarity,
                                                 threshold=self._threshold),
                            confidence=max(0.0, min(1.0, similarity)), nearest_example=example)

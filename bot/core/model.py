@@ -216,6 +216,14 @@ class HandoffReceipt:
 
 
 @dataclass(frozen=True, kw_only=True)
+class KnownIssue:
+    """A confirmed incident that a new report matches: the person is told IT is on it, not handed off again."""
+
+    incident: str
+    title: str | None  # what staff called it; never another reporter's words
+
+
+@dataclass(frozen=True, kw_only=True)
 class TurnResult:
     """What a channel learns back from the engine after a turn."""
 

@@ -17,6 +17,7 @@ from bot.core.model import (
     HandoffReceipt,
     Inbound,
     IntentMatch,
+    KnownIssue,
     Reply,
     Retrieval,
     Turn,
@@ -81,6 +82,14 @@ class HandoffQueue(Protocol):
     """Where conversations go when a human has to take over."""
 
     async def open(self, packet: HandoffPacket) -> HandoffReceipt: ...
+
+
+class IncidentWatch(Protocol):
+    """Watches problem reports for surges of the same problem from different people (suspected incidents)."""
+
+    async def report(self, *, conversation: ConversationRef, user: UserRef, text: str) -> KnownIssue | None:
+        """Record a problem report; the confirmed incident it belongs to, if any (the person is told so)."""
+        ...
 
 
 class TicketRelay(Protocol):

@@ -44,6 +44,10 @@ class StaffBoard(Protocol):
         """An SLA reminder or escalation, in the card's thread."""
         ...
 
+    async def announce(self, group: ResolverGroup, text: str) -> None:
+        """A message for the whole group, not about one ticket (a suspected incident): a new post in its channel."""
+        ...
+
 
 class StaffBoards:
     """Fans each change out to the registered boards, in the background, in order per ticket."""
@@ -60,43 +64,49 @@ class StaffBoards:
 
     def publish(self, ticket: Ticket, *, transcript: Sequence[Turn]) -> None:
         group = self._config.group(ticket.group)
-        self._each(ticket, "publish", lambda board: board.publish(ticket, group, transcript))
+        self._each(ticket.id, "publish", lambda board: board.publish(ticket, group, transcript))
 
     def refresh(self, ticket: Ticket) -> None:
         group = self._config.group(ticket.group)
-        self._each(ticket, "refresh", lambda board: board.refresh(ticket, group))
+        self._each(ticket.id, "refresh", lambda board: board.refresh(ticket, group))
 
     def relay(self, ticket: Ticket, *, author: str, text: str, internal: bool = False,
               skip: str | None = None) -> None:
         """`skip`: the surface the message was written on, which already shows it."""
-        self._each(ticket, "relay", lambda board: board.relay(ticket, author=author, text=text, internal=internal),
+        self._each(ticket.id, "relay", lambda board: board.relay(ticket, author=author, text=text, internal=internal),
                    skip=skip)
 
     def alert(self, ticket: Ticket, text: str) -> None:
         group = self._config.group(ticket.group)
-        self._each(ticket, "alert", lambda board: board.alert(ticket, group, text))
+        self._each(ticket.id, "alert", lambda board: board.alert(ticket, group, text))
+
+    def announce(self, text: str, *, group: str | None = None) -> None:
+        """Tell a group (the default group when None) in its channels, in order."""
+        chosen = self._config.group(group or self._config.default_group)
+        self._each(f"announce:{chosen.name}", "announce", lambda board: board.announce(chosen, text))
 
     async def close(self) -> None:
         await self.tasks.close(timeout=SHUTDOWN_GRACE_SECONDS)
 
-    def _each(self, ticket: Ticket, what: str, call: Callable[[StaffBoard], Awaitable[None]],
+    def _each(self, key: str, what: str, call: Callable[[StaffBoard], Awaitable[None]],
               skip: str | None = None) -> None:
+        """Run `call` on each board in the background; calls with the same `key` (a ticket) run in order."""
         boards = [board for board in self._boards if board.surface != skip]
         if boards:
-            self._pending[ticket.id] = self._pending.get(ticket.id, 0) + 1
-            self.tasks.spawn(self._in_order(ticket.id, what, boards, call), name=f"board-{what}-{ticket.id}")
+            self._pending[key] = self._pending.get(key, 0) + 1
+            self.tasks.spawn(self._in_order(key, what, boards, call), name=f"board-{what}-{key}")
 
-    async def _in_order(self, ticket_id: str, what: str, boards: list[StaffBoard],
+    async def _in_order(self, key: str, what: str, boards: list[StaffBoard],
                         call: Callable[[StaffBoard], Awaitable[None]]) -> None:
-        lock = self._locks.setdefault(ticket_id, asyncio.Lock())
+        lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock:  # asyncio locks are fair: tasks get it in the order they were spawned
                 for board in boards:
                     try:
                         await call(board)
                     except Exception:  # the store has the change; a board is only a view of it
-                        log.exception("staff_board_failed", surface=board.surface, operation=what, ticket=ticket_id)
+                        log.exception("staff_board_failed", surface=board.surface, operation=what, key=key)
         finally:
-            self._pending[ticket_id] -= 1
-            if not self._pending[ticket_id]:
-                del self._pending[ticket_id], self._locks[ticket_id]
+            self._pending[key] -= 1
+            if not self._pending[key]:
+                del self._pending[key], self._locks[key]

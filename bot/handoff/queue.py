@@ -19,7 +19,8 @@ from bot.handoff.routing import StaffConfig
 from bot.handoff.store import SqlTickets
 from bot.handoff.summary import Summarizer
 from bot.handoff.tickets import Ticket, TicketStatus
-from bot.handoff.triage import assess
+from bot.incidents.store import SqlIncidents
+from bot.triage.triager import Person, Triager
 
 log = structlog.get_logger(__name__)
 
@@ -52,12 +53,15 @@ class StaffQueue:
     """Implements the core's HandoffQueue port: the ticket is stored first, then shown to staff."""
 
     def __init__(self, *, tickets: SqlTickets, config: StaffConfig, requesters: RequesterLookup,
-                 summarizer: Summarizer, boards: StaffBoards, outbox: ItsmOutbox | None,
+                 summarizer: Summarizer, triager: Triager, incidents: SqlIncidents | None,
+                 boards: StaffBoards, outbox: ItsmOutbox | None,
                  audit: AuditLog | None) -> None:
         self._tickets = tickets
         self._config = config
         self._requesters = requesters
         self._summarizer = summarizer
+        self._triager = triager
+        self._incidents = incidents
         self._boards = boards
         self._outbox = outbox
         self._audit = audit
@@ -66,16 +70,19 @@ class StaffQueue:
         now = datetime.now(UTC)
         requester = await self._requesters.describe(packet.user)
         said = " ".join(turn.text for turn in packet.transcript if turn.role == "user")
-        triage = assess(question=packet.question, conversation_text=f"{packet.question} {said}",
-                        intent=packet.intent)
-        group = self._config.route(triage.category)
+        triage = await self._triager.triage(packet.question, conversation=f"{packet.question} {said}",
+                                            intent=packet.intent,
+                                            person=Person(email=requester.email, department=requester.department),
+                                            reporters=await self._reporters(packet))
+        group = self._config.group(triage.group)
         summary = await self._summarizer.summarize(packet, requester=requester.name or requester.email or
                                                    requester.user_id)
         ticket = Ticket(id=new_ticket_id(now), conversation=packet.conversation, requester=requester,
                         reason=packet.reason, summary=summary, category=triage.category,
-                        priority=triage.priority, group=group.name, status=TicketStatus.OPEN, created_at=now)
+                        priority=triage.priority.priority, group=group.name, status=TicketStatus.OPEN,
+                        created_at=now)
         stored = {**packet_to_dict(packet), "actions": await self._recent_actions(requester.email),
-                  "triage": {"impact": triage.impact, "urgency": triage.urgency, "why": triage.why}}
+                  "triage": triage.to_dict()}
         await self._tickets.create(ticket, packet=stored)
         log.info("ticket_created", ticket=ticket.id, group=group.name, priority=ticket.priority,
                  category=ticket.category)
@@ -84,6 +91,12 @@ class StaffQueue:
         self._boards.publish(ticket, transcript=packet.transcript)
         target = self._config.target(ticket.priority)
         return HandoffReceipt(ticket=ticket.id, first_response_minutes=target.first_response)
+
+    async def _reporters(self, packet: HandoffPacket) -> int:
+        """People who reported the incident this conversation is linked to (1 when none): raises impact."""
+        if self._incidents is None:
+            return 1
+        return max(1, await self._incidents.reporters_of(packet.conversation))
 
     async def _recent_actions(self, email: str | None) -> list[dict[str, Any]]:
         """The self-service actions this person tried lately, from the audit log: what staff should not repeat."""

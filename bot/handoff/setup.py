@@ -21,8 +21,10 @@ from bot.handoff.routing import StaffConfig
 from bot.handoff.sla import SlaWatcher
 from bot.handoff.store import SqlTickets
 from bot.handoff.summary import ExtractiveSummarizer, LlmSummarizer, Summarizer
+from bot.incidents.store import SqlIncidents
 from bot.settings import Settings
 from bot.store.database import Database
+from bot.triage.triager import Triager
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,11 +46,11 @@ class StaffSide:
             await system.close()
 
 
-def build_staff_side(settings: Settings, *, database: Database, directory: Directory | None,
+def build_staff_side(settings: Settings, *, config: StaffConfig, database: Database, directory: Directory | None,
                      store: ConversationStore, notifier: Notifier, audit: AuditLog,
-                     chat_model: BaseChatModel | None) -> StaffSide:
-    """Raises StaffConfigError when HELPDESK_STAFF_CONFIG cannot be used."""
-    config = StaffConfig.load(settings.staff_config)
+                     chat_model: BaseChatModel | None, triager: Triager,
+                     incidents: SqlIncidents | None = None) -> StaffSide:
+    """`config`: the loaded staff.yml (HELPDESK_STAFF_CONFIG)."""
     tickets = SqlTickets(database=database)
     boards = StaffBoards(config=config)
     itsm = build_itsm(settings)
@@ -58,7 +60,8 @@ def build_staff_side(settings: Settings, *, database: Database, directory: Direc
                               LlmSummarizer(model=chat_model, timeout_seconds=settings.llm_timeout_seconds))
     membership = StaffMembership(config=config, directory=directory)
     queue = StaffQueue(tickets=tickets, config=config, requesters=RequesterLookup(directory=directory),
-                       summarizer=summarizer, boards=boards, outbox=outbox, audit=audit)
+                       summarizer=summarizer, triager=triager, incidents=incidents, boards=boards,
+                       outbox=outbox, audit=audit)
     desk = StaffDesk(tickets=tickets, config=config, membership=membership, notifier=notifier, store=store,
                      boards=boards, outbox=outbox, drafts=drafts)
     sla = SlaWatcher(tickets=tickets, config=config, boards=boards, notifier=notifier)

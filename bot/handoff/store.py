@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.model import ConversationRef
 from bot.handoff.tickets import ACTIVE_STATUSES, EventKind, Requester, Ticket, TicketEvent, TicketStatus
-from bot.store.database import Database
+from bot.store.database import Database, as_utc, as_utc_or_none
 from bot.store.schema import handoffs, ticket_cards, ticket_events, ticket_notices
 
 LIST_LIMIT = 200
@@ -95,7 +95,7 @@ class SqlTickets:
         query = sa.select(ticket_events).where(ticket_events.c.ticket == ticket_id).order_by(ticket_events.c.seq)
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [TicketEvent(seq=row.seq, ticket=row.ticket, at=_aware(row.at), actor=row.actor,
+        return [TicketEvent(seq=row.seq, ticket=row.ticket, at=as_utc(row.at), actor=row.actor,
                             actor_name=row.actor_name, kind=EventKind(row.kind), text=row.text,
                             internal=row.internal) for row in rows]
 
@@ -159,16 +159,8 @@ def _ticket(row: sa.Row[Any]) -> Ticket:
         requester=requester, reason=row.reason or str(packet.get("reason", "")),
         summary=row.summary or str(packet.get("question", "")), category=row.category or "general",
         priority=row.priority or "P3", group=row.group_name or "", status=TicketStatus(row.status),
-        created_at=_aware(row.created_at), assignee=row.assignee, assignee_name=row.assignee_name,
-        first_response_at=_aware_or_none(row.first_response_at), resolved_at=_aware_or_none(row.resolved_at),
+        created_at=as_utc(row.created_at), assignee=row.assignee, assignee_name=row.assignee_name,
+        first_response_at=as_utc_or_none(row.first_response_at), resolved_at=as_utc_or_none(row.resolved_at),
         resolution=row.resolution, rating=row.rating, external=dict(row.external or {}),
     )
 
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything here is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _aware_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else _aware(value)

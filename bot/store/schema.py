@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 7  # 2: answer feedback; 3: channel references; 4: references without a conversation row;
+SCHEMA_VERSION = 8  # 2: answer feedback; 3: channel references; 4: references without a conversation row;
 #                     5: the audit log, TOTP enrolments and e-mailed codes; 6: approvals, self-service lockouts,
 #                     contacts; 7: the staff queue (ticket columns, ticket events and cards, ITSM outbox,
-#                     article drafts)
+#                     article drafts); 8: incidents and problem reports
 
 metadata = sa.MetaData()
 
@@ -157,6 +157,39 @@ article_drafts = sa.Table(
     sa.Column("decided_by", sa.String(320), nullable=True),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("article_path", sa.Text, nullable=True),
+)
+
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    # Suspected (a surge of similar reports), confirmed (by staff, or by the number of reporters), resolved.
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    # The first report's words, for staff only: other reporters never see what someone else wrote.
+    sa.Column("summary", sa.String(256), nullable=False),
+    sa.Column("title", sa.String(256), nullable=True),  # what staff call it when they confirm it (told to people)
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("confirmed_by", sa.String(320), nullable=True),
+    sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("resolved_by", sa.String(320), nullable=True),
+    sa.Column("resolution", sa.Text, nullable=True),
+)
+
+problem_reports = sa.Table(
+    "problem_reports",
+    metadata,
+    # What people reported, kept for the surge window (and for as long as their incident is open): the
+    # embedding compares reports; the conversation is where "known issue" and "fixed" are told.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("person", sa.String(320), nullable=False),
+    sa.Column("user_id", sa.String(256), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("conversation_id", sa.String(256), nullable=False),
+    sa.Column("text", sa.String(500), nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=False),  # float32, little-endian
+    sa.Column("incident", sa.String(32), sa.ForeignKey("incidents.id"), nullable=True, index=True),
 )
 
 audit_log = sa.Table(

@@ -247,3 +247,30 @@ async def test_a_staff_channel_the_bot_is_not_in_leaves_the_ticket_in_the_consol
     assert (await the_ticket(slack)).status is TicketStatus.OPEN
     assert "Ticket *HD-" in json.dumps(slack.thread(ana.dm_channel, ts)[-1].args["blocks"])  # Ana is not affected
 
+
+
+async def test_a_suspected_incident_is_announced_in_the_staff_channel_and_reporters_hear_when_it_is_fixed(
+        slack: Workspace) -> None:
+    # The first report comes from the web chat, where "<!channel>" arrives as typed (Slack would have turned it
+    # into "@channel" already).
+    await slack.bot.person("wes").say("<!channel> the VPN keeps disconnecting every few minutes")
+    reporters = [slack.person(user, name=user.title()) for user in ("UBEN", "UCAT")]
+    for person, text in zip(reporters, ["I can't connect to the VPN this morning",
+                                        "is the VPN broken? it won't connect"], strict=True):
+        await person.dm(text)
+    [announcement] = [c.args["text"] for c in slack.api.calls_to("chat.postMessage")
+                      if c.args["channel"] == STAFF_CHANNEL and "thread_ts" not in c.args]
+    [incident] = await slack.bot.services.incidents.all()
+    assert announcement.startswith(f"Suspected incident {incident.id}: 3 people reported similar problems")
+    # The first report is quoted for staff, but its "<!channel>" does not ping the whole channel.
+    assert "\u201c&lt;!channel&gt; the VPN keeps disconnecting" in announcement and "<!channel>" not in announcement
+
+    await slack.bot.services.incidents.resolve(incident.id, actor="Dana Smith", note="The gateway is back.")
+    await slack.settle()
+    for person in reporters:
+        told = [c.args["text"] for c in slack.api.calls_to("chat.postMessage")
+                if c.args["channel"] == person.dm_channel and "has been fixed" in c.args.get("text", "")]
+        assert told == [f"Good news: the problem you reported ({incident.id}) has been fixed. The gateway is back. "
+                        "If it still doesn't work for you, tell me here."]
+    assert any(c.args["text"] == f"Incident {incident.id} resolved by Dana Smith: 3 people told."
+               for c in slack.api.calls_to("chat.postMessage") if c.args["channel"] == STAFF_CHANNEL)

@@ -223,3 +223,24 @@ async def test_when_teams_refuses_the_card_nothing_is_said_in_the_staff_channel_
     assert (failure["surface"], failure["operation"]) == ("teams", "publish")
     ticket = await the_ticket(teams)
     assert ticket.id in teams.connector.posted(ana.personal_chat)[-1].text  # the person was told all the same
+
+
+async def test_a_suspected_incident_starts_a_thread_in_the_staff_channel_and_reporters_hear_when_it_is_fixed(
+        teams: TeamsTenant) -> None:
+    await teams.person("Dana Smith").install_in_team(STAFF_CHANNEL)
+    reporters = [teams.person(name) for name in ("Ana Lima", "Ben Ode", "Cat Ruiz")]
+    for person, text in zip(reporters, ["the VPN keeps disconnecting every few minutes",
+                                        "I can't connect to the VPN this morning",
+                                        "is the VPN broken? it won't connect"], strict=True):
+        await person.say(text)
+    await settled(teams)
+    [incident] = await teams.bot.services.incidents.all()
+    [announcement] = [c for c in teams.connector.posted() if c.path == "/v3/conversations"]
+    assert announcement.text.startswith(f"Suspected incident {incident.id}: 3 people reported similar problems")
+    assert [thread["channelData"]["channel"]["id"] for thread in teams.connector.threads] == [STAFF_CHANNEL]
+
+    await teams.bot.services.incidents.resolve(incident.id, actor="Dana Smith")
+    await settled(teams)
+    for person in reporters:
+        assert f"the problem you reported ({incident.id}) has been fixed" in \
+            teams.connector.posted(person.personal_chat)[-1].text

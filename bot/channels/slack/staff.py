@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.channels.slack.errors import WEB_API_ERRORS, error_code
 from bot.channels.slack.people import SlackPeople
+from bot.channels.slack.render import escape
 from bot.channels.slack.staff_blocks import (
     MESSAGE_CHARS,
     NOTE_BLOCK,
@@ -98,6 +99,19 @@ class SlackStaffBoard:
             await self._in_thread(meta["channel"], meta["ts"], text)
         if group.slack_channel:  # and in the channel itself: a thread reply alone is easily missed
             await self._client.chat_postMessage(channel=group.slack_channel, text=text)
+
+    async def announce(self, group: ResolverGroup, text: str) -> None:
+        if not group.slack_channel:
+            return
+        try:
+            # escape(): the text quotes a person's message, and "<!channel>" in it must not ping the channel.
+            await self._client.chat_postMessage(channel=group.slack_channel, text=escape(text), unfurl_links=False,
+                                                unfurl_media=False)
+        except SlackApiError as error:
+            if error_code(error) not in UNREACHABLE:
+                raise
+            log.warning("slack_staff_channel_unreachable", group=group.name, channel=group.slack_channel,
+                        error=error_code(error), hint="invite the helpdesk app to the staff channel")
 
     async def _in_thread(self, channel: str, ts: str, text: str) -> None:
         await self._client.chat_postMessage(channel=channel, thread_ts=ts, text=text, unfurl_links=False,

@@ -52,39 +52,53 @@ class TeamsStaffBoard:
         self._tickets = tickets
 
     async def publish(self, ticket: Ticket, group: ResolverGroup, transcript: Sequence[Turn]) -> None:
+        async def fill_thread(context: TurnContext, thread: str, activity_id: str) -> None:
+            # Stored before anything else is posted, so that staff can act on the card as soon as they see it.
+            await self._tickets.add_card(address=ConversationRef(channel=CHANNEL, id=thread).key, ticket_id=ticket.id,
+                                         surface=SURFACE, meta={"conversation_id": thread,
+                                                                "activity_id": activity_id,
+                                                                "service_url": context.activity.service_url})
+            connector = _connector(context)
+            for text in transcript_messages(ticket, transcript):
+                await connector.conversations.send_to_conversation(thread, _text(text))
+            log.info("teams_ticket_card_posted", ticket=ticket.id, channel=group.teams_channel)
+
+        await self._new_thread(group, card_message(ticket, group), fill_thread, about=ticket.id)
+
+    async def announce(self, group: ResolverGroup, text: str) -> None:
+        async def posted(context: TurnContext, thread: str, activity_id: str) -> None:
+            log.info("teams_staff_announcement_posted", channel=group.teams_channel, thread=thread)
+
+        await self._new_thread(group, _text(text).model_dump(mode="json", by_alias=True, exclude_none=True), posted,
+                               about="announcement")
+
+    async def _new_thread(self, group: ResolverGroup, activity: dict[str, Any],
+                          then: Callable[[TurnContext, str, str], Awaitable[None]], *, about: str) -> None:
+        """Start a thread in the group's Teams channel with `activity`, then run `then` in that turn."""
         if not group.teams_channel:
             return
         channel = group.teams_channel
         # Any channel of the team can be reached with the team's reference (same service URL, tenant and bot).
         reference = await self._references.load(ConversationRef(channel=CHANNEL, id=group.teams_team or channel))
         if reference is None:
-            log.warning("teams_staff_channel_unreachable", ticket=ticket.id, group=group.name, channel=channel,
+            log.warning("teams_staff_channel_unreachable", about=about, group=group.name, channel=channel,
                         hint="install the helpdesk app in the Teams team whose General channel this is: the bot "
-                             "can only post where it was installed; the ticket is in the staff console meanwhile")
+                             "can only post where it was installed; the staff console has everything meanwhile")
             return
         tenant = (reference.get("conversation") or {}).get("tenantId")
         parameters = ConversationParameters.model_validate({
-            "isGroup": True, "activity": Activity.model_validate(card_message(ticket, group)),
+            "isGroup": True, "activity": Activity.model_validate(activity),
             "channelData": {"channel": {"id": channel}, **({"tenant": {"id": tenant}} if tenant else {})},
             **({"tenantId": tenant} if tenant else {}), **({"bot": reference["bot"]} if reference.get("bot") else {}),
         })
 
         async def start_thread(context: TurnContext) -> None:
-            connector = _connector(context)
-            created = await connector.conversations.create_conversation(parameters)
+            created = await _connector(context).conversations.create_conversation(parameters)
             if not created.id or not created.activity_id:
                 raise ValueError("the connector did not say which thread it started")
-            thread = created.id
-            # Stored before anything else is posted, so that staff can act on the card as soon as they see it.
-            await self._tickets.add_card(address=ConversationRef(channel=CHANNEL, id=thread).key, ticket_id=ticket.id,
-                                         surface=SURFACE, meta={"conversation_id": thread,
-                                                                "activity_id": created.activity_id,
-                                                                "service_url": context.activity.service_url})
-            await self._references.save(conversation=ConversationRef(channel=CHANNEL, id=thread),
-                                        reference=_in_thread(reference, thread))
-            for text in transcript_messages(ticket, transcript):
-                await connector.conversations.send_to_conversation(thread, _text(text))
-            log.info("teams_ticket_card_posted", ticket=ticket.id, channel=channel)
+            await self._references.save(conversation=ConversationRef(channel=CHANNEL, id=created.id),
+                                        reference=_in_thread(reference, created.id))
+            await then(context, created.id, created.activity_id)
 
         await self._run(reference, start_thread)
 

@@ -20,7 +20,6 @@ from bot.handoff.routing import StaffConfig, StaffConfigError
 from bot.handoff.sla import SlaWatcher
 from bot.handoff.store import SqlTickets
 from bot.handoff.tickets import EventKind, Requester, Ticket, TicketStatus
-from bot.handoff.triage import assess
 from bot.store.conversations import SqlConversationStore
 from bot.store.database import Database
 from bot.store.schema import SCHEMA_VERSION, handoffs, schema_info
@@ -129,20 +128,6 @@ async def test_two_staff_members_cannot_both_claim_a_ticket(database: Database) 
     assert first is not None and first.assignee == "dana@example.com"
     assert second is None
     assert [e.actor for e in await tickets.events(ticket.id) if e.kind is EventKind.CLAIMED] == ["dana@example.com"]
-
-
-@pytest.mark.parametrize(("question", "intent", "category", "priority"), [
-    ("the whole office has no internet, nobody can work, urgent", None, "network", "P1"),
-    ("I can't work, my laptop won't boot and I have a deadline", None, "hardware", "P3"),
-    ("our team cannot open the shared folder", None, "access", "P3"),
-    ("how do I change my Outlook signature?", None, "email", "P4"),
-    ("please reset my password", "reset_password", "account", "P4"),
-    ("something odd happened", None, "general", "P4"),
-])
-def test_triage_reads_category_impact_and_urgency(question: str, intent: str | None, category: str,
-                                                  priority: str) -> None:
-    assessment = assess(question=question, conversation_text=question, intent=intent)
-    assert (assessment.category, assessment.priority) == (category, priority), assessment.why
 
 
 def test_the_embedded_staff_configuration_loads() -> None:

@@ -1,0 +1,1 @@
+"""Major-incident awareness: surges of similar problem reports from different people."""

@@ -1,0 +1,202 @@
+"""Major-incident awareness: surges of similar reports become suspected incidents that staff confirm and resolve.
+
+- A report that resembles an open incident is linked to it. When the incident is confirmed (by staff, or because
+  `auto_confirm_reporters` people reported it), the person is told IT already knows and will tell them when fixed.
+- Otherwise the report waits in the window; once `min_reporters` different people said the same thing within
+  it, a suspected incident opens with those reports linked, and the IT staff queue is alerted.
+- Confirming tells everyone linked so far; resolving tells everyone linked that it is fixed.
+
+Reports are compared by sentence embedding, never by their words shown to anyone: people are told the incident's
+id and the title staff gave it, not what others wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from bot import messages
+from bot.core.model import ConversationRef, KnownIssue, Reply, ReplyKind, UserRef
+from bot.core.ports import Embedder, Notifier
+from bot.handoff.desk import StaffError
+from bot.incidents.detector import OpenIncident, centroid, closest_incident, surge_around
+from bot.incidents.store import OPEN_STATUSES, Incident, IncidentStatus, SqlIncidents
+from bot.triage.config import SurgeConfig
+from bot.triage.priority import urgency_of
+
+log = structlog.get_logger(__name__)
+
+MIN_REPORT_WORDS = 3  # "hi", "thanks", "ok": not reports of anything
+SUMMARY_CHARS = 200
+REPORT_CHARS = 500
+AUTOMATIC = "automatic (number of reporters)"
+CENTROID_REPORTS = 200  # an incident's newest reports describe it well enough, however many there are
+
+
+class NoSuchIncident(StaffError):
+    status, code = 404, "not_found"
+
+
+class IncidentStateConflict(StaffError):
+    """The incident is not in a state that allows the change (someone else got there first)."""
+
+    status, code = 409, "conflict"
+
+
+class IncidentDesk:
+    """Implements the core's IncidentWatch port, and what staff do with incidents (CLI, console API)."""
+
+    def __init__(self, *, incidents: SqlIncidents, embedder: Embedder, config: SurgeConfig, notifier: Notifier,
+                 alert: Callable[[str], None], clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._incidents = incidents
+        self._embedder = embedder
+        self._config = config
+        self._notifier = notifier
+        self._alert = alert
+        self._clock = clock
+        # One report at a time per replica: two reports arriving together must not open two incidents.
+        self._lock = asyncio.Lock()
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(minutes=self._config.window_minutes)
+
+    async def report(self, *, conversation: ConversationRef, user: UserRef, text: str) -> KnownIssue | None:
+        # How-to questions and requests ("how do I connect to the VPN?") are not reports of something broken:
+        # three people asking the same thing is a popular article, not an outage.
+        if len(text.split()) < MIN_REPORT_WORDS or urgency_of(text) == "low":
+            return None
+        vector = (await self._embedder.embed([text]))[0]
+        person = (user.email or f"{conversation.channel}:{user.id}").lower()
+        async with self._lock:
+            now = self._clock()
+            opened = await self._open_incidents()
+            match = closest_incident(vector, [o for o, _ in opened], similarity=self._config.known_issue_similarity)
+            stored = await self._incidents.add_report(at=now, person=person, user_id=user.id,
+                                                      conversation=conversation, text=text[:REPORT_CHARS],
+                                                      vector=vector, incident=match.id if match else None)
+            if match is not None:
+                return await self._joined(match.id)
+            recent = await self._incidents.recent_reports(now - self.window)
+            surge = surge_around(stored, recent, window=self.window, similarity=self._config.similarity,
+                                 min_reporters=self._config.min_reporters)
+            if surge is None:
+                return None
+            await self._open(surge_ids=[r.id for r in surge], first_text=await self._first_text(surge[0].id, text),
+                             reporters=len({r.person for r in surge}), now=now,
+                             minutes=max(1, round((now - surge[0].at).total_seconds() / 60)))
+        return None
+
+    async def all(self, *, include_resolved: bool = False) -> list[Incident]:
+        return await self._incidents.all(None if include_resolved else OPEN_STATUSES)
+
+    async def get(self, incident_id: str) -> Incident:
+        incident = await self._incidents.get(incident_id)
+        if incident is None:
+            raise NoSuchIncident(f"no incident {incident_id}")
+        return incident
+
+    async def confirm(self, incident_id: str, *, actor: str, title: str | None = None) -> Incident:
+        """Staff confirm a suspected incident: everyone linked so far is told, and so is everyone who reports it
+        from now on. `title` is what people are told it is (never the reporters' own words)."""
+        await self.get(incident_id)
+        changed = await self._incidents.transition(
+            incident_id, allowed_from=(IncidentStatus.SUSPECTED,), to=IncidentStatus.CONFIRMED,
+            values={"confirmed_at": self._clock(), "confirmed_by": actor, "title": _title(title)})
+        if not changed:
+            raise IncidentStateConflict(f"{incident_id} is {(await self.get(incident_id)).status.value}, not suspected")
+        return await self._confirmed(incident_id, actor=actor)
+
+    async def resolve(self, incident_id: str, *, actor: str, note: str | None = None) -> Incident:
+        """Mark it fixed and tell everyone linked to it, in their own conversation."""
+        await self.get(incident_id)
+        changed = await self._incidents.transition(
+            incident_id, allowed_from=OPEN_STATUSES, to=IncidentStatus.RESOLVED,
+            values={"resolved_at": self._clock(), "resolved_by": actor, "resolution": (note or "").strip() or None})
+        if not changed:
+            raise IncidentStateConflict(f"{incident_id} is already resolved")
+        incident = await self.get(incident_id)
+        told = await self._tell_linked(incident, messages.INCIDENT_RESOLVED, note=incident.resolution)
+        log.info("incident_resolved", incident=incident_id, actor=actor, told=told)
+        self._alert(messages.INCIDENT_RESOLVED_ALERT.format(incident=incident_id, actor=actor, reporters=told))
+        return incident
+
+    async def reporters_of(self, conversation: ConversationRef) -> int:
+        """How many people reported the open incident this conversation belongs to (0: none); raises impact."""
+        return await self._incidents.reporters_of(conversation)
+
+    async def forget_old_reports(self) -> int:
+        """Drop unlinked reports that have left the window (run periodically)."""
+        return await self._incidents.forget_reports(self._clock() - self.window)
+
+    async def _open_incidents(self) -> list[tuple[OpenIncident, Incident]]:
+        found = []
+        for incident in await self._incidents.all(OPEN_STATUSES):
+            vectors = await self._incidents.vectors(incident.id, newest=CENTROID_REPORTS)
+            if vectors:
+                found.append((OpenIncident(id=incident.id, centroid=centroid(vectors)), incident))
+        return found
+
+    async def _joined(self, incident_id: str) -> KnownIssue | None:
+        """A report was linked: tell the person if the incident is confirmed (confirming it first, when enough
+        people have now reported it)."""
+        incident = await self.get(incident_id)
+        enough = incident.reporters >= self._config.auto_confirm_reporters
+        if incident.status is IncidentStatus.SUSPECTED and enough and await self._incidents.transition(
+                incident_id, allowed_from=(IncidentStatus.SUSPECTED,), to=IncidentStatus.CONFIRMED,
+                values={"confirmed_at": self._clock(), "confirmed_by": AUTOMATIC}):
+            incident = await self._confirmed(incident_id, actor=AUTOMATIC, skip_latest=True)
+        if incident.status is not IncidentStatus.CONFIRMED:
+            return None
+        return KnownIssue(incident=incident.id, title=incident.title)
+
+    async def _confirmed(self, incident_id: str, *, actor: str, skip_latest: bool = False) -> Incident:
+        incident = await self.get(incident_id)
+        told = await self._tell_linked(incident, messages.INCIDENT_CONFIRMED, skip_latest=skip_latest)
+        log.info("incident_confirmed", incident=incident_id, actor=actor, told=told)
+        title = f" ({incident.title})" if incident.title else ""
+        self._alert(messages.INCIDENT_CONFIRMED_ALERT.format(incident=incident_id, actor=actor, title=title,
+                                                             reporters=incident.reporters))
+        return incident
+
+    async def _open(self, *, surge_ids: list[int], first_text: str, reporters: int, now: datetime,
+                    minutes: int) -> None:
+        incident_id = f"INC-{now:%y%m%d}-{secrets.token_hex(2).upper()}"
+        summary = first_text[:SUMMARY_CHARS]
+        await self._incidents.open_incident(incident_id=incident_id, summary=summary, at=now, report_ids=surge_ids)
+        log.info("incident_suspected", incident=incident_id, reporters=reporters, reports=len(surge_ids))
+        self._alert(messages.INCIDENT_SUSPECTED_ALERT.format(incident=incident_id, reporters=reporters,
+                                                             minutes=minutes, summary=summary))
+
+    async def _first_text(self, report_id: int, fallback: str) -> str:
+        return await self._incidents.report_text(report_id) or fallback
+
+    async def _tell_linked(self, incident: Incident, template: str, *, note: str | None = None,
+                           skip_latest: bool = False) -> int:
+        """Tell each linked conversation once; returns how many were told. `skip_latest`: the newest reporter
+        is being answered in their own turn."""
+        linked = await self._incidents.linked(incident.id)
+        if skip_latest and linked:
+            linked = [item for item in linked if item.conversation != linked[-1].conversation]
+        seen: set[ConversationRef] = set()
+        title = f" \u2014 {incident.title}" if incident.title else ""
+        text = template.format(incident=incident.id, title=title, note=f" {note}" if note else "")
+        for item in linked:
+            if item.conversation in seen:
+                continue
+            seen.add(item.conversation)
+            try:
+                await self._notifier.tell_conversation(conversation=item.conversation, user_id=item.user_id,
+                                                       reply=Reply(kind=ReplyKind.INFO, text=text))
+            except Exception:  # one unreachable person must not keep the others from hearing
+                log.exception("incident_notice_failed", incident=incident.id, conversation=item.conversation.key)
+        return len(seen)
+
+
+def _title(title: str | None) -> str | None:
+    cleaned = " ".join((title or "").split())[:SUMMARY_CHARS]
+    return cleaned or None

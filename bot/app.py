@@ -41,6 +41,7 @@ from bot.store.contacts import SqlContacts
 from bot.store.conversations import SqlConversationStore
 from bot.store.database import Database
 from bot.store.memory import InProcessSharedState
+from bot.store.redis_state import RedisSharedState
 from bot.store.references import SqlChannelReferences
 from bot.triage.setup import build_triager
 from knowledge.confidence import ConfidenceModel
@@ -79,6 +80,9 @@ class Services:
 
     async def close(self) -> None:
         await self.staff.close()
+        closer_of_state = getattr(self.shared_state, "close", None)  # Redis holds a connection pool
+        if closer_of_state is not None:
+            await closer_of_state()
         closer = getattr(self.directory, "close", None)  # the HTTP providers hold a session; LDAP does not
         if closer is not None:
             await closer()
@@ -127,7 +131,8 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
         answer_threshold=_first(settings.answer_threshold, confidence.answer_threshold),
         clarify_threshold=_first(settings.clarify_threshold, confidence.clarify_threshold),
     )
-    shared_state = InProcessSharedState()
+    shared_state: SharedState = (RedisSharedState(settings.redis_url.get_secret_value()) if settings.redis_url
+                                 else InProcessSharedState())
     audit = AuditLog(database=database)
     contacts = SqlContacts(database=database)
     notifier = ConversationNotifier(store=store, contacts=contacts)

@@ -165,6 +165,10 @@ SELF_SERVICE_LOCKED = (
     "Self-service is paused for your account until {until} UTC after too many wrong codes. I've passed this request "
     "to the IT Service Desk (ticket {ticket}); a person will follow up."
 )
+SELF_SERVICE_PAUSED = (
+    "I can't do self-service actions right now: a system they rely on is unavailable for the moment, and I won't "
+    "act without it. Nothing was changed. Please try again in a few minutes, or choose \"Talk to a person\"."
+)
 RATE_LIMITED = (
     "You've made a lot of requests in a short time, so I've passed this one to the IT Service Desk (ticket {ticket}) "
     "rather than doing it myself. A person will follow up."

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: SQLite file in data_dir
     articles_dir: Path = Field(default_factory=default_articles_dir)
     chroma_url: str | None = None  # default: embedded Chroma under data_dir/kb
+    # Shared state for several replicas (de-duplication, locks, rate limits): redis://host:6379/0. Default: in-process.
+    redis_url: SecretStr | None = None
 
     web_auth: Literal["none", "header", "off"] = "none"  # off: no web chat (Slack/Teams only), probes stay
     web_proxy_secret: SecretStr | None = None

@@ -7,6 +7,7 @@ authenticated chat identity; nothing in a message (or an article) can name the a
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,8 +24,9 @@ from bot.actions.requester import Refusal, names_someone_else, own_account
 from bot.actions.verification import CodeResult, Method, SecondFactor
 from bot.audit import AuditEntry, AuditLog
 from bot.core.directory import DirectoryAccount, DirectoryUnavailable
+from bot.core.engine import TALK_TO_PERSON
 from bot.core.model import Choice, Reply, ReplyKind
-from bot.core.ports import ActionTurn, Directory, SharedState
+from bot.core.ports import ActionTurn, Directory, SharedState, SharedStateUnavailable
 from bot.identity.email_codes import EmailDeliveryError
 
 log = structlog.get_logger(__name__)
@@ -74,7 +76,12 @@ class SelfServiceDesk:
             return await self._refuse(turn, intent=intent, actor=actor, reason=reason, why=messages.WHY_NO_ACCOUNT)
         if names_someone_else(turn.inbound.text, own_email=email):
             return await self._refuse(turn, intent=intent, actor=actor, reason=reason, why=messages.WHY_OTHER_PERSON)
-        if not await self._within_limits(turn, intent=intent, email=email, reason=reason):
+        try:
+            within = await self._within_limits(turn, intent=intent, email=email, reason=reason)
+        except SharedStateUnavailable:
+            await self._paused(turn, actor=email, intent=intent, reason=reason)
+            return
+        if not within:
             return
         account = await self._account(turn, intent=intent, email=email, reason=reason)
         if account is None:
@@ -313,7 +320,12 @@ class SelfServiceDesk:
             return
         # One execution at a time per account, across conversations and replicas.
         lock = f"action-lock:{account.id}"
-        if not await self._shared.claim(lock, ttl_seconds=EXECUTION_LOCK_SECONDS):
+        try:
+            locked = await self._shared.claim(lock, ttl_seconds=EXECUTION_LOCK_SECONDS)
+        except SharedStateUnavailable:  # without the lock two replicas could act at once: do nothing
+            await self._paused(turn, actor=data["email"], intent=data["action"], reason=data["reason"])
+            return
+        if not locked:
             await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_IN_PROGRESS.format(
                 action=messages.ACTION_LABELS[data["action"]])))
             return
@@ -323,7 +335,8 @@ class SelfServiceDesk:
                                                          account=account, reason=data["reason"],
                                                          assurance=spec.assurance))
         finally:
-            await self._shared.release(lock)
+            with contextlib.suppress(SharedStateUnavailable):  # the lock's TTL frees it if Redis is away now
+                await self._shared.release(lock)
 
     # ---- refusing ------------------------------------------------------------------------------------------
 
@@ -331,6 +344,12 @@ class SelfServiceDesk:
         await self._audit_refusal(actor=actor, intent=intent, reason=reason, why=why)
         await turn.hand_off(reason=f"self-service {intent} not done: {why}", intent=intent, confidence=None,
                             template=messages.ACTION_REFUSED.replace("{why}", why))
+
+    async def _paused(self, turn: ActionTurn, *, actor: str, intent: str, reason: str) -> None:
+        """The shared state (locks, rate limits) is unavailable: refuse clearly, without acting or a ticket."""
+        await self._audit_refusal(actor=actor, intent=intent, reason=reason, why="shared state unavailable")
+        await turn.send(Reply(kind=ReplyKind.INFO, text=messages.SELF_SERVICE_PAUSED,
+                              choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),)))
 
     async def _audit_refusal(self, *, actor: str, intent: str, reason: str, why: str,
                              outcome: str = "refused") -> None:

@@ -108,8 +108,15 @@ class TicketRelay(Protocol):
         ...
 
 
+class SharedStateUnavailable(Exception):
+    """The shared state (Redis) cannot be reached; callers decide what is still safe to do without it."""
+
+
 class SharedState(Protocol):
-    """Short-lived state every replica sees: de-duplication now, locks and rate limits later (design §5)."""
+    """Short-lived state every replica sees: de-duplication, locks and rate limits (design §5).
+
+    Every method may raise SharedStateUnavailable.
+    """
 
     async def claim(self, key: str, *, ttl_seconds: float) -> bool:
         """True for the first caller of `key` within `ttl_seconds`, False for every later one."""

@@ -21,6 +21,7 @@ from bot.audit import AuditLog
 from bot.core.model import ConversationRef
 from bot.store.schema import audit_log
 from knowledge.embeddings import MiniLMEncoder
+from tests.integration.redis_server import running_redis
 from tests.integration.slapd import PASSWORDS, VPN_USERS, Slapd, can_bind, dn, read_attributes, running_slapd
 from tests.integration.smtp_server import Mailbox, smtp_server
 from tests.scenarios.self_service import Desk, self_service_bot, temporary_password, wrong_code
@@ -309,3 +310,32 @@ def mailed_code(mail: Message) -> str:
 
 def conversation_of(person: Person) -> ConversationRef:
     return ConversationRef(channel="web", id=person.conversation_id)
+
+
+async def test_with_redis_down_actions_pause_answers_go_on_and_redis_coming_back_needs_no_restart(
+        slapd: Slapd, smtp: tuple[Mailbox, int], starter_data_dir: Path, tmp_path: Path,
+        encoder: MiniLMEncoder) -> None:
+    with running_redis(tmp_path / "redis") as redis_server:
+        async with self_service_bot(slapd=slapd, mailbox=smtp[0], smtp_port=smtp[1], data_dir=starter_data_dir,
+                                    tmp_path=tmp_path / "bot", encoder=encoder,
+                                    redis_url=redis_server.url) as desk:
+            carol = desk.person("carol")
+            redis_server.stop()
+
+            [paused] = await carol.say("unlock my account")
+            assert paused["text"] == messages.SELF_SERVICE_PAUSED
+            assert [c["label"] for c in paused["choices"]] == [messages.TALK_TO_PERSON]
+            assert ("unlock_account", "refused") in await audit_outcomes(desk)
+            [answer] = await desk.person("dave").say("how do I connect to the VPN?")
+            assert answer["kind"] == "answer"  # the knowledge base needs no Redis
+
+            redis_server.start()
+            [confirm] = await carol.say("unlock my account")
+            redis_server.stop()  # gone again between "are you sure?" and "yes": no lock, so no action
+            [paused_again] = await carol.press(confirm, messages.ACTION_YES)
+            assert paused_again["text"] == messages.SELF_SERVICE_PAUSED
+
+            redis_server.start()
+            [confirm] = await carol.say("unlock my account")
+            [done] = await carol.press(confirm, messages.ACTION_YES)
+            assert done["text"] == messages.UNLOCK_NOT_LOCKED

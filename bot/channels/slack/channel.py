@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.channels.background import BackgroundTurns
+from bot.channels.deliveries import Deliveries
 from bot.channels.slack import events
 from bot.channels.slack.delivery import SlackReplyPort
 from bot.channels.slack.errors import WEB_API_ERRORS, error_code
@@ -56,7 +57,7 @@ class SlackChannel:
         """`staff`: let IT staff work tickets from their cards in Slack (see bot/channels/slack/staff.py)."""
         self._engine = engine
         self._store = store
-        self._shared = shared_state
+        self._deliveries = Deliveries(shared_state)
         self._signing_secret = signing_secret
         self._app_token = app_token
         self._progress_reaction = progress_reaction
@@ -200,7 +201,7 @@ class SlackChannel:
         if (message_key := events.message_key(body, event)) is not None:
             keys.append(f"slack:message:{message_key}")
         for key in keys:
-            if not await self._shared.claim(key, ttl_seconds=DEDUPE_SECONDS):
+            if not await self._deliveries.first(key, ttl_seconds=DEDUPE_SECONDS):
                 log.info("slack_duplicate_ignored", key=key, event_id=body.get("event_id"))
                 return False
         return True

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from bot import messages
 from bot.channels.background import BackgroundTurns
+from bot.channels.deliveries import Deliveries
 from bot.channels.teams import activities
 from bot.channels.teams.activities import TeamsTurn
 from bot.channels.teams.auth import InboundAuth, TeamsAuthError, msal_connections
@@ -56,7 +57,7 @@ class TeamsChannel:
         self._engine = engine
         self._store = store
         self._references = references
-        self._shared = shared_state
+        self._deliveries = Deliveries(shared_state)
         self._auth = InboundAuth(configuration=configuration)
         self._app_id = configuration.CLIENT_ID or ""
         self._allowed_tenants = allowed_tenants
@@ -128,7 +129,7 @@ class TeamsChannel:
         if not activity.id or activity.conversation is None:
             return True
         key = f"teams:activity:{activity.conversation.id}:{activity.id}"
-        if await self._shared.claim(key, ttl_seconds=DEDUPE_SECONDS):
+        if await self._deliveries.first(key, ttl_seconds=DEDUPE_SECONDS):
             return True
         log.info("teams_duplicate_ignored", activity_id=activity.id)
         return False

@@ -1,0 +1,83 @@
+"""A throwaway redis-server on a random loopback port (no persistence), which a test can stop and start again."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+
+@dataclass
+class RedisServer:
+    port: int
+    directory: Path
+    process: subprocess.Popen[bytes] | None = field(default=None)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("`redis-server` is not installed: these tests run a real Redis "
+                        "(Debian/Ubuntu: apt-get install redis-server)", pytrace=False)
+        self.process = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory), "--protected-mode", "yes"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"redis-server exited at start ({self.process.returncode})", pytrace=False)
+            if _answers(self.port):
+                return
+            time.sleep(0.02)
+        pytest.fail("redis-server did not answer within 10 s", pytrace=False)
+
+    def stop(self) -> None:
+        """Kill it outright (as a crash would); its keys are gone, as they would be without persistence."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    # Below Linux's ephemeral range (32768+): a client polling a port nobody listens on yet cannot then be
+    # connected to itself by the kernel.
+    for port in range(20000 + (time.monotonic_ns() // 1000) % 9000, 30000):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 30000")
+
+
+@contextmanager
+def running_redis(directory: Path) -> Iterator[RedisServer]:
+    directory.mkdir(parents=True, exist_ok=True)
+    server = RedisServer(port=_free_port(), directory=directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

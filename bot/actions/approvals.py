@@ -10,7 +10,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from bot.core.model import ConversationRef
-from bot.store.database import Database
+from bot.store.database import Database, as_utc
 from bot.store.schema import approvals
 
 Status = Literal["pending", "approved", "denied", "expired", "failed", "done"]
@@ -83,7 +83,7 @@ class SqlApprovals:
 
 
 def _approval(row: sa.Row[Any]) -> Approval:
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+    expires = as_utc(row.expires_at)
     return Approval(id=row.id, action=row.action, item_id=row.item_id, requester_email=row.requester_email,
                     requester_account=row.requester_account, requester_user_id=row.requester_user_id,
                     conversation=ConversationRef(channel=row.channel, id=row.conversation_id),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from bot.actions.policy import ActionPolicy
 from bot.audit import AuditLog
 from bot.core.ports import SharedState
-from bot.store.database import Database
+from bot.store.database import Database, as_utc
 from bot.store.schema import self_service_lockouts
 
 HOUR, MINUTE = 3600.0, 60.0
@@ -32,7 +32,7 @@ class Guards:
                                         .where(self_service_lockouts.c.email == _key(email)))).scalar_one_or_none()
         if until is None:
             return None
-        until = until.replace(tzinfo=UTC) if until.tzinfo is None else until
+        until = as_utc(until)
         return until if until > datetime.now(UTC) else None
 
     async def lock_out(self, email: str, *, reason: str) -> datetime:

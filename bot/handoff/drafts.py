@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import structlog
 import yaml
 
-from bot.store.database import Database
+from bot.store.database import Database, as_utc, as_utc_or_none
 from bot.store.schema import article_drafts
 from knowledge.loader import load_articles
 
@@ -200,10 +200,7 @@ def _contained(text: str) -> str:
 
 def _draft(row: sa.Row[Any]) -> Draft:
     return Draft(id=row.id, ticket=row.ticket, title=row.title, question=row.question, resolution=row.resolution,
-                 category=row.category, status=row.status, created_at=_aware(row.created_at),
-                 decided_by=row.decided_by, decided_at=None if row.decided_at is None else _aware(row.decided_at),
+                 category=row.category, status=row.status, created_at=as_utc(row.created_at),
+                 decided_by=row.decided_by, decided_at=as_utc_or_none(row.decided_at),
                  article_path=None if row.article_path is None else Path(row.article_path))
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC times

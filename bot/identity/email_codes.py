@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import structlog
 
 from bot.identity.totp import CODE, CodeFormatError
-from bot.store.database import Database
+from bot.store.database import Database, as_utc
 from bot.store.schema import email_codes
 
 log = structlog.get_logger(__name__)
@@ -96,7 +96,7 @@ class EmailCodes:
             row = (await conn.execute(sa.select(email_codes).where(email_codes.c.person == address))).first()
             if row is None:
                 return CodeCheck.NONE_SENT
-            if _utc(row.expires_at) <= datetime.now(UTC):
+            if as_utc(row.expires_at) <= datetime.now(UTC):
                 await conn.execute(email_codes.delete().where(email_codes.c.person == address))
                 return CodeCheck.EXPIRED
             if hmac.compare_digest(row.code_hash, self._digest(address, code)):
@@ -118,6 +118,3 @@ class EmailCodes:
 def _normalise(person: str) -> str:
     return person.strip().lower()
 
-
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at

@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.handoff.itsm import ItsmError, ItsmSystem, MirrorTicket
-from bot.store.database import Database
+from bot.store.database import Database, as_utc
 from bot.store.schema import handoffs, itsm_outbox
 
 log = structlog.get_logger(__name__)
@@ -239,7 +239,6 @@ def _mirror_ticket(payload: Mapping[str, Any]) -> MirrorTicket:
 
 
 def _row(row: sa.Row[Any]) -> OutboxRow:
-    at = row.next_attempt_at
     return OutboxRow(id=row.id, ticket=row.ticket, system=row.system, operation=row.operation,
                      payload=dict(row.payload), attempts=row.attempts,
-                     next_attempt_at=at if at.tzinfo else at.replace(tzinfo=UTC), last_error=row.last_error)
+                     next_attempt_at=as_utc(row.next_attempt_at), last_error=row.last_error)

@@ -274,8 +274,10 @@ def load_settings() -> Settings:
     """Read settings from the environment, turning validation errors into one readable message."""
     from pydantic import ValidationError
 
+    from bot.validation import problems
+
     try:
         return Settings()
     except ValidationError as error:
-        lines = [f"  {'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()]
+        lines = [f"  {problem}" for problem in problems(error, whole="settings")]
         raise SettingsError("Invalid configuration:\n" + "\n".join(lines)) from error

@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.actions.policy import Approval, PolicyError
+from bot.validation import problems
 
 Kind = Literal["access", "software"]
 _WORD = re.compile(r"[a-z0-9]+")
@@ -93,5 +94,4 @@ class Catalog:
         except (OSError, yaml.YAMLError) as error:
             raise PolicyError(f"{path}: cannot read the catalog: {error}") from None
         except ValidationError as error:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
-            raise PolicyError(f"{path}: {problems}") from None
+            raise PolicyError(f"{path}: {'; '.join(problems(error, whole=''))}") from None

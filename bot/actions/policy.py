@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.core.directory import names_group
+from bot.validation import problems
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.yml")
 ACTION_IDS = ("reset_password", "unlock_account", "reset_mfa", "request_access", "request_software")
@@ -85,6 +86,4 @@ class ActionPolicy(_Strict):
         except (OSError, yaml.YAMLError) as error:
             raise PolicyError(f"{source}: cannot read the action policy: {error}") from None
         except ValidationError as error:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'policy'}: {e['msg']}"
-                                 for e in error.errors())
-            raise PolicyError(f"{source}: {problems}") from None
+            raise PolicyError(f"{source}: {'; '.join(problems(error, whole='policy'))}") from None

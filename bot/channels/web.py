@@ -19,6 +19,7 @@ from bot.channels.web_identity import IdentityError, WebIdentity
 from bot.core.engine import ConversationNotYoursError, Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind, UserRef
 from bot.core.ports import ConversationStore, KnowledgeBase
+from bot.validation import problems
 
 log = structlog.get_logger(__name__)
 
@@ -181,11 +182,7 @@ def _bad_request(code: str, message: str) -> web.HTTPBadRequest:
 
 
 def describe_validation(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(p) for p in item["loc"]) or "body"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
+    return "; ".join(problems(error, whole="body", limit=5))
 
 
 @web.middleware

@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.validation import problems
+
 DEFAULT_STAFF_CONFIG = Path(__file__).with_name("staff.yml")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 
@@ -114,6 +116,4 @@ class StaffConfig(BaseModel):
         except yaml.YAMLError as error:
             raise StaffConfigError(f"{source}: not valid YAML: {error}") from error
         except ValidationError as error:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}"
-                                 for e in error.errors()[:5])
-            raise StaffConfigError(f"{source}: {problems}") from error
+            raise StaffConfigError(f"{source}: {'; '.join(problems(error, whole='file', limit=5))}") from error

@@ -8,6 +8,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.validation import problems
+
 DEFAULT_TRIAGE_CONFIG = Path(__file__).with_name("triage.yml")
 Level = Literal["low", "medium", "high"]
 LEVELS: tuple[Level, ...] = ("low", "medium", "high")
@@ -85,5 +87,4 @@ class TriageConfig(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as error:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in error.errors())
-            raise TriageConfigError(f"{source}: {problems}") from error
+            raise TriageConfigError(f"{source}: {'; '.join(problems(error, whole='file'))}") from error

@@ -12,7 +12,7 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.channels.staff_web import StaffAuth, parse_body, refuse
+from bot.channels.staff_web import StaffAuth, iso_or_none, parse_body, refuse
 from bot.channels.web import read_json
 from bot.handoff.desk import NotAllowed
 from bot.handoff.members import StaffMember, StaffMembership
@@ -74,7 +74,6 @@ class IncidentRoutes:
 def incident_json(incident: Incident) -> dict[str, Any]:
     return {"id": incident.id, "status": incident.status.value, "summary": incident.summary, "title": incident.title,
             "reporters": incident.reporters, "opened_at": incident.opened_at.isoformat(),
-            "confirmed_at": incident.confirmed_at.isoformat() if incident.confirmed_at else None,
-            "confirmed_by": incident.confirmed_by,
-            "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+            "confirmed_at": iso_or_none(incident.confirmed_at), "confirmed_by": incident.confirmed_by,
+            "resolved_at": iso_or_none(incident.resolved_at),
             "resolved_by": incident.resolved_by, "resolution": incident.resolution}

@@ -181,7 +181,7 @@ def _ticket_json(ticket: Ticket) -> dict[str, Any]:
         "requester": ticket.requester.to_dict(), "channel": ticket.conversation.channel,
         "conversation": ticket.conversation.key, "assignee": ticket.assignee, "assignee_name": ticket.assignee_name,
         "created_at": ticket.created_at.isoformat(),
-        "first_response_at": _iso(ticket.first_response_at), "resolved_at": _iso(ticket.resolved_at),
+        "first_response_at": iso_or_none(ticket.first_response_at), "resolved_at": iso_or_none(ticket.resolved_at),
         "resolution": ticket.resolution, "rating": ticket.rating, "external": ticket.external,
     }
 
@@ -191,5 +191,6 @@ def _event_json(event: TicketEvent) -> dict[str, Any]:
             "kind": event.kind.value, "text": event.text, "internal": event.internal}
 
 
-def _iso(value: Any) -> str | None:
+def iso_or_none(value: Any) -> str | None:
+    """A timestamp for JSON, or None."""
     return None if value is None else str(value.isoformat())

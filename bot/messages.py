@@ -276,6 +276,13 @@ INCIDENT_CONFIRMED = ("IT has confirmed a wider problem{title} ({incident}) that
                       "working on it. I'll tell you here when it's fixed.")
 INCIDENT_RESOLVED = ("Good news: the problem you reported{title} ({incident}) has been fixed.{note} If it still "
                      "doesn't work for you, tell me here.")
+
+
+def incident_title(title: str | None) -> str:
+    """The `{title}` part of the incident messages: " — VPN outage", or nothing before staff name it."""
+    return f" \u2014 {title}" if title else ""
+
+
 INCIDENT_SUSPECTED_ALERT = ("Suspected incident {incident}: {reporters} people reported similar problems within "
                             "{minutes} minutes. First report: \u201c{summary}\u201d. Confirm it (people who report "
                             "it next are told it is known) or resolve it: staff console, or "

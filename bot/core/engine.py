@@ -205,9 +205,9 @@ class Engine:
         if known is None:
             return False
         log.info("known_issue_told", incident=known.incident)
-        title = f" \u2014 {known.title}" if known.title else ""
-        await self._send(turn, Reply(kind=ReplyKind.INFO, text=messages.KNOWN_ISSUE.format(
-            incident=known.incident, title=title), choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),)))
+        told = messages.KNOWN_ISSUE.format(incident=known.incident, title=messages.incident_title(known.title))
+        await self._send(turn, Reply(kind=ReplyKind.INFO, text=told,
+                                     choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),)))
         return True
 
     async def _asked_for_human(self, turn: _TurnContext, text: str) -> bool:

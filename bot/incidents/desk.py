@@ -81,7 +81,7 @@ class IncidentDesk:
                                                       vector=vector, incident=match.id if match else None)
             if match is not None:
                 return await self._joined(match.id)
-            recent = await self._incidents.recent_reports(now - self.window)
+            recent = await self._incidents.unlinked_reports(now - self.window)
             surge = surge_around(stored, recent, window=self.window, similarity=self._config.similarity,
                                  min_reporters=self._config.min_reporters)
             if surge is None:
@@ -183,8 +183,8 @@ class IncidentDesk:
         if skip_latest and linked:
             linked = [item for item in linked if item.conversation != linked[-1].conversation]
         seen: set[ConversationRef] = set()
-        title = f" \u2014 {incident.title}" if incident.title else ""
-        text = template.format(incident=incident.id, title=title, note=f" {note}" if note else "")
+        text = template.format(incident=incident.id, title=messages.incident_title(incident.title),
+                               note=f" {note}" if note else "")
         for item in linked:
             if item.conversation in seen:
                 continue

@@ -64,8 +64,11 @@ class SqlIncidents:
             report_id = int(key[0])
         return Report(id=report_id, at=at, person=person, vector=vector, incident=incident)
 
-    async def recent_reports(self, since: datetime) -> list[Report]:
-        query = sa.select(problem_reports).where(problem_reports.c.at >= since).order_by(problem_reports.c.id)
+    async def unlinked_reports(self, since: datetime) -> list[Report]:
+        """Reports since `since` that belong to no incident: the only ones that can start a new one."""
+        query = (sa.select(problem_reports)
+                 .where(problem_reports.c.at >= since, problem_reports.c.incident.is_(None))
+                 .order_by(problem_reports.c.id))
         async with self._db.engine.connect() as conn:
             return [_report(row) for row in (await conn.execute(query)).all()]
 

@@ -28,7 +28,7 @@ from bot.channels.web_identity import WebIdentity
 from bot.core.engine import Engine
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
 from bot.core.policy import AnswerPolicy
-from bot.core.ports import Directory, SharedState
+from bot.core.ports import Directory, SharedState, TurnOrder
 from bot.embedder import EncoderEmbedder
 from bot.handoff.routing import StaffConfig
 from bot.handoff.setup import StaffSide, build_staff_side
@@ -42,7 +42,9 @@ from bot.store.conversations import SqlConversationStore
 from bot.store.database import Database
 from bot.store.memory import InProcessSharedState
 from bot.store.redis_state import RedisSharedState
+from bot.store.redis_turn_order import RedisTurnOrder
 from bot.store.references import SqlChannelReferences
+from bot.store.turn_order import InProcessTurnOrder
 from bot.triage.setup import build_triager
 from knowledge.confidence import ConfidenceModel
 from knowledge.embeddings import Encoder, MiniLMEncoder
@@ -131,8 +133,7 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
         answer_threshold=_first(settings.answer_threshold, confidence.answer_threshold),
         clarify_threshold=_first(settings.clarify_threshold, confidence.clarify_threshold),
     )
-    shared_state: SharedState = (RedisSharedState(settings.redis_url.get_secret_value()) if settings.redis_url
-                                 else InProcessSharedState())
+    shared_state, turn_order = _shared_state(settings)
     audit = AuditLog(database=database)
     contacts = SqlContacts(database=database)
     notifier = ConversationNotifier(store=store, contacts=contacts)
@@ -149,7 +150,7 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
                                       handoffs=staff.queue, shared_state=shared_state, notifier=notifier)
     engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue, policy=policy,
                     max_message_chars=settings.max_message_chars, self_service=self_service.desk,
-                    contacts=contacts, relay=staff.desk, incidents=incidents)
+                    contacts=contacts, relay=staff.desk, incidents=incidents, turn_order=turn_order)
     log.info("services_ready", chunks=index.chunk_count, llm=settings.llm or "none",
              answer_threshold=policy.answer_threshold, clarify_threshold=policy.clarify_threshold,
              intent_threshold=intents.threshold, directory=settings.directory)
@@ -158,6 +159,14 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
                     knowledge=knowledge, intents=intents, engine=engine, shared_state=shared_state, audit=audit,
                     notifier=notifier, directory=directory, self_service=self_service,
                     incidents=incidents)
+
+
+def _shared_state(settings: Settings) -> tuple[SharedState, TurnOrder]:
+    """Redis when configured (required for several replicas), else this process's memory."""
+    if settings.redis_url is None:
+        return InProcessSharedState(), InProcessTurnOrder()
+    redis = RedisSharedState(settings.redis_url.get_secret_value())
+    return redis, RedisTurnOrder(redis)
 
 
 def _first(override: float | None, default: float) -> float:

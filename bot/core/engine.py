@@ -32,6 +32,7 @@ from bot.core.ports import (
     ReplyPort,
     SelfService,
     TicketRelay,
+    TurnOrder,
 )
 from bot.core.text import clean_message
 
@@ -81,6 +82,7 @@ class Engine:
         contacts: Contacts | None = None,
         relay: TicketRelay | None = None,
         incidents: IncidentWatch | None = None,
+        turn_order: TurnOrder | None = None,
     ) -> None:
         """Args:
             self_service: the verified actions; without it, action requests go to IT staff.
@@ -88,7 +90,10 @@ class Engine:
             relay: the open ticket's side of the conversation; without it, the bot keeps answering after a
                 hand-off.
             incidents: notices many people reporting the same problem; without it, each report stands alone.
+            turn_order: runs one turn per conversation at a time, in arrival order (across replicas with Redis);
+                without it, turns of one conversation may interleave.
         """
+        self._turn_order = turn_order
         self._incidents = incidents
         self._self_service = self_service
         self._relay = relay
@@ -106,6 +111,12 @@ class Engine:
         Raises:
             ConversationNotYoursError: the conversation was started by a different user.
         """
+        if self._turn_order is None:
+            return await self._handle(inbound, reply_port)
+        async with self._turn_order.turn(inbound.conversation.key):
+            return await self._handle(inbound, reply_port)
+
+    async def _handle(self, inbound: Inbound, reply_port: ReplyPort) -> TurnResult:
         conversation = inbound.conversation
         state = await self._store.load_state(conversation)
         if state is None:

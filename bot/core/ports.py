@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 import numpy as np
@@ -128,6 +129,18 @@ class SharedState(Protocol):
 
     async def release(self, key: str) -> None:
         """Forget a claim early (a lock given back)."""
+        ...
+
+
+class TurnOrder(Protocol):
+    """Turns of one conversation run one at a time, in the order they arrived, on every replica (design §5)."""
+
+    def turn(self, conversation_key: str) -> AbstractAsyncContextManager[None]:
+        """Hold the conversation for one turn; waits while an earlier turn of it runs anywhere.
+
+        Never raises SharedStateUnavailable: without the shared state, order is kept within this replica only
+        (answers matter more than cross-replica order; actions are refused by their own locks).
+        """
         ...
 
 

@@ -46,7 +46,7 @@ class RedisSharedState:
         self._last_fault_log = 0.0
 
     async def claim(self, key: str, *, ttl_seconds: float) -> bool:
-        won: bool | None = await self._call("claim", self._redis.set(KEY_PREFIX + key, self._token, nx=True,
+        won: bool | None = await self.call("claim", self._redis.set(KEY_PREFIX + key, self._token, nx=True,
                                                          px=max(1, int(ttl_seconds * 1000))))
         return bool(won)
 
@@ -56,23 +56,30 @@ class RedisSharedState:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(name)
             pipe.pexpire(name, int(window_seconds * 1000) + 1000)
-            results: list[Any] = await self._call("count", pipe.execute())
+            results: list[Any] = await self.call("count", pipe.execute())
         return int(results[0])
 
     async def release(self, key: str) -> None:
-        await self._call("release", self._release(keys=[KEY_PREFIX + key], args=[self._token]))
+        await self.call("release", self._release(keys=[KEY_PREFIX + key], args=[self._token]))
 
     async def ping(self) -> bool:
         """True when Redis answers (the readiness probe)."""
         try:
-            return bool(await self._call("ping", self._redis.ping()))
+            return bool(await self.call("ping", self._redis.ping()))
         except SharedStateUnavailable:
             return False
 
     async def close(self) -> None:
         await self._redis.aclose()
 
-    async def _call(self, what: str, pending: Awaitable[Any]) -> Any:
+    @property
+    def client(self) -> aioredis.Redis:
+        """The connection pool, for other shared structures (turn order) that go through `call`."""
+        return self._redis
+
+    async def call(self, what: str, pending: Awaitable[Any]) -> Any:
+        """Await a Redis command; SharedStateUnavailable when Redis cannot answer (the fault logged once per
+        interval, the recovery when it answers again)."""
         try:
             result = await pending
         except (RedisError, OSError, TimeoutError) as error:

@@ -12,7 +12,6 @@ id and the title staff gave it, not what others wrote.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,10 +20,11 @@ import structlog
 
 from bot import messages
 from bot.core.model import ConversationRef, KnownIssue, Reply, ReplyKind, UserRef
-from bot.core.ports import Embedder, Notifier
+from bot.core.ports import Embedder, Notifier, TurnOrder
 from bot.handoff.desk import StaffError
 from bot.incidents.detector import OpenIncident, centroid, closest_incident, surge_around
 from bot.incidents.store import OPEN_STATUSES, Incident, IncidentStatus, SqlIncidents
+from bot.store.turn_order import InProcessTurnOrder
 from bot.triage.config import SurgeConfig
 from bot.triage.priority import urgency_of
 
@@ -33,6 +33,7 @@ log = structlog.get_logger(__name__)
 MIN_REPORT_WORDS = 3  # "hi", "thanks", "ok": not reports of anything
 SUMMARY_CHARS = 200
 REPORT_CHARS = 500
+SURGE_CHECK = "incidents:surge-check"  # the serial key: every report is checked against the others one at a time
 AUTOMATIC = "automatic (number of reporters)"
 CENTROID_REPORTS = 200  # an incident's newest reports describe it well enough, however many there are
 
@@ -51,15 +52,17 @@ class IncidentDesk:
     """Implements the core's IncidentWatch port, and what staff do with incidents (CLI, console API)."""
 
     def __init__(self, *, incidents: SqlIncidents, embedder: Embedder, config: SurgeConfig, notifier: Notifier,
-                 alert: Callable[[str], None], clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 alert: Callable[[str], None], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 serial: TurnOrder | None = None) -> None:
+        """`serial`: runs one surge check at a time across replicas (Redis), so two reports arriving together on
+        two replicas cannot open two incidents; default: one at a time within this process."""
         self._incidents = incidents
         self._embedder = embedder
         self._config = config
         self._notifier = notifier
         self._alert = alert
         self._clock = clock
-        # One report at a time per replica: two reports arriving together must not open two incidents.
-        self._lock = asyncio.Lock()
+        self._serial = serial or InProcessTurnOrder()
 
     @property
     def window(self) -> timedelta:
@@ -72,7 +75,7 @@ class IncidentDesk:
             return None
         vector = (await self._embedder.embed([text]))[0]
         person = (user.email or f"{conversation.channel}:{user.id}").lower()
-        async with self._lock:
+        async with self._serial.turn(SURGE_CHECK):
             now = self._clock()
             opened = await self._open_incidents()
             match = closest_incident(vector, [o for o, _ in opened], similarity=self._config.known_issue_similarity)

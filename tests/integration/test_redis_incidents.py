@@ -1,0 +1,64 @@
+"""A surge reported through two replicas at once opens one incident, not one per replica (real Redis, one
+database, real embeddings)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.core.model import ConversationRef, UserRef
+from bot.embedder import EncoderEmbedder
+from bot.incidents.desk import IncidentDesk
+from bot.incidents.store import SqlIncidents
+from bot.store.database import Database
+from bot.store.redis_state import RedisSharedState
+from bot.store.redis_turn_order import RedisTurnOrder
+from bot.triage.config import SurgeConfig
+from knowledge.embeddings import MiniLMEncoder
+from tests.integration.redis_server import RedisServer, running_redis
+from tests.unit.bot.test_surge_detection import VPN
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    with running_redis(tmp_path / "redis") as server:
+        yield server
+
+
+async def report_everywhere(desks: list[IncidentDesk]) -> None:
+    """Each VPN complaint arrives on another replica, all within the same moment."""
+    await asyncio.gather(*(desks[n % len(desks)].report(
+        conversation=ConversationRef(channel="web", id=f"conv-{n}"),
+        user=UserRef(id=f"person{n}", email=f"person{n}@example.com"), text=text) for n, text in enumerate(VPN)))
+
+
+def desk(database: Database, encoder: MiniLMEncoder, serial: RedisTurnOrder) -> IncidentDesk:
+    return IncidentDesk(incidents=SqlIncidents(database), embedder=EncoderEmbedder(encoder=encoder),
+                        config=SurgeConfig(), notifier=_Silent(), alert=lambda _text: None, serial=serial)
+
+
+class _Silent:
+    async def tell_person(self, **_: object) -> bool:
+        return True
+
+    async def tell_conversation(self, **_: object) -> None:
+        return None
+
+
+async def test_one_surge_reported_through_two_replicas_opens_one_incident(
+        database: Database, encoder: MiniLMEncoder, redis_server: RedisServer) -> None:
+    states = [RedisSharedState(redis_server.url) for _ in range(2)]
+    desks = [desk(database, encoder, RedisTurnOrder(state)) for state in states]
+    try:
+        await report_everywhere(desks)
+    finally:
+        for state in states:
+            await state.close()
+    incidents = await desks[0].all()
+    assert len(incidents) == 1, [i.summary for i in incidents]
+    assert incidents[0].reporters == len(VPN)

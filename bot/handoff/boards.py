@@ -2,12 +2,12 @@
 
 Boards are told about every change in the background, after the change is stored: a slow or failing chat
 platform never delays the person or the staff member, and the console (which reads the store) is always right.
-Changes to one ticket reach the boards in the order they happened (the card exists before its thread grows).
+Changes to one ticket reach the boards in the order they happened (the card exists before its thread grows),
+across replicas too when the serial order is shared (Redis).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
@@ -15,8 +15,10 @@ import structlog
 
 from bot.channels.background import BackgroundTurns
 from bot.core.model import Turn
+from bot.core.ports import TurnOrder
 from bot.handoff.routing import ResolverGroup, StaffConfig
 from bot.handoff.tickets import Ticket
+from bot.store.turn_order import InProcessTurnOrder
 
 log = structlog.get_logger(__name__)
 
@@ -52,11 +54,17 @@ class StaffBoard(Protocol):
 class StaffBoards:
     """Fans each change out to the registered boards, in the background, in order per ticket."""
 
-    def __init__(self, *, config: StaffConfig) -> None:
+    def __init__(self, *, config: StaffConfig, serial: TurnOrder | None = None,
+                 current: Callable[[str], Awaitable[Ticket | None]] | None = None) -> None:
+        """Args:
+            serial: keeps one ticket's changes in order across replicas (Redis); default: within this process.
+            current: reads a ticket as stored now, so a card refresh that waited behind another replica's shows
+                the latest state rather than the one it was asked with.
+        """
         self._config = config
         self._boards: list[StaffBoard] = []
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._pending: dict[str, int] = {}
+        self._serial = serial or InProcessTurnOrder()
+        self._current = current
         self.tasks = BackgroundTurns()
 
     def register(self, board: StaffBoard) -> None:
@@ -68,7 +76,12 @@ class StaffBoards:
 
     def refresh(self, ticket: Ticket) -> None:
         group = self._config.group(ticket.group)
-        self._each(ticket.id, "refresh", lambda board: board.refresh(ticket, group))
+
+        async def latest(board: StaffBoard) -> None:
+            stored = await self._current(ticket.id) if self._current is not None else None
+            await board.refresh(stored or ticket, group)
+
+        self._each(ticket.id, "refresh", latest)
 
     def relay(self, ticket: Ticket, *, author: str, text: str, internal: bool = False,
               skip: str | None = None) -> None:
@@ -93,20 +106,14 @@ class StaffBoards:
         """Run `call` on each board in the background; calls with the same `key` (a ticket) run in order."""
         boards = [board for board in self._boards if board.surface != skip]
         if boards:
-            self._pending[key] = self._pending.get(key, 0) + 1
             self.tasks.spawn(self._in_order(key, what, boards, call), name=f"board-{what}-{key}")
 
     async def _in_order(self, key: str, what: str, boards: list[StaffBoard],
                         call: Callable[[StaffBoard], Awaitable[None]]) -> None:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        try:
-            async with lock:  # asyncio locks are fair: tasks get it in the order they were spawned
-                for board in boards:
-                    try:
-                        await call(board)
-                    except Exception:  # the store has the change; a board is only a view of it
-                        log.exception("staff_board_failed", surface=board.surface, operation=what, key=key)
-        finally:
-            self._pending[key] -= 1
-            if not self._pending[key]:
-                del self._pending[key], self._locks[key]
+        # Tasks reach the serial queue in the order they were spawned (asyncio starts tasks first in, first out).
+        async with self._serial.turn(f"staff-board:{key}"):
+            for board in boards:
+                try:
+                    await call(board)
+                except Exception:  # the store has the change; a board is only a view of it
+                    log.exception("staff_board_failed", surface=board.surface, operation=what, key=key)

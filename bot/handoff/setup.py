@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.audit import AuditLog
-from bot.core.ports import ConversationStore, Directory, Notifier
+from bot.core.ports import ConversationStore, Directory, Notifier, TurnOrder
 from bot.handoff.boards import StaffBoards
 from bot.handoff.desk import StaffDesk
 from bot.handoff.drafts import ArticleDrafts
@@ -49,10 +49,11 @@ class StaffSide:
 def build_staff_side(settings: Settings, *, config: StaffConfig, database: Database, directory: Directory | None,
                      store: ConversationStore, notifier: Notifier, audit: AuditLog,
                      chat_model: BaseChatModel | None, triager: Triager,
-                     incidents: SqlIncidents | None = None) -> StaffSide:
-    """`config`: the loaded staff.yml (HELPDESK_STAFF_CONFIG)."""
+                     incidents: SqlIncidents | None = None, serial: TurnOrder | None = None) -> StaffSide:
+    """`config`: the loaded staff.yml (HELPDESK_STAFF_CONFIG); `serial`: orders each ticket's card updates across
+    replicas."""
     tickets = SqlTickets(database=database)
-    boards = StaffBoards(config=config)
+    boards = StaffBoards(config=config, serial=serial, current=tickets.get)
     itsm = build_itsm(settings)
     outbox = ItsmOutbox(database, itsm) if itsm else None
     drafts = ArticleDrafts(database, articles_dir=settings.articles_dir)

@@ -1,7 +1,12 @@
-"""A throwaway redis-server on a random loopback port (no persistence), which a test can stop and start again."""
+"""A throwaway redis-server on a random loopback port (no persistence), which a test can stop and start again.
+
+HELPDESK_TEST_REDIS_URL names an existing Redis instead (CI services, a developer's container): its database is
+flushed before each test, and the tests that kill Redis are skipped there.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -19,12 +24,15 @@ class RedisServer:
     port: int
     directory: Path
     process: subprocess.Popen[bytes] | None = field(default=None)
+    external_url: str | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return self.external_url or f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        if self.external_url is not None:
+            pytest.skip("needs a Redis the tests can stop and start (unset HELPDESK_TEST_REDIS_URL)")
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail("`redis-server` is not installed: these tests run a real Redis "
@@ -44,6 +52,8 @@ class RedisServer:
 
     def stop(self) -> None:
         """Kill it outright (as a crash would); its keys are gone, as they would be without persistence."""
+        if self.external_url is not None:
+            pytest.skip("needs a Redis the tests can stop and start (unset HELPDESK_TEST_REDIS_URL)")
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
@@ -75,6 +85,14 @@ def _free_port() -> int:
 @contextmanager
 def running_redis(directory: Path) -> Iterator[RedisServer]:
     directory.mkdir(parents=True, exist_ok=True)
+    if external := os.environ.get("HELPDESK_TEST_REDIS_URL"):
+        import redis
+
+        client = redis.Redis.from_url(external)
+        client.flushdb()
+        client.close()
+        yield RedisServer(port=0, directory=directory, external_url=external)
+        return
     server = RedisServer(port=_free_port(), directory=directory)
     server.start()
     try:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from bot.store.database import Database
 from bot.store.schema import audit_head, audit_log
+from bot.store.upsert import insert_if_absent
 
 GENESIS = "0" * 64  # the "previous hash" of the first record
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|code|otp|pin\b|credential", re.IGNORECASE)
@@ -96,14 +97,13 @@ class AuditLog:
         at = datetime.now(UTC)
         async with self._db.engine.begin() as conn:
             # Write first: this takes the lock that keeps two appenders from linking to the same record.
-            head = (await conn.execute(audit_head.update().where(audit_head.c.id == 1)
-                                       .values(next_seq=audit_head.c.next_seq + 1)
-                                       .returning(audit_head.c.next_seq, audit_head.c.last_hash))).first()
+            head = (await conn.execute(_claim_next)).first()
             if head is None:
-                await conn.execute(audit_head.insert().values(id=1, next_seq=2, last_hash=GENESIS))
-                seq, prev_hash = 1, GENESIS
-            else:
-                seq, prev_hash = head.next_seq - 1, head.last_hash
+                # The very first record. Of two first appenders on PostgreSQL, one creates the head row and the
+                # other waits for it (a plain INSERT would fail on the key), then both claim in turn.
+                await insert_if_absent(conn, audit_head, {"id": 1, "next_seq": 1, "last_hash": GENESIS})
+                head = (await conn.execute(_claim_next)).one()
+            seq, prev_hash = head.next_seq - 1, head.last_hash
             sealed = AuditRecord(seq=seq, at=at, entry=entry, prev_hash=prev_hash,
                                  hash=_hash(seq=seq, at=at, entry=entry, prev_hash=prev_hash))
             await conn.execute(audit_log.insert().values(
@@ -150,6 +150,10 @@ class AuditLog:
             return Verification(ok=False, records=count,
                                 problem=f"records after {count} were deleted (the head names a later one)")
         return Verification(ok=True, records=count)
+
+
+_claim_next = (audit_head.update().where(audit_head.c.id == 1).values(next_seq=audit_head.c.next_seq + 1)
+               .returning(audit_head.c.next_seq, audit_head.c.last_hash))
 
 
 def _hash(*, seq: int, at: datetime, entry: AuditEntry, prev_hash: str) -> str:

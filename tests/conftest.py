@@ -9,7 +9,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ import pytest_asyncio
 from bot.store.database import Database
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.openai_server import FakeOpenAI
+from tests.integration.postgres_server import PostgresServer, running_postgres
 from tests.webchat import Bot, running_bot
 
 
@@ -53,11 +54,43 @@ async def bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) ->
         yield started
 
 
+# The stores run on SQLite (the default) and on PostgreSQL: tests that take `database` or `database_url` run on
+# both. `-m "not postgresql"` leaves PostgreSQL out; without it installed those variants are skipped.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server per session (a throwaway cluster, or HELPDESK_TEST_DATABASE_URL)."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database of its own for this test, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with server.fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def store_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no rows in it, for tests of the stores (on PostgreSQL: the session's migrated one, emptied)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.emptied_database()
+
+
 @pytest_asyncio.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh SQLite database with the current schema, for tests of one store."""
-    db = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}")
-    await db.migrate()
+async def database(store_database_url: str) -> AsyncIterator[Database]:
+    """A database with the current schema and no rows, for tests of one store: on SQLite, then PostgreSQL."""
+    db = Database(url=store_database_url)
+    await db.migrate()  # as the bot does on start (nothing to do on PostgreSQL's migrated one)
     yield db
     await db.close()
 

@@ -11,6 +11,7 @@ from bot.audit import AuditLog
 from bot.core.ports import SharedState
 from bot.store.database import Database, as_utc
 from bot.store.schema import self_service_lockouts
+from bot.store.upsert import upsert
 
 HOUR, MINUTE = 3600.0, 60.0
 
@@ -39,8 +40,8 @@ class Guards:
         """Stop the person's self-service for the policy's lockout period; when it ends."""
         until = datetime.now(UTC) + timedelta(minutes=self._policy.lockout_minutes)
         async with self._db.engine.begin() as conn:
-            await conn.execute(self_service_lockouts.delete().where(self_service_lockouts.c.email == _key(email)))
-            await conn.execute(self_service_lockouts.insert().values(email=_key(email), until=until, reason=reason))
+            await upsert(conn, self_service_lockouts, key={"email": _key(email)},
+                         values={"until": until, "reason": reason})
         return until
 
     async def cooldown_until(self, email: str, *, action: str) -> datetime | None:

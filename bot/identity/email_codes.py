@@ -21,6 +21,7 @@ import structlog
 from bot.identity.totp import CODE, CodeFormatError
 from bot.store.database import Database, as_utc
 from bot.store.schema import email_codes
+from bot.store.upsert import upsert
 
 log = structlog.get_logger(__name__)
 
@@ -81,8 +82,7 @@ class EmailCodes:
         values = {"code_hash": self._digest(person, code), "expires_at": datetime.now(UTC) + CODE_LIFETIME,
                   "attempts_left": ATTEMPTS}
         async with self._db.engine.begin() as conn:
-            await conn.execute(email_codes.delete().where(email_codes.c.person == _normalise(person)))
-            await conn.execute(email_codes.insert().values(person=_normalise(person), **values))
+            await upsert(conn, email_codes, key={"person": _normalise(person)}, values=values)
 
     async def check(self, *, person: str, code: str) -> CodeCheck:
         """Raises:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from bot.identity.secrets import SecretBox
 from bot.store.database import Database
 from bot.store.schema import totp_enrolments
+from bot.store.upsert import upsert
 
 ISSUER = "IT Helpdesk"
 CODE = re.compile(r"^\d{6}$")
@@ -44,10 +45,7 @@ class TotpEnrolments:
         secret = pyotp.random_base32()
         values = {"secret": self._box.encrypt(secret), "last_step": None, "created_at": datetime.now(UTC)}
         async with self._db.engine.begin() as conn:
-            updated = await conn.execute(totp_enrolments.update()
-                                         .where(totp_enrolments.c.email == address).values(**values))
-            if updated.rowcount == 0:
-                await conn.execute(totp_enrolments.insert().values(email=address, **values))
+            await upsert(conn, totp_enrolments, key={"email": address}, values=values)
         return Enrolment(secret=secret, uri=pyotp.TOTP(secret).provisioning_uri(name=address, issuer_name=ISSUER))
 
     async def is_enrolled(self, email: str) -> bool:

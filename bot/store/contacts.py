@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bot.core.model import ConversationRef
 from bot.store.database import Database
 from bot.store.schema import contacts
+from bot.store.upsert import upsert
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,9 +30,7 @@ class SqlContacts:
         values = {"conversation_key": conversation.key, "channel": conversation.channel,
                   "external_id": conversation.id, "user_id": user_id, "updated_at": datetime.now(UTC)}
         async with self._db.engine.begin() as conn:
-            updated = await conn.execute(contacts.update().where(contacts.c.email == address).values(**values))
-            if updated.rowcount == 0:
-                await conn.execute(contacts.insert().values(email=address, **values))
+            await upsert(conn, contacts, key={"email": address}, values=values)
 
     async def newest(self, email: str) -> Contact | None:
         async with self._db.engine.connect() as conn:

@@ -1,4 +1,4 @@
-"""The SQL database: engine, schema creation and version check, health ping."""
+"""The SQL database: engine, schema migrations on start, health ping."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ import structlog
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.store.schema import SCHEMA_VERSION, metadata, schema_info
+from bot.store.migrate import SchemaState, SchemaTooNewError, current_state, upgrade
+
+__all__ = ["Database", "SchemaState", "SchemaTooNewError", "as_utc", "as_utc_or_none"]
 
 log = structlog.get_logger(__name__)
-
-
-class SchemaTooNewError(RuntimeError):
-    """The database was written by a newer version of the bot; refusing to touch it."""
 
 
 class Database:
@@ -27,35 +25,29 @@ class Database:
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        # For messages and logs: the URL may carry a password.
+        self.display_url = parsed.render_as_string(hide_password=True)
         self._is_sqlite = parsed.get_backend_name() == "sqlite"
         if self._is_sqlite:
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def migrate(self) -> None:
-        """Create missing tables and record the schema version; refuse a database from the future.
+        """Bring the schema to the newest Alembic revision (creating it in an empty database).
 
-        Added tables (2: feedback, 3: channel references) come from `create_all`; steps that change existing
-        tables run first, for the versions they upgrade from.
+        Raises:
+            SchemaTooNewError: the database was written by a newer release; it is left untouched.
         """
         async with self.engine.begin() as conn:
-            stored = await conn.run_sync(_stored_version)
-            if stored == 3:
-                # 4 drops the foreign key to conversations. Version 3 never wrote a reference, so the table is
-                # recreated rather than copied.
-                await conn.execute(sa.text("DROP TABLE IF EXISTS channel_references"))
-            await conn.run_sync(metadata.create_all)
-            if stored is not None and stored < 7:
-                await conn.run_sync(_add_missing_columns, "handoffs")
-            if stored is None:
-                await conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION))
-            elif stored > SCHEMA_VERSION:
-                raise SchemaTooNewError(
-                    f"database schema version {stored} is newer than this bot understands ({SCHEMA_VERSION})"
-                )
-            elif stored < SCHEMA_VERSION:
-                await conn.execute(schema_info.update().values(version=SCHEMA_VERSION))
-                log.info("database_upgraded", from_version=stored, to_version=SCHEMA_VERSION)
-        log.info("database_ready", schema_version=SCHEMA_VERSION)
+            before, after = await conn.run_sync(upgrade)
+        if before.revision != after.revision:
+            log.info("database_upgraded", from_revision=before.revision, legacy_version=before.legacy_version,
+                     to_revision=after.revision)
+        log.info("database_ready", revision=after.revision)
+
+    async def schema_state(self) -> SchemaState:
+        """The schema revision the database is at, without changing anything."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(current_state)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""
@@ -69,28 +61,6 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
-
-
-def _stored_version(connection: sa.Connection) -> int | None:
-    """The schema version recorded in the database, or None for a new database."""
-    if not sa.inspect(connection).has_table(schema_info.name):
-        return None
-    return connection.execute(sa.select(schema_info.c.version)).scalar_one_or_none()
-
-
-def _add_missing_columns(connection: sa.Connection, table_name: str) -> None:
-    """ALTER TABLE … ADD COLUMN for columns the schema has gained since the table was created (all nullable)."""
-    table = metadata.tables[table_name]
-    present = {column["name"] for column in sa.inspect(connection).get_columns(table_name)}
-    for column in table.columns:
-        if column.name in present:
-            continue
-        assert column.nullable, f"{table_name}.{column.name} must be nullable to be added to existing rows"
-        kind = column.type.compile(dialect=connection.dialect)
-        connection.execute(sa.text(f'ALTER TABLE {table_name} ADD COLUMN "{column.name}" {kind}'))
-        for index in table.indexes:  # the schema's own Index objects: creating new ones would alter the metadata
-            if column.name in index.columns:
-                index.create(connection, checkfirst=True)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bot.core.model import ConversationRef
 from bot.store.database import Database
 from bot.store.schema import channel_references
+from bot.store.upsert import upsert
 
 
 class SqlChannelReferences:
@@ -21,11 +22,7 @@ class SqlChannelReferences:
     async def save(self, *, conversation: ConversationRef, reference: dict[str, Any]) -> None:
         values = {"reference": reference, "updated_at": datetime.now(UTC)}
         async with self._db.engine.begin() as conn:
-            updated = await conn.execute(channel_references.update()
-                                         .where(channel_references.c.conversation_key == conversation.key)
-                                         .values(**values))
-            if updated.rowcount == 0:
-                await conn.execute(channel_references.insert().values(conversation_key=conversation.key, **values))
+            await upsert(conn, channel_references, key={"conversation_key": conversation.key}, values=values)
 
     async def load(self, conversation: ConversationRef) -> dict[str, Any] | None:
         async with self._db.engine.connect() as conn:

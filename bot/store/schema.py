@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 8  # 2: answer feedback; 3: channel references; 4: references without a conversation row;
-#                     5: the audit log, TOTP enrolments and e-mailed codes; 6: approvals, self-service lockouts,
-#                     contacts; 7: the staff queue (ticket columns, ticket events and cards, ITSM outbox,
-#                     article drafts); 8: incidents and problem reports
+# The schema version the releases before the Alembic migrations kept in `schema_info` (2: answer feedback;
+# 3: channel references; 4: references without a conversation row; 5: the audit log, TOTP enrolments and e-mailed
+# codes; 6: approvals, self-service lockouts, contacts; 7: the staff queue; 8: incidents and problem reports).
+# Frozen: schema changes are Alembic revisions now (see bot/store/legacy_upgrade.py for the older databases).
+SCHEMA_VERSION = 8
 
-metadata = sa.MetaData()
+# Migrations live in bot/store/migrations (Alembic): a change here needs a new revision there, and
+# tests/unit/bot/test_migrations.py fails until the revisions produce exactly these tables.
+#
+# Constraint and index names follow one convention so SQLite and PostgreSQL databases carry the same names (which
+# later migrations refer to). They are the names PostgreSQL itself gives unnamed constraints, so a PostgreSQL
+# database created before the migrations (by `create_all`) already has them; "ix_" is SQLAlchemy's own default.
+NAMING_CONVENTION = {
+    "pk": "%(table_name)s_pkey",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "uq": "%(table_name)s_%(column_0_name)s_key",
+    "ix": "ix_%(column_0_label)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 schema_info = sa.Table(
     "schema_info",
     metadata,
+    # Read by the releases before the migrations, which refuse a version above their own: the baseline revision
+    # writes SCHEMA_VERSION (its schema is exactly version 8); a revision that changes the schema writes 9.
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
 )
@@ -75,7 +91,7 @@ handoffs = sa.Table(
     sa.Column("packet", sa.JSON, nullable=False),
     sa.Column("status", sa.String(16), nullable=False, default="open"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    # Since 7 (Database.migrate adds them to older databases; older tickets keep them empty).
+    # Since 7 (bot/store/legacy_upgrade.py adds them to older databases; older tickets keep them empty).
     sa.Column("requester", sa.JSON, nullable=True),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("summary", sa.Text, nullable=True),

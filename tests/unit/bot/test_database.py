@@ -1,13 +1,16 @@
-"""The SQL store creates its schema on start, keeps what is stored across restarts and refuses a newer schema."""
+"""The SQL store creates its schema on start, keeps what is stored across restarts and refuses a newer schema
+(on SQLite and PostgreSQL; databases of the releases before the migrations were SQLite files)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from bot.core.model import ConversationRef, ConversationState, Reply, ReplyKind, UserRef
+from bot.store.contacts import SqlContacts
 from bot.store.conversations import SqlConversationStore
 from bot.store.database import Database, SchemaTooNewError
 from bot.store.references import SqlChannelReferences
@@ -18,9 +21,8 @@ ALICE = UserRef(id="alice")
 
 
 @pytest.mark.asyncio
-async def test_a_restart_keeps_conversations_and_transcripts(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'helpdesk.db'}"
-    first = Database(url=url)
+async def test_a_restart_keeps_conversations_and_transcripts(database_url: str) -> None:
+    first = Database(url=database_url)
     await first.migrate()
     store = SqlConversationStore(database=first)
     await store.save_state(conversation=CONVERSATION, state=ConversationState(
@@ -30,7 +32,7 @@ async def test_a_restart_keeps_conversations_and_transcripts(tmp_path: Path) -> 
                        reply=Reply(kind=ReplyKind.INFO, text="hi"))
     await first.close()
 
-    second = Database(url=url)
+    second = Database(url=database_url)
     await second.migrate()  # idempotent: nothing is recreated or lost
     reopened = SqlConversationStore(database=second)
     state = await reopened.load_state(CONVERSATION)
@@ -43,12 +45,21 @@ async def test_a_restart_keeps_conversations_and_transcripts(tmp_path: Path) -> 
 
 
 @pytest.mark.asyncio
+async def test_the_sqlite_file_and_its_folder_are_made_on_start(tmp_path: Path) -> None:
+    database = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'helpdesk.db'}")
+    await database.migrate()
+    await database.close()
+    assert (tmp_path / "nested" / "helpdesk.db").is_file()
+
+
+@pytest.mark.asyncio
 async def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}"
     database = Database(url=url)
     await database.migrate()
-    async with database.engine.begin() as conn:
+    async with database.engine.begin() as conn:  # a schema version number no release ever wrote
         await conn.execute(sa.update(schema_info).values(version=SCHEMA_VERSION + 1))
+        await conn.execute(sa.text("DROP TABLE alembic_version"))
     with pytest.raises(SchemaTooNewError, match="newer than this bot understands"):
         await database.migrate()
     await database.close()
@@ -66,6 +77,7 @@ async def test_a_version_1_database_gains_the_feedback_table_and_keeps_its_conve
     async with old.engine.begin() as conn:  # what a release before feedback left behind
         await conn.execute(sa.text("DROP TABLE feedback"))
         await conn.execute(sa.update(schema_info).values(version=1))
+        await conn.execute(sa.text("DROP TABLE alembic_version"))  # version 1 came before the migrations
     await old.close()
 
     upgraded = Database(url=url)
@@ -86,9 +98,7 @@ async def test_an_unreachable_database_is_reported_not_ready() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_channel_reference_is_kept_per_conversation_and_replaced_by_the_latest(tmp_path: Path) -> None:
-    database = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}")
-    await database.migrate()
+async def test_a_channel_reference_is_kept_per_conversation_and_replaced_by_the_latest(database: Database) -> None:
     await SqlConversationStore(database=database).save_state(conversation=CONVERSATION,
                                                              state=ConversationState(owner_id="alice"))
     references = SqlChannelReferences(database=database)
@@ -96,7 +106,6 @@ async def test_a_channel_reference_is_kept_per_conversation_and_replaced_by_the_
     await references.save(conversation=CONVERSATION, reference={"serviceUrl": "https://a.example", "n": 1})
     await references.save(conversation=CONVERSATION, reference={"serviceUrl": "https://b.example", "n": 2})
     assert await references.load(CONVERSATION) == {"serviceUrl": "https://b.example", "n": 2}
-    await database.close()
 
 
 @pytest.mark.asyncio
@@ -110,6 +119,7 @@ async def test_a_version_3_database_can_store_a_reference_before_the_conversatio
             "CREATE TABLE channel_references (conversation_key VARCHAR(300) NOT NULL PRIMARY KEY "
             "REFERENCES conversations (key), reference JSON NOT NULL, updated_at DATETIME NOT NULL)"))
         await conn.execute(sa.update(schema_info).values(version=3))
+        await conn.execute(sa.text("DROP TABLE alembic_version"))
     await old.close()
 
     upgraded = Database(url=url)
@@ -121,3 +131,21 @@ async def test_a_version_3_database_can_store_a_reference_before_the_conversatio
     async with upgraded.engine.connect() as conn:
         assert (await conn.execute(sa.select(schema_info.c.version))).scalar_one() == SCHEMA_VERSION
     await upgraded.close()
+
+
+@pytest.mark.asyncio
+async def test_replicas_starting_the_same_conversation_at_once_all_succeed(database: Database) -> None:
+    # Each finds no row to update; on PostgreSQL every INSERT after the first used to fail on the key.
+    store, references = SqlConversationStore(database=database), SqlChannelReferences(database=database)
+    contacts = SqlContacts(database=database)
+    for n in range(3):
+        conversation = ConversationRef(channel="teams", id=f"a:1new-chat-{n}")
+        await asyncio.gather(*(work for replica in range(3) for work in (
+            store.save_state(conversation=conversation, state=ConversationState(owner_id="alice", flow=f"r{replica}")),
+            references.save(conversation=conversation, reference={"replica": replica}),
+            contacts.remember(email="Alice@example.com", conversation=conversation, user_id="alice"))))
+        state, reference = await store.load_state(conversation), await references.load(conversation)
+        assert state is not None and state.flow in {"r0", "r1", "r2"}
+        assert reference is not None and reference["replica"] in {0, 1, 2}
+    newest = await contacts.newest("alice@example.com")
+    assert newest is not None and newest.conversation.id.startswith("a:1new-chat-")

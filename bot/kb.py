@@ -6,6 +6,7 @@ import structlog
 
 from bot.core.model import Answer, Citation, KnowledgeHit, Retrieval
 from knowledge.answer import ComposedAnswer, choose_section, compose_extractive
+from knowledge.chroma_store import KnowledgeStoreUnavailable
 from knowledge.confidence import ConfidenceModel
 from knowledge.generate import GroundedAnswerer
 from knowledge.index import KnowledgeIndex
@@ -34,6 +35,7 @@ class KnowledgeService:
         self._confidence = confidence
         self._generator = generator
         self._last: SearchResult | None = None  # the engine answers the question it just retrieved for
+        self._store_up = True  # so an unavailable Chroma server is logged once, and its return once
 
     async def retrieve(self, question: str) -> Retrieval:
         result = await self._search(question)
@@ -61,7 +63,33 @@ class KnowledgeService:
         return Answer(text=composed.text, citations=_citations(composed.sources), generated=composed.generated)
 
     async def is_ready(self) -> bool:
+        """Chunks are loaded and the vector store answers (a bounded heartbeat when it is a Chroma server)."""
+        try:
+            await self._index.check()
+        except KnowledgeStoreUnavailable as error:
+            self._note(error)
+            return False
+        self._note(None)
         return not self._index.is_empty
+
+    async def refresh(self) -> int:
+        """Pick up a `kb sync` another process made on the Chroma server: the chunk count if reloaded, else 0."""
+        try:
+            reloaded = await self._index.refresh()
+        except KnowledgeStoreUnavailable as error:
+            self._note(error)
+            return 0
+        self._note(None)
+        if reloaded:
+            self._last = None  # a cached search may cite an article that has just changed
+        return self._index.chunk_count if reloaded else 0
+
+    def _note(self, error: KnowledgeStoreUnavailable | None) -> None:
+        if error is not None and self._store_up:
+            log.warning("knowledge_store_unavailable", error=str(error))
+        elif error is None and not self._store_up:
+            log.info("knowledge_store_recovered")
+        self._store_up = error is None
 
     async def _search(self, question: str) -> SearchResult:
         # retrieve() and answer() run back to back for the same question; search once.

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: SQLite file in data_dir
     articles_dir: Path = Field(default_factory=default_articles_dir)
     chroma_url: str | None = None  # default: embedded Chroma under data_dir/kb
+    chroma_timeout_seconds: float = Field(default=10.0, gt=0)  # per request to the Chroma server
+    chroma_refresh_seconds: float = Field(default=10.0, gt=0)  # how often a replica looks for a newer `kb sync`
     # Shared state for several replicas (de-duplication, locks, rate limits): redis://host:6379/0. Default: in-process.
     redis_url: SecretStr | None = None
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+from collections.abc import Coroutine
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from knowledge.chroma_store import KnowledgeStoreUnavailable
 from knowledge.embeddings import Encoder, MiniLMEncoder
 from knowledge.index import KnowledgeIndex
 from knowledge.loader import LoadReport, load_articles
 from knowledge.model import ScoredChunk
 from knowledge.paths import default_articles_dir, default_data_dir, index_dir
+
+T = TypeVar("T")
 
 kb_app = typer.Typer(help="Knowledge base: validate, index, search, evaluate.", no_args_is_help=True)
 
@@ -86,7 +90,7 @@ def sync(
         return (f"added {result.added}, updated {result.updated}, removed {result.removed}, "
                 f"unchanged {result.unchanged} ({result.chunk_count} chunks){kept}")
 
-    typer.echo(asyncio.run(run()))
+    typer.echo(_unless_unavailable(run()))
     if report.errors:
         raise typer.Exit(1)
 
@@ -111,14 +115,15 @@ def search(
                                         chroma_url=chroma_url)
         try:
             if index.is_empty:
-                typer.echo(f"the index in {directory} is empty: run `helpdesk-bot kb sync` first", err=True)
+                where = chroma_url or directory
+                typer.echo(f"the index in {where} is empty: run `helpdesk-bot kb sync` first", err=True)
                 raise typer.Exit(1)
             result = await HybridRetriever(index=index, encoder=encoder).search(text, k=k, mode=mode.value)
         finally:
             await index.close()
         return list(result.hits)
 
-    hits = asyncio.run(run())
+    hits = _unless_unavailable(run())
     if as_json:
         rows = [{"rank": rank, **asdict(hit.chunk), **{k: v for k, v in asdict(hit).items() if k != "chunk"}}
                 for rank, hit in enumerate(hits, 1)]
@@ -205,6 +210,15 @@ def _load(articles: Path | None) -> LoadReport:
     for problem in report.errors:
         typer.echo(str(problem))
     return report
+
+
+def _unless_unavailable(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work`; an unreachable Chroma server ends the command with its reason (exit 1), not a traceback."""
+    try:
+        return asyncio.run(work)
+    except KnowledgeStoreUnavailable as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from error
 
 
 def _encoder() -> Encoder:

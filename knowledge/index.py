@@ -1,13 +1,16 @@
-"""The knowledge index: chunk vectors in ChromaDB, chunk texts in chunks.json, BM25 rebuilt in memory.
+"""The knowledge index: chunk vectors in ChromaDB, BM25 rebuilt in memory from the chunk texts.
 
-Layout of the index directory (`<data_dir>/kb/`):
-    chroma/         the embedded ChromaDB store (unused when a Chroma server URL is given)
+Where the index keeps track of what it holds:
+
+- Embedded store (the default), in the index directory `<data_dir>/kb/`:
+    chroma/         the embedded ChromaDB store
     manifest.json   {article_id: content_hash} of what is indexed, for incremental syncs
     chunks.json     every chunk, so BM25, citations and answers need no Chroma round-trip
+- Chroma server (`chroma_url`): on the server only (see knowledge/chroma_store.py); the index directory is not
+  used, so the indexing job and every replica can each start with an empty one. Each process holds the chunks
+  in memory; `refresh()` reloads them when another process has synced.
 
-With a Chroma server the two JSON files still live in the local directory: give every replica the same data
-directory, or run `kb sync` on each (a replica whose files disagree with the server re-indexes everything).
-After changing the embedding model, delete the directory and sync again.
+After changing the embedding model, delete the directory (or the server's collection) and sync again.
 """
 
 from __future__ import annotations
@@ -20,16 +23,28 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit
 
-import chromadb
 import numpy as np
 import structlog
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection as ChromaCollection
 from chromadb.api.types import Embeddable, EmbeddingFunction, Where
-from chromadb.config import Settings
 
+from knowledge.chroma_store import (
+    ADD_BATCH,
+    DEFAULT_TIMEOUT_SECONDS,
+    SERVER_ERRORS,
+    IndexState,
+    chunk_counts,
+    connect,
+    dense_text,
+    read_server_state,
+    record_metadata,
+    server_marker,
+    stamp,
+    sync_under_way,
+    unavailable,
+)
 from knowledge.chunking import chunk_article
 from knowledge.embeddings import ChromaEmbeddingFunction, Encoder, Vectors
 from knowledge.lexical import Bm25Index, LexicalScores
@@ -55,14 +70,6 @@ class SyncReport:
     kept: int = 0  # articles left as indexed because the caller asked (counted in `unchanged` too)
 
 
-def dense_text(chunk: Chunk) -> str:
-    """What is embedded: "<title>. <heading path>\\n<text>" (the heading is left out when it is the title)."""
-    prefix = chunk.article_title
-    if chunk.heading and chunk.heading != chunk.article_title:
-        prefix = f"{prefix}. {chunk.heading}" if prefix else chunk.heading
-    return f"{prefix}\n{chunk.text}" if prefix else chunk.text
-
-
 class _Corpus:
     """An immutable snapshot of the indexed chunks, swapped whole after a sync so searches never see half."""
 
@@ -82,34 +89,53 @@ class KnowledgeIndex:
     """
 
     def __init__(self, *, directory: Path, encoder: Encoder, client: ClientAPI, collection: ChromaCollection,
-                 manifest: dict[str, str], chunks: Sequence[Chunk], consistent: bool) -> None:
+                 state: IndexState, chroma_url: str | None = None) -> None:
         self._directory = directory
         self._encoder = encoder
         self._client = client
         self._collection = collection
-        self._manifest = manifest
-        self._corpus = _Corpus(chunks)
-        self._consistent = consistent  # False: state files unreadable or of another format: rebuild on sync
-        self._sync_lock = asyncio.Lock()
+        self._chroma_url = chroma_url  # None: the embedded store, whose state files live in `directory`
+        self._sync_lock = asyncio.Lock()  # one sync or reload at a time
+        self._use(state)
+
+    def _use(self, state: IndexState) -> None:
+        self._manifest = state.manifest
+        self._corpus = _Corpus(state.chunks)
+        self._consistent = state.consistent  # False: state unreadable or of another format: rebuild on sync
+        self._leftovers = state.leftovers
+        self._marker = state.marker
 
     @classmethod
-    def open(cls, *, directory: Path, encoder: Encoder, chroma_url: str | None = None) -> KnowledgeIndex:
-        """Open (creating if needed) the index in `directory`.
+    def open(cls, *, directory: Path, encoder: Encoder, chroma_url: str | None = None,
+             timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> KnowledgeIndex:
+        """Open (creating if needed) the index in `directory`, or the one on the Chroma server at `chroma_url`.
 
-        Blocking (Chroma client, reading chunks.json, building BM25): from async code, call it through
+        Blocking (Chroma client, reading the state, building BM25): from async code, call it through
         `asyncio.to_thread`.
 
         Args:
-            directory: the index directory, normally `<data_dir>/kb`.
+            directory: the index directory, normally `<data_dir>/kb` (not used with a server).
             encoder: the sentence encoder; must be the one the index was built with.
             chroma_url: a Chroma server such as "http://chroma:8000"; None for the embedded store.
+            timeout_seconds: how long one request to the server may take.
+
+        Raises:
+            KnowledgeStoreUnavailable: the Chroma server did not answer in time.
         """
-        directory.mkdir(parents=True, exist_ok=True)
-        client = _connect(directory=directory, chroma_url=chroma_url)
-        collection = _collection(client, encoder)
-        manifest, chunks, consistent = _read_state(directory, dimension=encoder.dimension)
-        return cls(directory=directory, encoder=encoder, client=client, collection=collection,
-                   manifest=manifest, chunks=chunks, consistent=consistent)
+        if chroma_url is None:
+            directory.mkdir(parents=True, exist_ok=True)
+        client = connect(directory=directory, chroma_url=chroma_url, timeout_seconds=timeout_seconds)
+        try:
+            collection = _collection(client, encoder)
+            state = (_read_state(directory, dimension=encoder.dimension) if chroma_url is None else
+                     read_server_state(collection, state_format=STATE_FORMAT, dimension=encoder.dimension))
+        except SERVER_ERRORS as error:
+            _close_client(client)
+            if chroma_url is None:
+                raise
+            raise unavailable(chroma_url, error) from error
+        return cls(directory=directory, encoder=encoder, client=client, collection=collection, state=state,
+                   chroma_url=chroma_url)
 
     # Cheap getters over the in-memory snapshot.
 
@@ -127,7 +153,7 @@ class KnowledgeIndex:
 
     @property
     def chunks(self) -> tuple[Chunk, ...]:
-        """All chunks, grouped by article in the order the last sync was given them."""
+        """All chunks, grouped by article (in the order the last sync was given them; by id from a server)."""
         return self._corpus.chunks
 
     def article_title(self, article_id: str) -> str | None:
@@ -159,7 +185,7 @@ class KnowledgeIndex:
         hits = []
         for chunk_id, distance in zip(result["ids"][0], distances, strict=True):
             position = corpus.position.get(chunk_id)
-            if position is not None:  # Chroma ahead of chunks.json (interrupted sync): ignore until re-sync
+            if position is not None:  # Chroma ahead of the loaded state (a sync under way): ignore until then
                 hits.append((corpus.chunks[position], 1.0 - float(distance)))
         return hits
 
@@ -175,12 +201,43 @@ class KnowledgeIndex:
         return {chunk_id: float(np.dot(np.asarray(vector, dtype=np.float32), query))
                 for chunk_id, vector in zip(stored["ids"], vectors, strict=True)}
 
+    async def check(self) -> None:
+        """Ask the Chroma server for its heartbeat (bounded by the timeout); the embedded store needs no asking.
+
+        Raises:
+            KnowledgeStoreUnavailable: the server did not answer.
+        """
+        if self._chroma_url is None:
+            return
+        try:
+            await asyncio.to_thread(self._client.heartbeat)
+        except SERVER_ERRORS as error:
+            raise unavailable(self._chroma_url, error) from error
+
+    async def refresh(self) -> bool:
+        """Pick up a sync that another process made on the Chroma server; True if the chunks were reloaded.
+
+        One small request when nothing changed. Always False for the embedded store (its syncs run in this
+        process) and while this index is syncing or reloading already.
+
+        Raises:
+            KnowledgeStoreUnavailable: the server did not answer.
+        """
+        if self._chroma_url is None or self._sync_lock.locked():
+            return False
+        async with self._sync_lock:
+            try:
+                return await asyncio.to_thread(self._reload_blocking, force=False)
+            except SERVER_ERRORS as error:
+                raise unavailable(self._chroma_url, error) from error
+
     async def sync(self, *, articles: Sequence[Article], keep: Collection[str] = ()) -> SyncReport:
         """Make the index hold exactly `articles`, re-embedding only new or changed ones.
 
         Changed articles have their old chunks deleted before the new ones are added; indexed articles that
-        are neither given nor in `keep` are removed. If Chroma and chunks.json disagree (e.g. after an
-        interrupted sync), everything is re-indexed.
+        are neither given nor in `keep` are removed. If Chroma and the state disagree (e.g. after an
+        interrupted sync), the affected articles (embedded store: everything) are indexed again. With a server,
+        what is indexed is read from the server first, whatever this process loaded before.
 
         Args:
             articles: the articles to index.
@@ -189,21 +246,38 @@ class KnowledgeIndex:
 
         Raises:
             ValueError: two articles share an id.
+            KnowledgeStoreUnavailable: the Chroma server did not answer.
         """
         async with self._sync_lock:
-            return await asyncio.to_thread(self._sync_blocking, list(articles), set(keep))
+            try:
+                return await asyncio.to_thread(self._sync_blocking, list(articles), set(keep))
+            except SERVER_ERRORS as error:
+                if self._chroma_url is None:
+                    raise
+                raise unavailable(self._chroma_url, error) from error
 
     async def close(self) -> None:
-        """Release the Chroma client (the embedded store's SQLite files)."""
-        close = getattr(self._client, "close", None)  # not on the ClientAPI protocol, but on every client
-        if callable(close):
-            await asyncio.to_thread(close)
+        """Release the Chroma client (the embedded store's SQLite files, the server client's connections)."""
+        await asyncio.to_thread(_close_client, self._client)
+
+    def _reload_blocking(self, *, force: bool) -> bool:
+        collection = _collection(self._client, self._encoder)  # a new handle: a rebuild replaces the collection
+        if not force and (server_marker(collection) == self._marker or sync_under_way(collection)):
+            return False  # unchanged, or half written: keep serving this snapshot until the sync is done
+        state = read_server_state(collection, state_format=STATE_FORMAT, dimension=self._encoder.dimension)
+        self._collection = collection
+        self._use(state)
+        return True
 
     def _sync_blocking(self, articles: list[Article], keep: set[str]) -> SyncReport:
         wanted = {article.id: article for article in articles}
         if len(wanted) != len(articles):
             duplicates = sorted(i for i, n in Counter(article.id for article in articles).items() if n > 1)
             raise ValueError(f"duplicate article ids: {', '.join(duplicates)}")
+        server = self._chroma_url is not None
+        if server:
+            self._reload_blocking(force=True)  # another job may have synced since this index was opened
+        interrupted = server and sync_under_way(self._collection)  # a job killed before it renewed the generation
 
         old = self._manifest
         previous = self._corpus.by_article
@@ -211,16 +285,19 @@ class KnowledgeIndex:
         added = [i for i in wanted if i not in old]
         updated = [i for i in wanted if i in old and old[i] != wanted[i].content_hash]
         removed = [i for i in old if i not in wanted and i not in kept]
-        rebuild = not self._consistent or self._collection.count() != len(self._corpus.chunks)
+        leftovers = sorted(self._leftovers - set(wanted))  # half-written articles nobody wants any more
+        stale = added + updated + removed + leftovers  # added too: an interrupted sync may have left chunks
+        rebuild = not self._consistent or (not server and self._collection.count() != len(self._corpus.chunks))
+        changing = rebuild or bool(stale)
         if rebuild:
-            log.warning("knowledge_index_rebuild", directory=str(self._directory),
-                        reason="state files missing or out of step with Chroma")
+            log.warning("knowledge_index_rebuild", where=self._chroma_url or str(self._directory),
+                        reason="state missing, of another format or out of step with Chroma")
             self._client.delete_collection(COLLECTION)
             self._collection = _collection(self._client, self._encoder)
-            to_index = list(wanted)
-        else:
-            to_index = added + updated
-            stale = added + updated + removed  # added too: an interrupted sync may have left its chunks
+        if server and changing:
+            stamp(self._collection, state_format=STATE_FORMAT, dimension=self._encoder.dimension, syncing=True)
+        to_index = list(wanted) if rebuild else added + updated
+        if not rebuild:
             for start in range(0, len(stale), _DELETE_BATCH):
                 where = cast("Where", {"article_id": {"$in": stale[start:start + _DELETE_BATCH]}})
                 self._collection.delete(where=where)
@@ -228,55 +305,40 @@ class KnowledgeIndex:
         fresh = {article_id: chunk_article(article=wanted[article_id]) for article_id in to_index}
         embedded = [chunk for chunks in fresh.values() for chunk in chunks]
         kept_chunks = [chunk for article_id in kept for chunk in previous[article_id]]
-        self._add(embedded + (kept_chunks if rebuild else []))
+        manifest = {article.id: article.content_hash for article in articles} | {i: old[i] for i in kept}
+        self._add(embedded + (kept_chunks if rebuild else []), hashes=manifest)
 
         all_chunks = [c for a in articles for c in (fresh[a.id] if a.id in fresh else previous.get(a.id, []))]
         all_chunks += kept_chunks
-        manifest = {article.id: article.content_hash for article in articles} | {i: old[i] for i in kept}
-        _write_json(self._directory / "chunks.json", {
-            "format": STATE_FORMAT, "dimension": self._encoder.dimension,
-            "chunks": [asdict(chunk) for chunk in all_chunks],
-        })
-        _write_json(self._directory / "manifest.json", manifest)
-        self._manifest = manifest
-        self._corpus = _Corpus(all_chunks)
-        self._consistent = True
+        marker = self._marker
+        if not server:
+            _write_json(self._directory / "chunks.json", {
+                "format": STATE_FORMAT, "dimension": self._encoder.dimension,
+                "chunks": [asdict(chunk) for chunk in all_chunks],
+            })
+            _write_json(self._directory / "manifest.json", manifest)
+        elif changing or interrupted:
+            # Last, so replicas reload only once every record of this sync is written.
+            marker = stamp(self._collection, state_format=STATE_FORMAT, dimension=self._encoder.dimension)
+        self._use(IndexState(manifest=manifest, chunks=all_chunks, marker=marker))
         return SyncReport(added=len(added), updated=len(updated), removed=len(removed),
                           unchanged=len(manifest) - len(added) - len(updated), chunk_count=len(all_chunks),
                           embedded=len(embedded) + (len(kept_chunks) if rebuild else 0), kept=len(kept))
 
-    def _add(self, chunks: list[Chunk]) -> None:
+    def _add(self, chunks: list[Chunk], *, hashes: dict[str, str]) -> None:
         if not chunks:
             return
         documents = [dense_text(chunk) for chunk in chunks]
         embeddings = self._encoder.encode(documents)
-        batch = max(1, self._client.get_max_batch_size())
+        counts = chunk_counts(chunks)  # whole articles are added, so this is each article's chunk count
+        batch = max(1, min(self._client.get_max_batch_size(), ADD_BATCH))
         for start in range(0, len(chunks), batch):
             part = slice(start, start + batch)
             self._collection.add(
-                ids=[c.chunk_id for c in chunks[part]], embeddings=embeddings[part],
-                documents=documents[part], metadatas=[_metadata(c) for c in chunks[part]],
+                ids=[c.chunk_id for c in chunks[part]], embeddings=embeddings[part], documents=documents[part],
+                metadatas=[record_metadata(c, content_hash=hashes[c.article_id], count=counts[c.article_id])
+                           for c in chunks[part]],
             )
-
-
-def _metadata(chunk: Chunk) -> dict[str, str | int | float | bool | None]:
-    metadata: dict[str, str | int | float | bool | None] = {
-        "article_id": chunk.article_id, "article_title": chunk.article_title, "heading": chunk.heading,
-    }
-    if chunk.url:
-        metadata["url"] = chunk.url
-    return metadata
-
-
-def _connect(*, directory: Path, chroma_url: str | None) -> ClientAPI:
-    settings = Settings(anonymized_telemetry=False)
-    if chroma_url is None:
-        return chromadb.PersistentClient(path=str(directory / "chroma"), settings=settings)
-    url = urlsplit(chroma_url)
-    if url.scheme not in ("http", "https") or not url.hostname:
-        raise ValueError(f"Chroma URL must look like http://host:8000, got {chroma_url!r}")
-    return chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-                               ssl=url.scheme == "https", settings=settings)
 
 
 def _collection(client: ClientAPI, encoder: Encoder) -> ChromaCollection:
@@ -287,11 +349,17 @@ def _collection(client: ClientAPI, encoder: Encoder) -> ChromaCollection:
                                            embedding_function=function)
 
 
-def _read_state(directory: Path, *, dimension: int) -> tuple[dict[str, str], list[Chunk], bool]:
-    """(manifest, chunks, consistent); unreadable or foreign files give an empty state and force a rebuild."""
+def _close_client(client: ClientAPI) -> None:
+    close = getattr(client, "close", None)  # not on the ClientAPI protocol, but on every client
+    if callable(close):
+        close()
+
+
+def _read_state(directory: Path, *, dimension: int) -> IndexState:
+    """The embedded store's state files; unreadable or foreign files give an empty state that forces a rebuild."""
     manifest_path, chunks_path = directory / "manifest.json", directory / "chunks.json"
     if not manifest_path.exists() and not chunks_path.exists():
-        return {}, [], True
+        return IndexState(manifest={}, chunks=[])
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         state = json.loads(chunks_path.read_text(encoding="utf-8"))
@@ -300,10 +368,10 @@ def _read_state(directory: Path, *, dimension: int) -> tuple[dict[str, str], lis
         if state.get("dimension") != dimension:
             raise ValueError(f"vectors of dimension {state.get('dimension')}, the encoder makes {dimension}")
         chunks = [Chunk(**item) for item in state["chunks"]]
-        return {str(k): str(v) for k, v in manifest.items()}, chunks, True
+        return IndexState(manifest={str(k): str(v) for k, v in manifest.items()}, chunks=chunks)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         log.warning("knowledge_index_state_unreadable", directory=str(directory), error=str(error))
-        return {}, [], False
+        return IndexState(manifest={}, chunks=[], consistent=False)
 
 
 def _write_json(path: Path, payload: Any) -> None:

@@ -40,6 +40,8 @@ bench: $(VENV)/.installed
 	$(PY) bench/self_service.py
 	$(PY) bench/handoff.py
 	$(PY) bench/triage_batch.py
+	$(PY) bench/chroma_server.py
+	$(PY) bench/replicas.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot knowledge tests bench

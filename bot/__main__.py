@@ -1,4 +1,4 @@
-"""Command line: `helpdesk-bot run | chat | ask | kb | intents | triage | incidents | teams | audit | identity …`."""
+"""Command line: `helpdesk-bot run | chat | ask | kb | intents | triage | incidents | teams | audit | identity | db`."""
 
 from __future__ import annotations
 
@@ -16,14 +16,17 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 import typer
 
 from bot.audit_cli import audit_app
+from bot.db_cli import db_app
 from bot.drafts_cli import drafts_app
 from bot.identity_cli import identity_app
 from bot.incidents_cli import incidents_app
 from bot.intents_cli import intents_app
 from bot.logging import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store.migrate import SchemaTooNewError
 from bot.teams_cli import teams_app
 from bot.triage_cli import triage_app
+from knowledge.chroma_store import KnowledgeStoreUnavailable
 from knowledge.cli import kb_app
 
 app = typer.Typer(help="IT-helpdesk bot: web chat, terminal chat and knowledge-base tools.", no_args_is_help=True)
@@ -35,6 +38,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(identity_app, name="identity")
 app.add_typer(triage_app, name="triage")
 app.add_typer(incidents_app, name="incidents")
+app.add_typer(db_app, name="db")
 
 
 def _settings(*, interactive: bool = False) -> Settings:
@@ -71,7 +75,12 @@ def run() -> None:
         return application
 
     typer.echo(f"Helpdesk bot on http://{settings.host}:{settings.port}/", err=True)
-    web.run_app(serve(), host=settings.host, port=settings.port, print=None)
+    try:
+        web.run_app(serve(), host=settings.host, port=settings.port, print=None)
+    # Say why, not a traceback: the Chroma server is down, or the database was written by a newer release.
+    except (KnowledgeStoreUnavailable, SchemaTooNewError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from error
 
 
 @app.command()

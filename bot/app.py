@@ -43,8 +43,10 @@ from bot.store.database import Database
 from bot.store.memory import InProcessSharedState
 from bot.store.redis_state import RedisSharedState
 from bot.store.redis_turn_order import RedisTurnOrder
+from bot.store.redis_wakeups import RedisWakeups
 from bot.store.references import SqlChannelReferences
 from bot.store.turn_order import InProcessTurnOrder
+from bot.store.wakeups import LocalWakeups, Wakeups
 from bot.triage.setup import build_triager
 from knowledge.confidence import ConfidenceModel
 from knowledge.embeddings import Encoder, MiniLMEncoder
@@ -74,6 +76,7 @@ class Services:
     intents: NearestExampleIntentDetector
     engine: Engine
     shared_state: SharedState
+    wakeups: Wakeups
     audit: AuditLog
     notifier: ConversationNotifier
     directory: Directory | None
@@ -82,9 +85,10 @@ class Services:
 
     async def close(self) -> None:
         await self.staff.close()
-        closer_of_state = getattr(self.shared_state, "close", None)  # Redis holds a connection pool
-        if closer_of_state is not None:
-            await closer_of_state()
+        for shared in (self.wakeups, self.shared_state):  # Redis holds a subscription and a connection pool
+            closer = getattr(shared, "close", None)
+            if closer is not None:
+                await closer()
         closer = getattr(self.directory, "close", None)  # the HTTP providers hold a session; LDAP does not
         if closer is not None:
             await closer()
@@ -105,11 +109,12 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
     """
     database = Database(url=settings.resolved_database_url)
     await database.migrate()
-    store = SqlConversationStore(database=database)
+    shared_state, turn_order, wakeups = _shared_state(settings)
+    store = SqlConversationStore(database=database, wakeups=wakeups)
 
     encoder = encoder or await load_encoder()
     index = await asyncio.to_thread(KnowledgeIndex.open, directory=settings.index_dir, encoder=encoder,
-                                    chroma_url=settings.chroma_url)
+                                    chroma_url=settings.chroma_url, timeout_seconds=settings.chroma_timeout_seconds)
     if index.is_empty:
         log.warning("knowledge_index_empty", hint="run `helpdesk-bot kb sync`", directory=str(settings.index_dir))
     confidence = ConfidenceModel.load()
@@ -133,7 +138,6 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
         answer_threshold=_first(settings.answer_threshold, confidence.answer_threshold),
         clarify_threshold=_first(settings.clarify_threshold, confidence.clarify_threshold),
     )
-    shared_state, turn_order = _shared_state(settings)
     audit = AuditLog(database=database)
     contacts = SqlContacts(database=database)
     notifier = ConversationNotifier(store=store, contacts=contacts)
@@ -143,9 +147,10 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
     incident_store = SqlIncidents(database)
     staff = build_staff_side(settings, config=staff_config, database=database, directory=directory, store=store,
                              notifier=notifier, audit=audit, chat_model=chat_model, triager=triager,
-                             incidents=incident_store)
+                             incidents=incident_store, serial=turn_order)
     incidents = IncidentDesk(incidents=incident_store, embedder=EncoderEmbedder(encoder=encoder),
-                             config=triager.config.surge, notifier=notifier, alert=staff.boards.announce)
+                             config=triager.config.surge, notifier=notifier, alert=staff.boards.announce,
+                             serial=turn_order)
     self_service = build_self_service(settings, directory=directory, database=database, audit=audit, store=store,
                                       handoffs=staff.queue, shared_state=shared_state, notifier=notifier)
     engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue, policy=policy,
@@ -156,17 +161,20 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
              intent_threshold=intents.threshold, directory=settings.directory)
     return Services(settings=settings, database=database, store=store, staff=staff,
                     references=SqlChannelReferences(database=database), index=index,
-                    knowledge=knowledge, intents=intents, engine=engine, shared_state=shared_state, audit=audit,
+                    knowledge=knowledge, intents=intents, engine=engine, shared_state=shared_state, wakeups=wakeups,
+                    audit=audit,
                     notifier=notifier, directory=directory, self_service=self_service,
                     incidents=incidents)
 
 
-def _shared_state(settings: Settings) -> tuple[SharedState, TurnOrder]:
+def _shared_state(settings: Settings) -> tuple[SharedState, TurnOrder, Wakeups]:
     """Redis when configured (required for several replicas), else this process's memory."""
     if settings.redis_url is None:
-        return InProcessSharedState(), InProcessTurnOrder()
+        return InProcessSharedState(), InProcessTurnOrder(), LocalWakeups()
     redis = RedisSharedState(settings.redis_url.get_secret_value())
-    return redis, RedisTurnOrder(redis)
+    wakeups = RedisWakeups(redis)
+    wakeups.start()
+    return redis, RedisTurnOrder(redis), wakeups
 
 
 def _first(override: float | None, default: float) -> float:
@@ -192,7 +200,8 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
             secret_header=settings.web_proxy_secret_header, user_header=settings.web_user_header,
             email_header=settings.web_email_header, name_header=settings.web_name_header,
         )
-        WebChannel(engine=services.engine, store=services.store, identity=identity).register(app)
+        WebChannel(engine=services.engine, store=services.store, identity=identity,
+                   wakeups=services.wakeups).register(app)
     staff_auth = StaffAuth(token=_secret(settings.staff_token), token_name=settings.staff_token_name,
                            identity=identity)
     StaffConsole(desk=services.staff.desk, auth=staff_auth).register(app)
@@ -219,6 +228,9 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
                                   services.incidents.forget_old_reports))
     if services.staff.outbox is not None:
         app.cleanup_ctx.append(_every(OUTBOX_SECONDS, "itsm_changes_mirrored", services.staff.outbox.run_due))
+    if settings.chroma_url:  # the indexing job syncs the server from elsewhere; replicas pick its work up
+        app.cleanup_ctx.append(_every(settings.chroma_refresh_seconds, "knowledge_index_refreshed",
+                                      services.knowledge.refresh))
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.channels.web_identity import IdentityError, WebIdentity
 from bot.core.engine import ConversationNotYoursError, Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind, UserRef
 from bot.core.ports import ConversationStore, KnowledgeBase
+from bot.store.wakeups import Wakeups, woken_within
 from bot.validation import problems
 
 log = structlog.get_logger(__name__)
@@ -61,13 +63,21 @@ def error_response(*, status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
 
+# Long polls are held at most this long: under the usual 60 s idle timeout of load balancers and proxies.
+MAX_EVENTS_WAIT_SECONDS = 25.0
+
+
 class WebChannel:
     """Translates HTTP requests into engine turns and replies into JSON."""
 
-    def __init__(self, *, engine: Engine, store: ConversationStore, identity: WebIdentity) -> None:
+    def __init__(self, *, engine: Engine, store: ConversationStore, identity: WebIdentity,
+                 wakeups: Wakeups | None = None) -> None:
+        """`wakeups`: lets GET …/events?wait=N hold the request until a reply is stored (long polling);
+        without it, `wait` is ignored and the events answer at once."""
         self._engine = engine
         self._store = store
         self._identity = identity
+        self._wakeups = wakeups
 
     def register(self, app: web.Application) -> None:
         app.router.add_get("/", self.page)
@@ -117,13 +127,26 @@ class WebChannel:
         conversation = ConversationRef(channel=CHANNEL, id=request.match_info["conversation_id"])
         try:
             after = int(request.query.get("after", "0"))
+            wait = float(request.query.get("wait", "0"))
         except ValueError:
-            return error_response(status=400, code="invalid_request", message="'after' must be an integer")
+            return error_response(status=400, code="invalid_request", message="'after' and 'wait' must be numbers")
+        if not 0 <= wait <= MAX_EVENTS_WAIT_SECONDS:
+            return error_response(status=400, code="invalid_request",
+                                  message=f"'wait' must be between 0 and {MAX_EVENTS_WAIT_SECONDS:g} seconds")
         state = await self._store.load_state(conversation)
         if state is None or not self._identity.may_read(request, state.owner_id):
             # Same answer for "absent" and "not yours", so ids cannot be probed.
             return error_response(status=404, code="not_found", message="no such conversation")
-        replies, cursor = await self._store.replies_after(conversation=conversation, after=after)
+        if self._wakeups is None or wait == 0:
+            replies, cursor = await self._store.replies_after(conversation=conversation, after=after)
+        else:
+            deadline = time.monotonic() + wait
+            with self._wakeups.watch(conversation.key) as stored:  # watching before reading: nothing slips by
+                replies, cursor = await self._store.replies_after(conversation=conversation, after=after)
+                # A wake-up may be the person's own message or a stored state: read again until a reply comes.
+                while not replies and await woken_within(stored, deadline - time.monotonic()):
+                    stored.clear()
+                    replies, cursor = await self._store.replies_after(conversation=conversation, after=after)
         return web.json_response({"replies": [r.to_dict() for r in replies], "seq": cursor})
 
 SHARED_ASSETS = ("common.css", "common.js")  # what the chat page and the staff console share

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from bot.core.model import ConversationRef, ConversationState, Reply, Turn, UserRef
 from bot.store.database import Database
 from bot.store.schema import conversations, feedback, turns
+from bot.store.upsert import upsert
+from bot.store.wakeups import Wakeups
 
 BOT_ROLES = ("bot", "staff", "system")
 
@@ -18,8 +20,10 @@ BOT_ROLES = ("bot", "staff", "system")
 class SqlConversationStore:
     """Implements the core's ConversationStore port on SQLAlchemy Core."""
 
-    def __init__(self, *, database: Database) -> None:
+    def __init__(self, *, database: Database, wakeups: Wakeups | None = None) -> None:
+        """`wakeups`: told after every stored turn, so long-polling web chats (on any replica) look again."""
         self._db = database
+        self._wakeups = wakeups
 
     async def load_state(self, conversation: ConversationRef) -> ConversationState | None:
         async with self._db.engine.connect() as conn:
@@ -36,21 +40,20 @@ class SqlConversationStore:
         values = {"owner_id": state.owner_id, "flow": state.flow, "flow_data": state.flow_data,
                   "open_handoff": state.open_handoff, "updated_at": now}
         async with self._db.engine.begin() as conn:
-            updated = await conn.execute(
-                conversations.update().where(conversations.c.key == conversation.key).values(**values)
-            )
-            if updated.rowcount == 0:
-                await conn.execute(
-                    conversations.insert().values(
-                        key=conversation.key, channel=conversation.channel, external_id=conversation.id,
-                        created_at=now, **values,
-                    )
-                )
+            # One statement: two replicas starting the same conversation at once must not both INSERT it.
+            await upsert(conn, conversations, key={"key": conversation.key}, values=values, insert_only={
+                "channel": conversation.channel, "external_id": conversation.id, "created_at": now})
 
     async def append(
         self, *, conversation: ConversationRef, user: UserRef, role: str, text: str, reply: Reply | None = None
     ) -> int:
         async with self._db.engine.begin() as conn:
+            # Turns of one conversation are written one transaction at a time: the id is the pollers' cursor,
+            # and on PostgreSQL two replicas' concurrent inserts could otherwise commit out of id order, so a
+            # poller that saw id 102 would never see 101. (SQLite serialises writers anyway; FOR UPDATE is
+            # left out there.)
+            await conn.execute(sa.select(conversations.c.key).where(conversations.c.key == conversation.key)
+                               .with_for_update())
             result = await conn.execute(
                 turns.insert().values(
                     conversation_key=conversation.key, role=role, user_id=user.id, text=text,
@@ -59,7 +62,9 @@ class SqlConversationStore:
             )
             key = result.inserted_primary_key
             assert key is not None
-            return int(key[0])
+        if self._wakeups is not None:
+            self._wakeups.notify(conversation.key)
+        return int(key[0])
 
     async def transcript(self, conversation: ConversationRef) -> list[Turn]:
         async with self._db.engine.connect() as conn:
@@ -102,9 +107,7 @@ class SqlConversationStore:
                 return False
             values = {"conversation_key": conversation.key, "user_id": user.id, "helpful": helpful,
                       "created_at": datetime.now(UTC)}
-            updated = await conn.execute(feedback.update().where(feedback.c.turn_id == reply_seq).values(**values))
-            if updated.rowcount == 0:
-                await conn.execute(feedback.insert().values(turn_id=reply_seq, **values))
+            await upsert(conn, feedback, key={"turn_id": reply_seq}, values=values)
         return True
 
     async def unhelpful_answers(self, conversation: ConversationRef) -> int:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from bot.core.model import Reply, ReplyKind
 from knowledge.embeddings import MiniLMEncoder
 from tests.webchat import Bot, running_bot
 
@@ -147,6 +150,44 @@ async def test_events_with_a_bad_cursor_are_a_bad_request(bot: Bot) -> None:
     await alice.say("hello")
     response = await bot.client.get(f"/api/chat/{alice.conversation_id}/events", params={"after": "abc"})
     assert response.status == 400
+
+
+@pytest.mark.asyncio
+async def test_a_wait_outside_zero_to_25_seconds_is_a_bad_request(bot: Bot) -> None:
+    alice = bot.person()
+    await alice.say("hello")
+    for wait in ("-1", "26", "nan", "soon"):
+        response = await bot.client.get(f"/api/chat/{alice.conversation_id}/events",
+                                        params={"after": "0", "wait": wait})
+        assert response.status == 400, wait
+
+
+@pytest.mark.asyncio
+async def test_a_long_poll_returns_as_soon_as_a_reply_is_stored(bot: Bot) -> None:
+    alice = bot.person()
+    await alice.say("I want to talk to a person")
+    poll = asyncio.create_task(bot.client.get(f"/api/chat/{alice.conversation_id}/events",
+                                              params={"after": str(alice.seq), "wait": "20"}))
+    await asyncio.sleep(0.3)
+    assert not poll.done()  # nothing new yet: the request is held
+
+    started = time.monotonic()
+    await bot.services.notifier.tell_conversation(conversation=_ref(alice.conversation_id), user_id="alice",
+                                                  reply=Reply(kind=ReplyKind.STAFF, text="Dana from IT here."))
+    response = await asyncio.wait_for(poll, timeout=5)
+    assert time.monotonic() - started < 2  # woken by the stored reply, not by the 20 s wait running out
+    assert [r["text"] for r in (await response.json())["replies"]] == ["Dana from IT here."]
+
+
+@pytest.mark.asyncio
+async def test_a_long_poll_with_nothing_new_answers_empty_when_the_wait_ends(bot: Bot) -> None:
+    alice = bot.person()
+    await alice.say("hello")
+    started = time.monotonic()
+    response = await bot.client.get(f"/api/chat/{alice.conversation_id}/events",
+                                    params={"after": str(alice.seq), "wait": "0.5"})
+    assert response.status == 200 and (await response.json())["replies"] == []
+    assert time.monotonic() - started >= 0.5
 
 
 @pytest.mark.asyncio

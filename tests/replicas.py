@@ -12,7 +12,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+
+from tests.ports import free_port
 
 START_TIMEOUT_SECONDS = 180.0  # two replicas load the model at once on a 2-core machine
 STOP_GRACE_SECONDS = 15.0
@@ -44,12 +45,6 @@ class Replica:
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_replica(name: str, *, data_dir: Path, work_dir: Path, env: Mapping[str, str]) -> Replica:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,8 @@ import chromadb
 import pytest
 from chromadb.config import Settings
 from chromadb.errors import NotFoundError
+
+from tests.ports import free_port
 
 EXTERNAL_ENV = "HELPDESK_TEST_CHROMA_URL"
 START_TIMEOUT_SECONDS = 30.0
@@ -105,19 +106,6 @@ def _answers(url: str) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
-
-
-def free_port() -> int:
-    # Below Linux's ephemeral range (32768+): a client polling a port nobody listens on yet cannot then be
-    # connected to itself by the kernel.
-    for port in range(20000 + (time.monotonic_ns() // 1000) % 9000, 30000):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port between 20000 and 30000")
 
 
 def _empty_external(url: str) -> None:

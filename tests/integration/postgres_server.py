@@ -18,10 +18,8 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -36,6 +34,7 @@ from sqlalchemy.engine import URL, make_url
 
 from bot.store.database import Database
 from bot.store.schema import metadata
+from tests.ports import free_port
 
 URL_VARIABLE = "HELPDESK_TEST_DATABASE_URL"
 BINARIES = "/usr/lib/postgresql/*/bin"
@@ -175,7 +174,7 @@ def _cluster(binaries: Path) -> Iterator[int]:
                      "--locale=C", "--no-sync"])
         port = None
         for _attempt in range(5):
-            candidate = _free_port()
+            candidate = free_port()
             started = _run(owner, [str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "30",
                                    "-o", f"-p {candidate} -k {root} {SETTINGS}", "start"], check=False)
             if started.returncode == 0:
@@ -213,19 +212,6 @@ def _run(owner: pwd.struct_passwd | None, command: list[str], *, check: bool = T
         pytest.fail(f"{Path(command[0]).name} failed ({result.returncode}):\n{result.stdout}{result.stderr}",
                     pytrace=False)
     return result
-
-
-def _free_port() -> int:
-    # Below Linux's ephemeral range (32768+), as in redis_server.py: a port nobody listens on yet cannot be
-    # handed to some client's outgoing connection meanwhile.
-    for port in range(20000 + (time.monotonic_ns() // 1000) % 9000, 30000):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port between 20000 and 30000")
 
 
 def _read(path: Path) -> str:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
+
 
 @dataclass
 class RedisServer:
@@ -69,19 +71,6 @@ def _answers(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
-    # Below Linux's ephemeral range (32768+): a client polling a port nobody listens on yet cannot then be
-    # connected to itself by the kernel.
-    for port in range(20000 + (time.monotonic_ns() // 1000) % 9000, 30000):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port between 20000 and 30000")
-
-
 @contextmanager
 def running_redis(directory: Path) -> Iterator[RedisServer]:
     directory.mkdir(parents=True, exist_ok=True)
@@ -93,7 +82,7 @@ def running_redis(directory: Path) -> Iterator[RedisServer]:
         client.close()
         yield RedisServer(port=0, directory=directory, external_url=external)
         return
-    server = RedisServer(port=_free_port(), directory=directory)
+    server = RedisServer(port=free_port(), directory=directory)
     server.start()
     try:
         yield server

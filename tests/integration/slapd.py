@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,6 +21,8 @@ from pathlib import Path
 import ldap3
 import pytest
 from ldap3.core.exceptions import LDAPException
+
+from tests.ports import free_port
 
 BASE_DN = "dc=example,dc=org"
 ADMIN_DN = f"cn=admin,{BASE_DN}"
@@ -156,13 +157,6 @@ def _binary(name: str) -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _admin_can_bind(url: str) -> bool:
     try:
         connection = ldap3.Connection(ldap3.Server(url, connect_timeout=1), user=ADMIN_DN, password=ADMIN_PASSWORD,
@@ -180,7 +174,7 @@ def _admin_can_bind(url: str) -> bool:
 
 def _start(*, slapd: str, config: Path, log: Path) -> Slapd | None:
     """One attempt on one random port; None when slapd exited (most likely the port was taken meanwhile)."""
-    url = f"ldap://127.0.0.1:{_free_port()}/"
+    url = f"ldap://127.0.0.1:{free_port()}/"
     with log.open("ab") as sink:
         process = subprocess.Popen([slapd, "-f", str(config), "-h", url, "-d", "0"],
                                    stdin=subprocess.DEVNULL, stdout=sink, stderr=sink)

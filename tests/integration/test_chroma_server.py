@@ -25,7 +25,8 @@ from knowledge.cli import kb_app
 from knowledge.embeddings import Encoder, MiniLMEncoder, Vectors
 from knowledge.index import COLLECTION
 from knowledge.paths import packaged_articles_dir
-from tests.integration.chroma_server import ChromaServer, free_port, running_chroma
+from tests.integration.chroma_server import ChromaServer, running_chroma
+from tests.ports import free_port
 from tests.webchat import Bot, running_bot
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]

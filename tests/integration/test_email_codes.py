@@ -13,7 +13,8 @@ from bot.identity.email_codes import CodeCheck, EmailCodes, EmailDeliveryError, 
 from bot.identity.totp import CodeFormatError
 from bot.store.database import Database
 from bot.store.schema import email_codes
-from tests.integration.smtp_server import Mailbox, free_port, smtp_server
+from tests.integration.smtp_server import Mailbox, smtp_server
+from tests.ports import free_port
 
 pytestmark = pytest.mark.asyncio
 

@@ -4,8 +4,6 @@ database, real embeddings)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,16 +16,10 @@ from bot.store.redis_state import RedisSharedState
 from bot.store.redis_turn_order import RedisTurnOrder
 from bot.triage.config import SurgeConfig
 from knowledge.embeddings import MiniLMEncoder
-from tests.integration.redis_server import RedisServer, running_redis
+from tests.integration.redis_server import RedisServer
 from tests.unit.bot.test_surge_detection import VPN
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with running_redis(tmp_path / "redis") as server:
-        yield server
 
 
 async def report_everywhere(desks: list[IncidentDesk]) -> None:

@@ -4,8 +4,7 @@ their owner frees, and Redis going away and coming back without a restart of the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -13,15 +12,9 @@ import pytest_asyncio
 from bot.channels.deliveries import Deliveries
 from bot.core.ports import SharedStateUnavailable
 from bot.store.redis_state import RedisSharedState
-from tests.integration.redis_server import RedisServer, running_redis
+from tests.integration.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with running_redis(tmp_path / "redis") as server:
-        yield server
 
 
 @pytest_asyncio.fixture

@@ -5,8 +5,7 @@ never stopping a turn."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -14,15 +13,9 @@ import pytest_asyncio
 from bot.store import redis_turn_order
 from bot.store.redis_state import RedisSharedState
 from bot.store.redis_turn_order import RedisTurnOrder
-from tests.integration.redis_server import RedisServer, running_redis
+from tests.integration.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with running_redis(tmp_path / "redis") as server:
-        yield server
 
 
 @pytest_asyncio.fixture

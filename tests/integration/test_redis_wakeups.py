@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -15,15 +14,9 @@ from bot.store import redis_wakeups
 from bot.store.redis_state import RedisSharedState
 from bot.store.redis_wakeups import RedisWakeups
 from bot.store.wakeups import woken_within
-from tests.integration.redis_server import RedisServer, running_redis
+from tests.integration.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with running_redis(tmp_path / "redis") as server:
-        yield server
 
 
 @pytest_asyncio.fixture

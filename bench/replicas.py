@@ -136,11 +136,11 @@ def print_table(steps: list[Step]) -> None:
     print("\nreplies/s = replies received ÷ (sending time + time until the last reply arrived).")
 
 
-async def run(*, rates: list[float], seconds: float, replica_counts: list[int]) -> None:
+async def run(*, rates: list[float], seconds: float, replica_counts: list[int], keep: Path | None) -> None:
     texts = labelled_questions(200)
     steps: list[Step] = []
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as servers:
-        work = Path(scratch)
+        work = keep or Path(scratch)
         await index_starter_articles(data_dir=work / "data", encoder=MiniLMEncoder())
         postgres = servers.enter_context(running_postgres())
         redis = servers.enter_context(running_redis(work / "redis"))
@@ -179,9 +179,10 @@ def main() -> None:
     parser.add_argument("--rates", default="2,4,8,16", help="events per second, comma-separated")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate is offered")
     parser.add_argument("--replicas", default="1,2", help="replica counts to compare, comma-separated")
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it (the replicas' logs)")
     arguments = parser.parse_args()
     asyncio.run(run(rates=[float(r) for r in arguments.rates.split(",")], seconds=arguments.seconds,
-                    replica_counts=[int(r) for r in arguments.replicas.split(",")]))
+                    replica_counts=[int(r) for r in arguments.replicas.split(",")], keep=arguments.keep))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ from bot import messages
 from bot.core.model import ConversationRef, KnownIssue, Reply, ReplyKind, UserRef
 from bot.core.ports import Embedder, Notifier, TurnOrder
 from bot.handoff.desk import StaffError
-from bot.incidents.detector import OpenIncident, centroid, closest_incident, surge_around
+from bot.incidents.detector import OpenIncident, Report, Vector, centroid, closest_incident, surge_around
+from bot.incidents.recent import RecentReports
 from bot.incidents.store import OPEN_STATUSES, Incident, IncidentStatus, SqlIncidents
 from bot.store.turn_order import InProcessTurnOrder
 from bot.triage.config import SurgeConfig
@@ -63,6 +64,7 @@ class IncidentDesk:
         self._alert = alert
         self._clock = clock
         self._serial = serial or InProcessTurnOrder()
+        self._recent = RecentReports(incidents, window=self.window)
 
     @property
     def window(self) -> timedelta:
@@ -75,24 +77,54 @@ class IncidentDesk:
             return None
         vector = (await self._embedder.embed([text]))[0]
         person = (user.email or f"{conversation.channel}:{user.id}").lower()
+        now = self._clock()
+        # Stored first, matched second: an incident opened meanwhile on another replica either sees this report
+        # in its sweep (below) or is seen here, so no report of a surge is left out of it.
+        stored = await self._incidents.add_report(at=now, person=person, user_id=user.id,
+                                                  conversation=conversation, text=text[:REPORT_CHARS],
+                                                  vector=vector, incident=None)
+        opened = await self._open_incidents()
+        match = closest_incident(vector, [o for o, _ in opened], similarity=self._config.known_issue_similarity)
+        if match is not None:
+            await self._incidents.link_reports([stored.id], match.id)
+            return await self._joined(match.id)
+        self._recent.remember(stored)
+        if surge_around(stored, await self._recent.around(now), window=self.window,
+                        similarity=self._config.similarity, min_reporters=self._config.min_reporters) is None:
+            return None
+        # A surge, by this replica's copy: open it, one replica at a time, after checking with the database. Only
+        # this step is serialised (every report taking the lock made the check a queue for the whole company under
+        # load); looking again inside the lock means that a replica that opened the same surge first has linked
+        # these reports, and nothing is opened twice.
         async with self._serial.turn(SURGE_CHECK):
-            now = self._clock()
-            opened = await self._open_incidents()
-            match = closest_incident(vector, [o for o, _ in opened], similarity=self._config.known_issue_similarity)
-            stored = await self._incidents.add_report(at=now, person=person, user_id=user.id,
-                                                      conversation=conversation, text=text[:REPORT_CHARS],
-                                                      vector=vector, incident=match.id if match else None)
-            if match is not None:
-                return await self._joined(match.id)
-            recent = await self._incidents.unlinked_reports(now - self.window)
-            surge = surge_around(stored, recent, window=self.window, similarity=self._config.similarity,
-                                 min_reporters=self._config.min_reporters)
+            surge = await self._surge_around(stored, now)
             if surge is None:
                 return None
-            await self._open(surge_ids=[r.id for r in surge], first_text=await self._first_text(surge[0].id, text),
-                             reporters=len({r.person for r in surge}), now=now,
-                             minutes=max(1, round((now - surge[0].at).total_seconds() / 60)))
+            incident_id = await self._open(surge_ids=[r.id for r in surge],
+                                           first_text=await self._first_text(surge[0].id, text),
+                                           reporters=len({r.person for r in surge}), now=now,
+                                           minutes=max(1, round((now - surge[0].at).total_seconds() / 60)))
+            self._recent.forget([r.id for r in surge])
+            await self._sweep(incident_id, centroid([r.vector for r in surge]), now)
         return None
+
+    async def _sweep(self, incident_id: str, direction: Vector, now: datetime) -> None:
+        """Link the reports stored while the incident was being opened (they looked for open incidents before it
+        existed, and were not part of the surge the opener saw)."""
+        late = [report.id for report in await self._incidents.unlinked_reports(now - self.window)
+                if float(report.vector @ direction) >= self._config.known_issue_similarity]
+        if late:
+            await self._incidents.link_reports(late, incident_id)
+            self._recent.forget(late)
+
+    async def _surge_around(self, stored: Report, now: datetime) -> list[Report] | None:
+        """The surge `stored` belongs to, among the reports not yet linked to an incident; None when there is
+        none (or `stored` itself has been linked meanwhile)."""
+        recent = await self._incidents.unlinked_reports(now - self.window)
+        if all(report.id != stored.id for report in recent):
+            return None
+        return surge_around(stored, recent, window=self.window, similarity=self._config.similarity,
+                            min_reporters=self._config.min_reporters)
 
     async def all(self, *, include_resolved: bool = False) -> list[Incident]:
         return await self._incidents.all(None if include_resolved else OPEN_STATUSES)
@@ -167,13 +199,14 @@ class IncidentDesk:
         return incident
 
     async def _open(self, *, surge_ids: list[int], first_text: str, reporters: int, now: datetime,
-                    minutes: int) -> None:
+                    minutes: int) -> str:
         incident_id = f"INC-{now:%y%m%d}-{secrets.token_hex(2).upper()}"
         summary = first_text[:SUMMARY_CHARS]
         await self._incidents.open_incident(incident_id=incident_id, summary=summary, at=now, report_ids=surge_ids)
         log.info("incident_suspected", incident=incident_id, reporters=reporters, reports=len(surge_ids))
         self._alert(messages.INCIDENT_SUSPECTED_ALERT.format(incident=incident_id, reporters=reporters,
                                                              minutes=minutes, summary=summary))
+        return incident_id
 
     async def _first_text(self, report_id: int, fallback: str) -> str:
         return await self._incidents.report_text(report_id) or fallback

@@ -80,6 +80,15 @@ class SqlIncidents:
             await conn.execute(problem_reports.update().where(problem_reports.c.id.in_(report_ids))
                                .values(incident=incident_id))
 
+    async def link_reports(self, report_ids: list[int], incident_id: str) -> int:
+        """Link reports that belong to no incident yet; how many were linked."""
+        async with self._db.engine.begin() as conn:
+            result = await conn.execute(problem_reports.update()
+                                        .where(problem_reports.c.id.in_(report_ids),
+                                               problem_reports.c.incident.is_(None))
+                                        .values(incident=incident_id))
+        return int(result.rowcount)
+
     async def get(self, incident_id: str) -> Incident | None:
         found = await self._incidents(incidents.c.id == incident_id)
         return found[0] if found else None

@@ -185,3 +185,16 @@ def test_the_window_and_the_people_decide_a_surge_on_plain_vectors() -> None:
     assert surge_around(newest, [report(1, 0, "b", same), report(2, 10, "b", same)], **window) is None  # one person
     linked = Report(id=1, at=START, person="a", vector=same, incident="INC-1")
     assert surge_around(newest, [linked, report(2, 10, "b", same)], **window) is None  # already in an incident
+
+
+@pytest.mark.asyncio
+async def test_a_surge_reported_through_two_replicas_in_turn_is_seen_by_each(database: Database,
+                                                                              encoder: MiniLMEncoder) -> None:
+    # Each replica keeps its own copy of the recent reports; each must see what the other stored meanwhile.
+    first, second = Replay(database, encoder), Replay(database, encoder)
+    for minute, text in enumerate(VPN[:3]):
+        replica = (first, second)[minute % 2]
+        await replica.say(minute, f"person{minute}", text)
+    [incident] = await first.desk.all()
+    assert incident.reporters == 3
+    assert len(first.alerts + second.alerts) == 1  # the replica that saw the third report raised it, once

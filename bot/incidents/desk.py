@@ -13,6 +13,7 @@ id and the title staff gave it, not what others wrote.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -37,6 +38,7 @@ REPORT_CHARS = 500
 SURGE_CHECK = "incidents:surge-check"  # the serial key: every report is checked against the others one at a time
 AUTOMATIC = "automatic (number of reporters)"
 CENTROID_REPORTS = 200  # an incident's newest reports describe it well enough, however many there are
+CENTROID_REFRESH_SECONDS = 60.0
 
 
 class NoSuchIncident(StaffError):
@@ -65,6 +67,7 @@ class IncidentDesk:
         self._clock = clock
         self._serial = serial or InProcessTurnOrder()
         self._recent = RecentReports(incidents, window=self.window)
+        self._centroids: dict[str, tuple[float, Vector | None]] = {}  # incident → (computed at, centroid)
 
     @property
     def window(self) -> timedelta:
@@ -169,11 +172,22 @@ class IncidentDesk:
         return await self._incidents.forget_reports(self._clock() - self.window)
 
     async def _open_incidents(self) -> list[tuple[OpenIncident, Incident]]:
+        """The open incidents (read every time, so one opened on another replica is matched at once) with their
+        centroids (recomputed once a minute: loading up to 200 vectors per incident for every report made each
+        report slower as incidents grew)."""
         found = []
-        for incident in await self._incidents.all(OPEN_STATUSES):
-            vectors = await self._incidents.vectors(incident.id, newest=CENTROID_REPORTS)
-            if vectors:
-                found.append((OpenIncident(id=incident.id, centroid=centroid(vectors)), incident))
+        now = time.monotonic()
+        open_incidents = await self._incidents.all(OPEN_STATUSES)
+        for incident in open_incidents:
+            computed_at, direction = self._centroids.get(incident.id, (float("-inf"), None))
+            if direction is None or now - computed_at > CENTROID_REFRESH_SECONDS:
+                vectors = await self._incidents.vectors(incident.id, newest=CENTROID_REPORTS)
+                direction = centroid(vectors) if vectors else None
+                self._centroids[incident.id] = (now, direction)
+            if direction is not None:
+                found.append((OpenIncident(id=incident.id, centroid=direction), incident))
+        for gone in self._centroids.keys() - {incident.id for incident in open_incidents}:
+            del self._centroids[gone]
         return found
 
     async def _joined(self, incident_id: str) -> KnownIssue | None:

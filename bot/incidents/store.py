@@ -64,10 +64,12 @@ class SqlIncidents:
             report_id = int(key[0])
         return Report(id=report_id, at=at, person=person, vector=vector, incident=incident)
 
-    async def unlinked_reports(self, since: datetime) -> list[Report]:
-        """Reports since `since` that belong to no incident: the only ones that can start a new one."""
+    async def unlinked_reports(self, since: datetime, *, after_id: int = 0) -> list[Report]:
+        """Reports since `since` that belong to no incident: the only ones that can start a new one.
+        `after_id`: only reports with a greater id (what a reader has not seen yet)."""
         query = (sa.select(problem_reports)
-                 .where(problem_reports.c.at >= since, problem_reports.c.incident.is_(None))
+                 .where(problem_reports.c.at >= since, problem_reports.c.incident.is_(None),
+                        problem_reports.c.id > after_id)
                  .order_by(problem_reports.c.id))
         async with self._db.engine.connect() as conn:
             return [_report(row) for row in (await conn.execute(query)).all()]

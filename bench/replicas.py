@@ -1,7 +1,7 @@
 """Scale-out benchmark: signed Slack events at rising rates against one and against two bot replicas.
 
 Usage:
-    python bench/replicas.py [--rates 2,4,8,16] [--seconds 10] [--replicas 1,2]
+    python bench/replicas.py [--rates 8,16,32,64,128] [--seconds 10] [--replicas 1,2]
 
 Each replica is a real `helpdesk-bot run` process (tests/replicas.py) sharing one PostgreSQL (a throwaway
 cluster, or HELPDESK_TEST_DATABASE_URL) and one throwaway redis-server, all on loopback; the Slack Web API is the
@@ -176,7 +176,7 @@ async def run(*, rates: list[float], seconds: float, replica_counts: list[int], 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rates", default="2,4,8,16", help="events per second, comma-separated")
+    parser.add_argument("--rates", default="8,16,32,64,128", help="events per second, comma-separated")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate is offered")
     parser.add_argument("--replicas", default="1,2", help="replica counts to compare, comma-separated")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (the replicas' logs)")

@@ -30,9 +30,7 @@ import re
 import secrets
 import ssl
 import tempfile
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -45,10 +43,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.fakes.local_server import LocalServer
+from tests.fakes.local_server import Handler, LocalServer, RecordedCall, recording_gate
 
 Fault = Literal["unavailable", "throttled", "forbidden", "hang"]
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 PUBLIC_GRAPH = "https://graph.microsoft.com"
@@ -72,17 +69,7 @@ METHOD_TYPES = {  # the collection under /users/{id}/authentication/ that delete
 }
 
 
-@dataclass
-class GraphCall:
-    """One Graph request as it arrived, and the status it was answered with."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    authorization: str | None
-    status: int = 0
-    at: float = field(default_factory=time.monotonic)
+GraphCall = RecordedCall  # one request as it arrived, and the status it was answered with
 
 
 @dataclass
@@ -150,7 +137,7 @@ class FakeGraph:
         await self._login.start_server(ssl=_tls_context(Path(self._tls_dir.name)))
         self._login_url = f"https://127.0.0.1:{self._login.port}"
 
-        graph = web.Application(middlewares=[self._gate])
+        graph = web.Application(middlewares=[recording_gate(self.calls, self._answer)])
         graph.router.add_get("/v1.0/users", self._list_users)
         graph.router.add_patch("/v1.0/users/{uid}", self._update_user)
         graph.router.add_get("/v1.0/users/{uid}/manager", self._manager)
@@ -284,21 +271,6 @@ class FakeGraph:
                                   "access_token": token})
 
     # ---- Graph gate: authentication, recording and faults ------------------------------------------------------
-
-    @web.middleware
-    async def _gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        body: Any = None
-        if request.can_read_body:
-            try:
-                body = await request.json()
-            except ValueError:
-                body = "<not JSON>"
-        call = GraphCall(method=request.method, path=request.path, query=dict(request.query), body=body,
-                         authorization=request.headers.get("Authorization"))
-        self.calls.append(call)
-        response = await self._answer(request, handler, call)
-        call.status = response.status
-        return response
 
     async def _answer(self, request: web.Request, handler: Handler, call: GraphCall) -> web.StreamResponse:
         scheme, _, token = (call.authorization or "").partition(" ")

@@ -20,18 +20,15 @@ Fault switches: `fail_next(n, status=503)` and `stall_next(n)`, as in the Servic
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.local_server import LocalServer
+from tests.fakes.local_server import Handler, LocalServer, Outages, RecordedCall, recording_gate
 from tests.fakes.servicenow_server import basic_credentials
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RESOLUTIONS = ("Done", "Won't Do", "Duplicate", "Cannot Reproduce")
 NOT_FOUND = "Issue does not exist or you do not have permission to see it."
 
@@ -73,14 +70,7 @@ class JiraRequest:
     comments: list[JiraComment] = field(default_factory=list)
 
 
-@dataclass
-class JiraCall:
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    status: int = 0
-    handled: bool = False  # reached the API (past authentication and the fault switches)
+JiraCall = RecordedCall
 
 
 @dataclass
@@ -95,14 +85,12 @@ class FakeJira:
         default_factory=lambda: {status: list(transitions) for status, transitions in DEFAULT_WORKFLOW.items()})
     requests: dict[str, JiraRequest] = field(default_factory=dict)
     calls: list[JiraCall] = field(default_factory=list)
-    _fail: list[int] = field(default_factory=list)
-    _stall: int = 0
-    _release: asyncio.Event = field(default_factory=asyncio.Event)
+    outages: Outages = field(default_factory=Outages)
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: LocalServer = field(default_factory=LocalServer)
 
     async def start(self) -> str:
-        application = web.Application(middlewares=[self._gate])
+        application = web.Application(middlewares=[recording_gate(self.calls, self._answer)])
         application.router.add_post("/rest/servicedeskapi/request", self._create)
         application.router.add_post("/rest/servicedeskapi/request/{key}/comment", self._comment)
         application.router.add_get("/rest/api/2/issue/{key}/transitions", self._transitions)
@@ -110,7 +98,7 @@ class FakeJira:
         return await self._server.serve(application)
 
     async def close(self) -> None:
-        self._release.set()
+        self.outages.release()
         await self._server.close()
 
     @property
@@ -118,41 +106,22 @@ class FakeJira:
         return self._server.base_url
 
     def fail_next(self, times: int, *, status: int = 503) -> None:
-        self._fail.extend([status] * times)
+        self.outages.fail_next(times, status=status)
 
     def stall_next(self, times: int) -> None:
-        self._stall += times
+        self.outages.stall_next(times)
 
     def answered(self, method: str | None = None) -> list[JiraCall]:
         return [c for c in self.calls if c.handled and (method is None or c.method == method)]
 
     # ---- gate: authentication, recording and faults ------------------------------------------------------------
 
-    @web.middleware
-    async def _gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        body: Any = None
-        if request.can_read_body:
-            try:
-                body = await request.json()
-            except ValueError:
-                body = "<not JSON>"
-        call = JiraCall(method=request.method, path=request.path, query=dict(request.query), body=body)
-        self.calls.append(call)
-        response = await self._answer(request, handler, call)
-        call.status = response.status
-        return response
-
     async def _answer(self, request: web.Request, handler: Handler, call: JiraCall) -> web.StreamResponse:
-        if not self._authenticated(request.headers.get("Authorization")):
+        if not self._authenticated(call.authorization):
             return _platform_error(401, ["You are not authenticated. Authentication required to perform this "
                                          "operation."])
-        if self._stall:
-            self._stall -= 1
-            await self._release.wait()
-            return web.Response(status=504, text="Gateway Timeout")
-        if self._fail:
-            return web.Response(status=self._fail.pop(0), text="<html><body>Service Unavailable</body></html>",
-                                content_type="text/html")
+        if (outage := await self.outages.response()) is not None:
+            return outage
         if request.method == "POST" and not isinstance(call.body, dict):
             return _desk_error(400, "The request body is not valid JSON.")
         call.handled = True

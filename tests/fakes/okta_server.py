@@ -21,16 +21,15 @@ import itertools
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiohttp import web
 
-from tests.fakes.local_server import LocalServer
+from tests.fakes.local_server import Handler, LocalServer, RecordedCall, recording_gate
 
 Fault = Literal["unavailable", "rate_limited", "forbidden", "hang"]
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _STRING = r'"((?:[^"\\]|\\.)*)"'  # a quoted value in which only \" and \\ are escapes
 SEARCH = re.compile(rf"profile\.email eq {_STRING} or profile\.login eq {_STRING}")
@@ -38,17 +37,7 @@ POLICY = "at least 8 characters, a lowercase letter, an uppercase letter, a numb
 LOCKABLE = {"ACTIVE", "PASSWORD_EXPIRED", "RECOVERY", "LOCKED_OUT"}
 
 
-@dataclass
-class OktaCall:
-    """One request as it arrived, and the status it was answered with."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    authorization: str | None
-    status: int = 0
-    at: float = field(default_factory=time.monotonic)
+OktaCall = RecordedCall  # one request as it arrived, and the status it was answered with
 
 
 @dataclass
@@ -106,7 +95,7 @@ class FakeOkta:
     # ---- lifecycle and test helpers ----------------------------------------------------------------------------
 
     async def start(self) -> str:
-        application = web.Application(middlewares=[self._gate])
+        application = web.Application(middlewares=[recording_gate(self.calls, self._answer)])
         application.router.add_get("/api/v1/users", self._list_users)
         application.router.add_get("/api/v1/users/{uid}", self._get_user)
         application.router.add_post("/api/v1/users/{uid}", self._update_user)
@@ -156,21 +145,6 @@ class FakeOkta:
                 and (method is None or c.method == method)]
 
     # ---- gate: authentication, recording and faults ------------------------------------------------------------
-
-    @web.middleware
-    async def _gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        body: Any = None
-        if request.can_read_body:
-            try:
-                body = await request.json()
-            except ValueError:
-                body = "<not JSON>"
-        call = OktaCall(method=request.method, path=request.path, query=dict(request.query), body=body,
-                        authorization=request.headers.get("Authorization"))
-        self.calls.append(call)
-        response = await self._answer(request, handler, call)
-        call.status = response.status
-        return response
 
     async def _answer(self, request: web.Request, handler: Handler, call: OktaCall) -> web.StreamResponse:
         if call.authorization != f"SSWS {self.token}":

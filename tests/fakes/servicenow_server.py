@@ -20,20 +20,16 @@ text page, as a proxy would); `stall_next(n)` holds them until the client gives 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import itertools
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.local_server import LocalServer
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+from tests.fakes.local_server import Handler, LocalServer, Outages, RecordedCall, recording_gate
 
 # The default priority lookup: (impact, urgency) → priority.
 PRIORITY = {("1", "1"): "1", ("1", "2"): "2", ("2", "1"): "2", ("1", "3"): "3", ("3", "1"): "3",
@@ -41,15 +37,7 @@ PRIORITY = {("1", "1"): "1", ("1", "2"): "2", ("2", "1"): "2", ("1", "3"): "3", 
 JOURNAL_FIELDS = ("work_notes", "comments")
 
 
-@dataclass
-class ServiceNowCall:
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    authorization: str | None
-    status: int = 0
-    handled: bool = False  # reached the table API (past authentication and the fault switches)
+ServiceNowCall = RecordedCall
 
 
 @dataclass(frozen=True)
@@ -67,21 +55,19 @@ class FakeServiceNow:
     users: dict[str, dict[str, str]] = field(default_factory=dict)
     journal: list[JournalEntry] = field(default_factory=list)
     calls: list[ServiceNowCall] = field(default_factory=list)
-    _fail: list[int] = field(default_factory=list)  # statuses for the next calls
-    _stall: int = 0
-    _release: asyncio.Event = field(default_factory=asyncio.Event)
+    outages: Outages = field(default_factory=Outages)
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(10001))
     _server: LocalServer = field(default_factory=LocalServer)
 
     async def start(self) -> str:
-        application = web.Application(middlewares=[self._gate])
+        application = web.Application(middlewares=[recording_gate(self.calls, self._answer)])
         application.router.add_get("/api/now/table/{table}", self._list)
         application.router.add_post("/api/now/table/incident", self._create)
         application.router.add_patch("/api/now/table/incident/{sys_id}", self._update)
         return await self._server.serve(application)
 
     async def close(self) -> None:
-        self._release.set()
+        self.outages.release()
         await self._server.close()
 
     @property
@@ -94,10 +80,10 @@ class FakeServiceNow:
         return sys_id
 
     def fail_next(self, times: int, *, status: int = 503) -> None:
-        self._fail.extend([status] * times)
+        self.outages.fail_next(times, status=status)
 
     def stall_next(self, times: int) -> None:
-        self._stall += times
+        self.outages.stall_next(times)
 
     def notes(self, sys_id: str, field_name: str) -> list[str]:
         return [entry.text for entry in self.journal if entry.sys_id == sys_id and entry.field == field_name]
@@ -108,31 +94,11 @@ class FakeServiceNow:
 
     # ---- gate: authentication, recording and faults ------------------------------------------------------------
 
-    @web.middleware
-    async def _gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        body: Any = None
-        if request.can_read_body:
-            try:
-                body = await request.json()
-            except ValueError:
-                body = "<not JSON>"
-        call = ServiceNowCall(method=request.method, path=request.path, query=dict(request.query), body=body,
-                              authorization=request.headers.get("Authorization"))
-        self.calls.append(call)
-        response = await self._answer(request, handler, call)
-        call.status = response.status
-        return response
-
     async def _answer(self, request: web.Request, handler: Handler, call: ServiceNowCall) -> web.StreamResponse:
         if not self._authenticated(call.authorization):
             return _error(401, "User Not Authenticated", "Required to provide Auth information")
-        if self._stall:
-            self._stall -= 1
-            await self._release.wait()
-            return web.Response(status=504, text="Gateway Timeout")
-        if self._fail:
-            return web.Response(status=self._fail.pop(0), text="<html><body>Service Unavailable</body></html>",
-                                content_type="text/html")
+        if (outage := await self.outages.response()) is not None:
+            return outage
         if call.body == "<not JSON>" or (request.method in ("POST", "PATCH") and not isinstance(call.body, dict)):
             return _error(400, "Exception while reading request", "The payload is not valid JSON.")
         call.handled = True

@@ -143,7 +143,7 @@ class WebChannel:
             deadline = time.monotonic() + wait
             with self._wakeups.watch(conversation.key) as stored:  # watching before reading: nothing slips by
                 replies, cursor = await self._store.replies_after(conversation=conversation, after=after)
-                # A wake-up may be the person's own message or a stored state: read again until a reply comes.
+                # Woken, yet nothing after the cursor: a reply this client already had. Wait for the next one.
                 while not replies and await woken_within(stored, deadline - time.monotonic()):
                     stored.clear()
                     replies, cursor = await self._store.replies_after(conversation=conversation, after=after)

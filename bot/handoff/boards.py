@@ -77,9 +77,13 @@ class StaffBoards:
     def refresh(self, ticket: Ticket) -> None:
         group = self._config.group(ticket.group)
 
+        shown: Ticket | None = None
+
         async def latest(board: StaffBoard) -> None:
-            stored = await self._current(ticket.id) if self._current is not None else None
-            await board.refresh(stored or ticket, group)
+            nonlocal shown
+            if shown is None:  # read once, when the first board's turn comes, for every board
+                shown = (await self._current(ticket.id) if self._current is not None else None) or ticket
+            await board.refresh(shown, group)
 
         self._each(ticket.id, "refresh", latest)
 

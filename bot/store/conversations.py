@@ -48,12 +48,12 @@ class SqlConversationStore:
         self, *, conversation: ConversationRef, user: UserRef, role: str, text: str, reply: Reply | None = None
     ) -> int:
         async with self._db.engine.begin() as conn:
-            # Turns of one conversation are written one transaction at a time: the id is the pollers' cursor,
-            # and on PostgreSQL two replicas' concurrent inserts could otherwise commit out of id order, so a
-            # poller that saw id 102 would never see 101. (SQLite serialises writers anyway; FOR UPDATE is
-            # left out there.)
-            await conn.execute(sa.select(conversations.c.key).where(conversations.c.key == conversation.key)
-                               .with_for_update())
+            if conn.dialect.name != "sqlite":  # SQLite serialises writers anyway
+                # Turns of one conversation are written one transaction at a time: the id is the pollers' cursor,
+                # and two replicas' concurrent inserts could otherwise commit out of id order, so a poller that
+                # saw id 102 would never see 101.
+                await conn.execute(sa.select(conversations.c.key).where(conversations.c.key == conversation.key)
+                                   .with_for_update())
             result = await conn.execute(
                 turns.insert().values(
                     conversation_key=conversation.key, role=role, user_id=user.id, text=text,
@@ -62,7 +62,7 @@ class SqlConversationStore:
             )
             key = result.inserted_primary_key
             assert key is not None
-        if self._wakeups is not None:
+        if self._wakeups is not None and reply is not None and role in BOT_ROLES:  # what `replies_after` reads
             self._wakeups.notify(conversation.key)
         return int(key[0])
 

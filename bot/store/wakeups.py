@@ -1,4 +1,4 @@
-"""Wake-ups for people waiting on a conversation: "something new was stored in conversation X".
+"""Wake-ups for people waiting on a conversation: "a reply was stored in conversation X".
 
 The web chat long-polls its events (GET …/events?wait=25): instead of answering "nothing new" at once, a
 replica holds the request until a reply is stored for that conversation or the wait ends. The transcript in the
@@ -14,7 +14,7 @@ from typing import Protocol
 
 
 class Wakeups(Protocol):
-    """Signals that a conversation's transcript grew, to whoever waits for it on any replica."""
+    """Signals that a reply was stored in a conversation, to whoever waits for it on any replica."""
 
     def notify(self, conversation_key: str) -> None:
         """Wake every watcher of the conversation (never blocks, never raises)."""

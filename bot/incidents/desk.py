@@ -92,15 +92,14 @@ class IncidentDesk:
             await self._incidents.link_reports([stored.id], match.id)
             return await self._joined(match.id)
         self._recent.remember(stored)
-        if surge_around(stored, await self._recent.around(now), window=self.window,
-                        similarity=self._config.similarity, min_reporters=self._config.min_reporters) is None:
+        if self._surge_among(stored, await self._recent.around(now)) is None:
             return None
         # A surge, by this replica's copy: open it, one replica at a time, after checking with the database. Only
         # this step is serialised (every report taking the lock made the check a queue for the whole company under
         # load); looking again inside the lock means that a replica that opened the same surge first has linked
         # these reports, and nothing is opened twice.
         async with self._serial.turn(SURGE_CHECK):
-            surge = await self._surge_around(stored, now)
+            surge = self._surge_among(stored, await self._incidents.unlinked_reports(now - self.window))
             if surge is None:
                 return None
             incident_id = await self._open(surge_ids=[r.id for r in surge],
@@ -120,13 +119,12 @@ class IncidentDesk:
             await self._incidents.link_reports(late, incident_id)
             self._recent.forget(late)
 
-    async def _surge_around(self, stored: Report, now: datetime) -> list[Report] | None:
-        """The surge `stored` belongs to, among the reports not yet linked to an incident; None when there is
-        none (or `stored` itself has been linked meanwhile)."""
-        recent = await self._incidents.unlinked_reports(now - self.window)
-        if all(report.id != stored.id for report in recent):
+    def _surge_among(self, stored: Report, unlinked: list[Report]) -> list[Report] | None:
+        """The surge `stored` belongs to among these unlinked reports; None when there is none, or when `stored`
+        is no longer among them (another replica linked it meanwhile)."""
+        if all(report.id != stored.id for report in unlinked):
             return None
-        return surge_around(stored, recent, window=self.window, similarity=self._config.similarity,
+        return surge_around(stored, unlinked, window=self.window, similarity=self._config.similarity,
                             min_reporters=self._config.min_reporters)
 
     async def all(self, *, include_resolved: bool = False) -> list[Incident]:

@@ -25,7 +25,7 @@ import aiohttp
 import numpy as np
 from aiohttp import web
 
-from bot.logging import configure_logging
+from bot.ops.logging import configure_logging
 from knowledge.calibrate import load_questions
 from knowledge.embeddings import Encoder
 from knowledge.index import KnowledgeIndex

@@ -37,7 +37,7 @@ from knowledge.index import KnowledgeIndex  # noqa: E402
 from knowledge.loader import load_articles  # noqa: E402
 from knowledge.paths import default_articles_dir  # noqa: E402
 from knowledge.retrieval import HybridRetriever  # noqa: E402
-from tests.integration.chroma_server import running_chroma  # noqa: E402
+from tests.support.servers.chroma import running_chroma  # noqa: E402
 
 QUESTIONS = ROOT / "knowledge" / "eval" / "questions.jsonl"
 MAX_QUESTIONS = 300

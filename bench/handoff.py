@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.channel_load import index_starter_articles, serve
 from bot.app import build_services, create_web_app
-from bot.logging import configure_logging
+from bot.ops.logging import configure_logging
 from bot.settings import Settings
 from knowledge.embeddings import MiniLMEncoder
 

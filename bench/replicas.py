@@ -3,7 +3,7 @@
 Usage:
     python bench/replicas.py [--rates 8,16,32,64,128] [--seconds 10] [--replicas 1,2]
 
-Each replica is a real `helpdesk-bot run` process (tests/replicas.py) sharing one PostgreSQL (a throwaway
+Each replica is a real `helpdesk-bot run` process (tests/support/replicas.py) sharing one PostgreSQL (a throwaway
 cluster, or HELPDESK_TEST_DATABASE_URL) and one throwaway redis-server, all on loopback; the Slack Web API is the
 local stand-in from tests/fakes. Events go round-robin to the replicas, each from its own person (so every
 event is a new conversation), at a fixed rate for a fixed time; then the benchmark waits up to 60 s for the
@@ -37,10 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.channel_load import index_starter_articles, labelled_questions
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.postgres_server import running_postgres
-from tests.integration.redis_server import running_redis
-from tests.replicas import Replica, running_replicas
-from tests.slackchat import SIGNING_SECRET, next_ts, sign
+from tests.support.replicas import Replica, running_replicas
+from tests.support.servers.postgres import running_postgres
+from tests.support.servers.redis import running_redis
+from tests.support.slackchat import SIGNING_SECRET, next_ts, sign
 
 REPLY_WAIT_SECONDS = 60.0
 

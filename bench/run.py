@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import build_services  # noqa: E402
-from bot.channels.collecting import CollectingReplyPort  # noqa: E402
+from bot.channels.runtime.collecting import CollectingReplyPort  # noqa: E402
 from bot.core.model import ConversationRef, Inbound, UserRef  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from knowledge.calibrate import load_questions  # noqa: E402

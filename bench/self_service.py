@@ -37,10 +37,10 @@ from bot.actions.policy import DEFAULT_POLICY_PATH
 from bot.app import build_services, create_web_app
 from bot.identity.secrets import SecretBox, new_secret_key
 from bot.identity.totp import TotpEnrolments
-from bot.logging import configure_logging
+from bot.ops.logging import configure_logging
 from bot.settings import Settings
 from knowledge.embeddings import MiniLMEncoder
-from tests.integration.slapd import (
+from tests.support.servers.slapd import (
     ADMIN_DN,
     ADMIN_PASSWORD,
     BASE_DN,

@@ -36,7 +36,7 @@ from bot.channels.slack.channel import SLACK_CHANNEL
 from bot.settings import Settings
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.slack_api import FakeSlack
-from tests.slackchat import SIGNING_SECRET, next_ts, sign
+from tests.support.slackchat import SIGNING_SECRET, next_ts, sign
 
 
 def envelope(*, user: str, text: str, ts: str, number: int) -> bytes:

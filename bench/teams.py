@@ -38,7 +38,7 @@ from bot.channels.teams.channel import TEAMS_CHANNEL
 from bot.settings import Settings
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.bot_connector import FakeBotConnector
-from tests.teamschat import APP_PASSWORD, BOT_ID, TENANT, static_connections
+from tests.support.teamschat import APP_PASSWORD, BOT_ID, TENANT, static_connections
 
 _ids = itertools.count(1)
 

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.triage.labelled import read_labelled
-from bot.triage.shelf import DEFAULT_TICKETS
+from bot.triage.model_versions import DEFAULT_TICKETS
 
 
 def backlog_texts(tickets: Path | None, text_col: str, label_col: str, lines: int) -> tuple[list[str], str]:

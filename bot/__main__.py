@@ -15,19 +15,19 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import typer
 
-from bot.audit_cli import audit_app
-from bot.db_cli import db_app
-from bot.drafts_cli import drafts_app
-from bot.identity_cli import identity_app
-from bot.incidents_cli import incidents_app
-from bot.intents_cli import intents_app
-from bot.logging import configure_logging
+from bot.cli.audit import audit_app
+from bot.cli.db import db_app
+from bot.cli.drafts import drafts_app
+from bot.cli.identity import identity_app
+from bot.cli.incidents import incidents_app
+from bot.cli.intents import intents_app
+from bot.cli.kb import kb_app
+from bot.cli.teams import teams_app
+from bot.cli.triage import triage_app
+from bot.ops.logging import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store.migrate import SchemaTooNewError
-from bot.teams_cli import teams_app
-from bot.triage_cli import triage_app
+from bot.store.sql.migrate import SchemaTooNewError
 from knowledge.chroma_store import KnowledgeStoreUnavailable
-from knowledge.cli import kb_app
 
 app = typer.Typer(help="IT-helpdesk bot: web chat, terminal chat and knowledge-base tools.", no_args_is_help=True)
 kb_app.add_typer(drafts_app, name="drafts")

@@ -14,39 +14,39 @@ from pydantic import SecretStr
 
 from bot.actions.setup import SelfService, build_self_service
 from bot.audit import AuditLog
-from bot.channels.notify import ConversationNotifier
+from bot.channels.runtime.notify import ConversationNotifier
 from bot.channels.slack.channel import SlackChannel
-from bot.channels.slack.staff import SlackStaffBoard
-from bot.channels.staff_incidents import IncidentRoutes
-from bot.channels.staff_web import StaffAuth, StaffConsole, staff_errors
+from bot.channels.slack.staff import SlackTicketCards
 from bot.channels.teams.auth import auth_configuration
 from bot.channels.teams.channel import TeamsChannel
 from bot.channels.teams.people import TeamsPeople
-from bot.channels.teams.staff import TeamsStaffActions, TeamsStaffBoard
-from bot.channels.web import HealthProbes, WebChannel, correlation_and_errors, register_shared_assets
-from bot.channels.web_identity import WebIdentity
+from bot.channels.teams.staff import TeamsStaffConsole, TeamsTicketCards
+from bot.channels.web.channel import HealthProbes, WebChannel, correlation_and_errors, register_shared_assets
+from bot.channels.web.identity import WebIdentity
 from bot.core.engine import Engine
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
 from bot.core.policy import AnswerPolicy
 from bot.core.ports import Directory, SharedState, TurnOrder
-from bot.embedder import EncoderEmbedder
 from bot.handoff.routing import StaffConfig
-from bot.handoff.setup import StaffSide, build_staff_side
+from bot.handoff.setup import StaffServices, build_staff_services
 from bot.identity.providers import build_directory
-from bot.incidents.desk import IncidentDesk
 from bot.incidents.store import SqlIncidents
-from bot.kb import KnowledgeService
+from bot.incidents.tracker import IncidentTracker
+from bot.kb.embedder import EncoderEmbedder
+from bot.kb.service import KnowledgeService
 from bot.settings import Settings
-from bot.store.contacts import SqlContacts
-from bot.store.conversations import SqlConversationStore
-from bot.store.database import Database
-from bot.store.memory import InProcessSharedState
-from bot.store.redis_state import RedisSharedState
-from bot.store.redis_turn_order import RedisTurnOrder
-from bot.store.redis_wakeups import RedisWakeups
-from bot.store.references import SqlChannelReferences
-from bot.store.turn_order import InProcessTurnOrder
-from bot.store.wakeups import LocalWakeups, Wakeups
+from bot.staff_api.console import StaffApi, StaffAuth, staff_errors
+from bot.staff_api.incidents import IncidentRoutes
+from bot.store.shared.memory import InProcessSharedState
+from bot.store.shared.redis_state import RedisSharedState
+from bot.store.shared.redis_turn_order import RedisTurnOrder
+from bot.store.shared.redis_wakeups import RedisWakeups
+from bot.store.shared.turn_order import InProcessTurnOrder
+from bot.store.shared.wakeups import LocalWakeups, Wakeups
+from bot.store.sql.contacts import SqlContacts
+from bot.store.sql.conversations import SqlConversationStore
+from bot.store.sql.database import Database
+from bot.store.sql.references import SqlChannelReferences
 from bot.triage.setup import build_triager
 from knowledge.confidence import ConfidenceModel
 from knowledge.embeddings import Encoder, MiniLMEncoder
@@ -69,7 +69,7 @@ class Services:
     settings: Settings
     database: Database
     store: SqlConversationStore
-    staff: StaffSide
+    staff: StaffServices
     references: SqlChannelReferences
     index: KnowledgeIndex
     knowledge: KnowledgeService
@@ -81,7 +81,7 @@ class Services:
     notifier: ConversationNotifier
     directory: Directory | None
     self_service: SelfService
-    incidents: IncidentDesk
+    incidents: IncidentTracker
 
     async def close(self) -> None:
         await self.staff.close()
@@ -145,10 +145,10 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
     staff_config = StaffConfig.load(settings.staff_config)
     triager = await asyncio.to_thread(build_triager, settings, encoder=encoder, staff=staff_config)
     incident_store = SqlIncidents(database)
-    staff = build_staff_side(settings, config=staff_config, database=database, directory=directory, store=store,
+    staff = build_staff_services(settings, config=staff_config, database=database, directory=directory, store=store,
                              notifier=notifier, audit=audit, chat_model=chat_model, triager=triager,
                              incidents=incident_store, serial=turn_order)
-    incidents = IncidentDesk(incidents=incident_store, embedder=EncoderEmbedder(encoder=encoder),
+    incidents = IncidentTracker(incidents=incident_store, embedder=EncoderEmbedder(encoder=encoder),
                              config=triager.config.surge, notifier=notifier, alert=staff.boards.announce,
                              serial=turn_order)
     self_service = build_self_service(settings, directory=directory, database=database, audit=audit, store=store,
@@ -204,22 +204,22 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
                    wakeups=services.wakeups).register(app)
     staff_auth = StaffAuth(token=_secret(settings.staff_token), token_name=settings.staff_token_name,
                            identity=identity)
-    StaffConsole(desk=services.staff.desk, auth=staff_auth).register(app)
+    StaffApi(desk=services.staff.desk, auth=staff_auth).register(app)
     IncidentRoutes(incidents=services.incidents, auth=staff_auth, membership=services.staff.membership,
                    group=services.staff.config.group(services.staff.config.default_group)).register(app)
     if settings.slack_mode != "off":
         slack = _slack_channel(services)
         slack.register(app)
         services.notifier.register("slack", slack.send_proactive)
-        services.staff.boards.register(SlackStaffBoard(client=slack.client, tickets=services.staff.tickets))
+        services.staff.boards.register(SlackTicketCards(client=slack.client, tickets=services.staff.tickets))
     if settings.teams_mode != "off":
-        teams_staff = TeamsStaffActions(desk=services.staff.desk, tickets=services.staff.tickets,
+        teams_staff = TeamsStaffConsole(desk=services.staff.desk, tickets=services.staff.tickets,
                                         people=TeamsPeople(ttl_seconds=settings.teams_member_cache_seconds))
         teams = _teams_channel(services, connections=teams_connections, staff=teams_staff)
         teams.register(app)
         services.notifier.register("teams", lambda conversation, _user, reply: teams.send_proactive(conversation,
                                                                                                     reply))
-        services.staff.boards.register(TeamsStaffBoard(proactive=teams.continue_with, references=services.references,
+        services.staff.boards.register(TeamsTicketCards(proactive=teams.continue_with, references=services.references,
                                                        tickets=services.staff.tickets))
     app.cleanup_ctx.append(_every(APPROVAL_SWEEP_SECONDS, "approvals_expired",
                                   services.self_service.approvals.expire_overdue))
@@ -259,7 +259,7 @@ def _every(seconds: float, event: str, work: Callable[[], Awaitable[int]]
 
 
 def _teams_channel(services: Services, *, connections: Connections | None,
-                   staff: TeamsStaffActions) -> TeamsChannel:
+                   staff: TeamsStaffConsole) -> TeamsChannel:
     settings = services.settings
     if settings.teams_mode == "anonymous":
         log.warning("teams_unauthenticated", hint="HELPDESK_ENV=dev without TEAMS_APP_ID: /api/messages accepts "

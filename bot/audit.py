@@ -19,9 +19,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.store.database import Database
-from bot.store.schema import audit_head, audit_log
-from bot.store.upsert import insert_if_absent
+from bot.store.sql.database import Database
+from bot.store.sql.schema import audit_head, audit_log
+from bot.store.sql.upsert import insert_if_absent
 
 GENESIS = "0" * 64  # the "previous hash" of the first record
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|code|otp|pin\b|credential", re.IGNORECASE)

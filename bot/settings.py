@@ -276,7 +276,7 @@ def load_settings() -> Settings:
     """Read settings from the environment, turning validation errors into one readable message."""
     from pydantic import ValidationError
 
-    from bot.validation import problems
+    from bot.core.validation import problems
 
     try:
         return Settings()

@@ -28,3 +28,8 @@ def default_data_dir() -> Path:
 def index_dir(data_dir: Path) -> Path:
     """Where the knowledge index lives inside a data directory."""
     return data_dir / "kb"
+
+
+def packaged_eval_dir() -> Path:
+    """The held-out evaluation sets shipped inside the `knowledge` package (questions, intents)."""
+    return Path(__file__).resolve().parent / "eval"

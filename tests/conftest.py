@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.store.database import Database
+from bot.store.sql.database import Database
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.openai_server import FakeOpenAI
-from tests.integration.postgres_server import PostgresServer, running_postgres
-from tests.webchat import Bot, running_bot
+from tests.support.servers.postgres import PostgresServer, running_postgres
+from tests.support.webchat import Bot, running_bot
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from bot.core.model import ConversationRef
-from bot.store.database import Database, as_utc
-from bot.store.schema import approvals
+from bot.store.sql.database import Database, as_utc
+from bot.store.sql.schema import approvals
 
 Status = Literal["pending", "approved", "denied", "expired", "failed", "done"]
 

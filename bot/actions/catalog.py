@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.actions.policy import Approval, PolicyError
-from bot.validation import problems
+from bot.core.validation import problems
 
 Kind = Literal["access", "software"]
 _WORD = re.compile(r"[a-z0-9]+")

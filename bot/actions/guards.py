@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from bot.actions.policy import ActionPolicy
 from bot.audit import AuditLog
 from bot.core.ports import SharedState
-from bot.store.database import Database, as_utc
-from bot.store.schema import self_service_lockouts
-from bot.store.upsert import upsert
+from bot.store.sql.database import Database, as_utc
+from bot.store.sql.schema import self_service_lockouts
+from bot.store.sql.upsert import upsert
 
 HOUR, MINUTE = 3600.0, 60.0
 

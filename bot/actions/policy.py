@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.core.directory import names_group
-from bot.validation import problems
+from bot.core.validation import problems
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.yml")
 ACTION_IDS = ("reset_password", "unlock_account", "reset_mfa", "request_access", "request_software")

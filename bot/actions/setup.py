@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import structlog
 
-from bot.actions.approval_desk import ApprovalDesk
+from bot.actions.approval_workflow import ApprovalWorkflow
 from bot.actions.approvals import SqlApprovals
 from bot.actions.catalog import Catalog
-from bot.actions.desk import SelfServiceDesk
 from bot.actions.guards import Guards
 from bot.actions.policy import ActionPolicy
+from bot.actions.self_service import SelfServiceActions
 from bot.actions.verification import SecondFactor
 from bot.audit import AuditLog
 from bot.core.ports import ConversationStore, Directory, HandoffQueue, Notifier, SharedState
@@ -19,15 +19,15 @@ from bot.identity.email_codes import EmailCodes, SmtpSettings
 from bot.identity.secrets import SecretBox
 from bot.identity.totp import TotpEnrolments
 from bot.settings import Settings
-from bot.store.database import Database
+from bot.store.sql.database import Database
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
 class SelfService:
-    desk: SelfServiceDesk
-    approvals: ApprovalDesk
+    desk: SelfServiceActions
+    approvals: ApprovalWorkflow
 
 
 def build_self_service(settings: Settings, *, directory: Directory | None, database: Database, audit: AuditLog,
@@ -53,9 +53,9 @@ def build_self_service(settings: Settings, *, directory: Directory | None, datab
     elif directory is not None:
         log.warning("no_second_factor", hint="HELPDESK_SECRET_KEY is not set: actions that need a second factor "
                     "(password reset, MFA reset) go to IT staff")
-    approvals = ApprovalDesk(directory=directory, approvals=SqlApprovals(database=database), catalog=catalog,
+    approvals = ApprovalWorkflow(directory=directory, approvals=SqlApprovals(database=database), catalog=catalog,
                              policy=policy, audit=audit, notifier=notifier, store=store, handoffs=handoffs)
-    desk = SelfServiceDesk(
+    desk = SelfServiceActions(
         directory=directory, policy=policy, catalog=catalog,
         guards=Guards(database=database, audit=audit, shared_state=shared_state, policy=policy),
         second_factor=SecondFactor(totp=totp, email_codes=email_codes, attempts=policy.code_attempts),

@@ -11,7 +11,7 @@ import structlog
 import typer
 
 from bot import messages
-from bot.channels.collecting import CollectingReplyPort
+from bot.channels.runtime.collecting import CollectingReplyPort
 from bot.core.engine import Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind, UserRef
 

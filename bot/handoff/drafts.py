@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import structlog
 import yaml
 
-from bot.store.database import Database, as_utc, as_utc_or_none
-from bot.store.schema import article_drafts
+from bot.store.sql.database import Database, as_utc, as_utc_or_none
+from bot.store.sql.schema import article_drafts
 from knowledge.loader import load_articles
 
 log = structlog.get_logger(__name__)

@@ -11,13 +11,13 @@ import structlog
 
 from bot.audit import AuditLog
 from bot.core.model import HandoffPacket, HandoffReceipt
-from bot.handoff.boards import StaffBoards
 from bot.handoff.itsm.outbox import ItsmOutbox
 from bot.handoff.itsm.payloads import mirror_ticket
 from bot.handoff.requesters import RequesterLookup
 from bot.handoff.routing import StaffConfig
 from bot.handoff.store import SqlTickets
 from bot.handoff.summary import Summarizer
+from bot.handoff.ticket_cards import TicketCards
 from bot.handoff.tickets import Ticket, TicketStatus
 from bot.incidents.store import SqlIncidents
 from bot.triage.triager import Person, Triager
@@ -54,7 +54,7 @@ class StaffQueue:
 
     def __init__(self, *, tickets: SqlTickets, config: StaffConfig, requesters: RequesterLookup,
                  summarizer: Summarizer, triager: Triager, incidents: SqlIncidents | None,
-                 boards: StaffBoards, outbox: ItsmOutbox | None,
+                 boards: TicketCards, outbox: ItsmOutbox | None,
                  audit: AuditLog | None) -> None:
         self._tickets = tickets
         self._config = config

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.validation import problems
+from bot.core.validation import problems
 
 DEFAULT_STAFF_CONFIG = Path(__file__).with_name("staff.yml")
 PRIORITIES = ("P1", "P2", "P3", "P4")

@@ -8,33 +8,33 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.audit import AuditLog
 from bot.core.ports import ConversationStore, Directory, Notifier, TurnOrder
-from bot.handoff.boards import StaffBoards
-from bot.handoff.desk import StaffDesk
 from bot.handoff.drafts import ArticleDrafts
 from bot.handoff.itsm import ItsmSystem
 from bot.handoff.itsm.outbox import ItsmOutbox
 from bot.handoff.itsm.setup import build_itsm
 from bot.handoff.members import StaffMembership
+from bot.handoff.operations import TicketOperations
 from bot.handoff.queue import StaffQueue
 from bot.handoff.requesters import RequesterLookup
 from bot.handoff.routing import StaffConfig
 from bot.handoff.sla import SlaWatcher
 from bot.handoff.store import SqlTickets
 from bot.handoff.summary import ExtractiveSummarizer, LlmSummarizer, Summarizer
+from bot.handoff.ticket_cards import TicketCards
 from bot.incidents.store import SqlIncidents
 from bot.settings import Settings
-from bot.store.database import Database
+from bot.store.sql.database import Database
 from bot.triage.triager import Triager
 
 
 @dataclass(frozen=True, kw_only=True)
-class StaffSide:
+class StaffServices:
     config: StaffConfig
     tickets: SqlTickets
-    boards: StaffBoards
+    boards: TicketCards
     membership: StaffMembership
     queue: StaffQueue
-    desk: StaffDesk
+    desk: TicketOperations
     sla: SlaWatcher
     outbox: ItsmOutbox | None
     itsm: list[ItsmSystem]
@@ -46,14 +46,14 @@ class StaffSide:
             await system.close()
 
 
-def build_staff_side(settings: Settings, *, config: StaffConfig, database: Database, directory: Directory | None,
+def build_staff_services(settings: Settings, *, config: StaffConfig, database: Database, directory: Directory | None,
                      store: ConversationStore, notifier: Notifier, audit: AuditLog,
                      chat_model: BaseChatModel | None, triager: Triager,
-                     incidents: SqlIncidents | None = None, serial: TurnOrder | None = None) -> StaffSide:
+                     incidents: SqlIncidents | None = None, serial: TurnOrder | None = None) -> StaffServices:
     """`config`: the loaded staff.yml (HELPDESK_STAFF_CONFIG); `serial`: orders each ticket's card updates across
     replicas."""
     tickets = SqlTickets(database=database)
-    boards = StaffBoards(config=config, serial=serial, current=tickets.get)
+    boards = TicketCards(config=config, serial=serial, current=tickets.get)
     itsm = build_itsm(settings)
     outbox = ItsmOutbox(database, itsm) if itsm else None
     drafts = ArticleDrafts(database, articles_dir=settings.articles_dir)
@@ -63,8 +63,8 @@ def build_staff_side(settings: Settings, *, config: StaffConfig, database: Datab
     queue = StaffQueue(tickets=tickets, config=config, requesters=RequesterLookup(directory=directory),
                        summarizer=summarizer, triager=triager, incidents=incidents, boards=boards,
                        outbox=outbox, audit=audit)
-    desk = StaffDesk(tickets=tickets, config=config, membership=membership, notifier=notifier, store=store,
+    desk = TicketOperations(tickets=tickets, config=config, membership=membership, notifier=notifier, store=store,
                      boards=boards, outbox=outbox, drafts=drafts)
     sla = SlaWatcher(tickets=tickets, config=config, boards=boards, notifier=notifier)
-    return StaffSide(config=config, tickets=tickets, boards=boards, membership=membership, queue=queue,
+    return StaffServices(config=config, tickets=tickets, boards=boards, membership=membership, queue=queue,
                      desk=desk, sla=sla, outbox=outbox, itsm=itsm, drafts=drafts)

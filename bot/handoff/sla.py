@@ -14,16 +14,16 @@ import structlog
 from bot import messages
 from bot.core.model import Reply, ReplyKind
 from bot.core.ports import Notifier
-from bot.handoff.boards import StaffBoards
 from bot.handoff.routing import StaffConfig
 from bot.handoff.store import SqlTickets
+from bot.handoff.ticket_cards import TicketCards
 from bot.handoff.tickets import EventKind, Ticket
 
 log = structlog.get_logger(__name__)
 
 
 class SlaWatcher:
-    def __init__(self, *, tickets: SqlTickets, config: StaffConfig, boards: StaffBoards, notifier: Notifier,
+    def __init__(self, *, tickets: SqlTickets, config: StaffConfig, boards: TicketCards, notifier: Notifier,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._tickets = tickets
         self._config = config

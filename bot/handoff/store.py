@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.model import ConversationRef
 from bot.handoff.tickets import ACTIVE_STATUSES, EventKind, Requester, Ticket, TicketEvent, TicketStatus
-from bot.store.database import Database, as_utc, as_utc_or_none
-from bot.store.schema import handoffs, ticket_cards, ticket_events, ticket_notices
+from bot.store.sql.database import Database, as_utc, as_utc_or_none
+from bot.store.sql.schema import handoffs, ticket_cards, ticket_events, ticket_notices
 
 LIST_LIMIT = 200
 

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 import structlog
 
 from bot.identity.totp import CODE, CodeFormatError
-from bot.store.database import Database, as_utc
-from bot.store.schema import email_codes
-from bot.store.upsert import upsert
+from bot.store.sql.database import Database, as_utc
+from bot.store.sql.schema import email_codes
+from bot.store.sql.upsert import upsert
 
 log = structlog.get_logger(__name__)
 

@@ -11,9 +11,9 @@ import pyotp
 import sqlalchemy as sa
 
 from bot.identity.secrets import SecretBox
-from bot.store.database import Database
-from bot.store.schema import totp_enrolments
-from bot.store.upsert import upsert
+from bot.store.sql.database import Database
+from bot.store.sql.schema import totp_enrolments
+from bot.store.sql.upsert import upsert
 
 ISSUER = "IT Helpdesk"
 CODE = re.compile(r"^\d{6}$")

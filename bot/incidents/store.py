@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from bot.core.model import ConversationRef
 from bot.incidents.detector import Report, Vector
-from bot.store.database import Database, as_utc, as_utc_or_none
-from bot.store.schema import incidents, problem_reports
+from bot.store.sql.database import Database, as_utc, as_utc_or_none
+from bot.store.sql.schema import incidents, problem_reports
 
 
 class IncidentStatus(StrEnum):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.validation import problems
+from bot.core.validation import problems
 
 DEFAULT_TRIAGE_CONFIG = Path(__file__).with_name("triage.yml")
 Level = Literal["low", "medium", "high"]

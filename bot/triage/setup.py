@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import structlog
 
-from bot.embedder import EncoderEmbedder
 from bot.handoff.routing import StaffConfig
+from bot.kb.embedder import EncoderEmbedder
 from bot.settings import Settings
 from bot.triage.config import TriageConfig
-from bot.triage.shelf import LoadedModel, ModelShelf, default_model
+from bot.triage.model_versions import LoadedModel, ModelVersions, default_model
 from bot.triage.triager import Triager
 from knowledge.embeddings import Encoder
 
@@ -18,7 +18,7 @@ log = structlog.get_logger(__name__)
 def build_triager(settings: Settings, *, encoder: Encoder, staff: StaffConfig) -> Triager:
     """Raises TriageConfigError (bad triage.yml) or ValueError (an unreadable trained model)."""
     config = TriageConfig.load(settings.triage_config)
-    shelf = ModelShelf(settings.resolved_triage_models)
+    shelf = ModelVersions(settings.resolved_triage_models)
     category = shelf.latest("category") or default_model(encoder, "category")
     group = shelf.latest("group")
     if group is not None:

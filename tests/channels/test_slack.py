@@ -13,7 +13,7 @@ import structlog
 
 from bot.core.model import ConversationRef
 from knowledge.embeddings import MiniLMEncoder
-from tests.slackchat import Workspace, buttons, next_ts, section_text, sign, slack_workspace
+from tests.support.slackchat import Workspace, buttons, next_ts, section_text, sign, slack_workspace
 
 pytestmark = pytest.mark.asyncio
 

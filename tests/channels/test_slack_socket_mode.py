@@ -12,8 +12,8 @@ import pytest_asyncio
 
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.slack_api import FakeSlack
-from tests.slackchat import Workspace, next_ts, section_text
-from tests.webchat import running_bot
+from tests.support.slackchat import Workspace, next_ts, section_text
+from tests.support.webchat import running_bot
 
 pytestmark = pytest.mark.asyncio
 

@@ -17,8 +17,8 @@ from bot.handoff.members import StaffMember
 from bot.handoff.tickets import EventKind, Ticket, TicketStatus
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.slack_api import SlackCall
-from tests.slackchat import SlackUser, Workspace, buttons, section_text, slack_workspace
-from tests.staffapi import write_staff_config
+from tests.support.slackchat import SlackUser, Workspace, buttons, section_text, slack_workspace
+from tests.support.staffapi import write_staff_config
 
 pytestmark = pytest.mark.asyncio
 

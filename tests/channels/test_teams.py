@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bot import messages
 from bot.core.model import ConversationRef, Reply, ReplyKind
 from knowledge.embeddings import MiniLMEncoder
-from tests.teamschat import APP_PASSWORD, OTHER_TENANT, TeamsTenant, teams_tenant
-from tests.webchat import Bot
+from tests.support.teamschat import APP_PASSWORD, OTHER_TENANT, TeamsTenant, teams_tenant
+from tests.support.webchat import Bot
 
 pytestmark = pytest.mark.asyncio
 

@@ -15,8 +15,8 @@ from bot.handoff.members import StaffMember
 from bot.handoff.tickets import EventKind, Ticket, TicketStatus
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.bot_connector import ConnectorCall
-from tests.staffapi import write_staff_config
-from tests.teamschat import TENANT, TeamsTenant, teams_tenant
+from tests.support.staffapi import write_staff_config
+from tests.support.teamschat import TENANT, TeamsTenant, teams_tenant
 
 pytestmark = pytest.mark.asyncio
 

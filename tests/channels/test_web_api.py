@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from bot.core.model import Reply, ReplyKind
 from knowledge.embeddings import MiniLMEncoder
-from tests.webchat import Bot, running_bot
+from tests.support.webchat import Bot, running_bot
 
 ALICE = {"id": "alice", "email": "alice@example.com", "name": "Alice"}
 

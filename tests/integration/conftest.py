@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.redis_server import RedisServer, running_redis
+from tests.support.servers.redis import RedisServer, running_redis
 
 
 @pytest.fixture

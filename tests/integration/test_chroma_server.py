@@ -19,15 +19,15 @@ import pytest
 from chromadb.config import Settings
 from typer.testing import CliRunner
 
-import knowledge.cli
+import bot.cli.kb
+from bot.cli.kb import kb_app
 from knowledge.chroma_store import GENERATION_KEY, SYNCING, KnowledgeStoreUnavailable
-from knowledge.cli import kb_app
 from knowledge.embeddings import Encoder, MiniLMEncoder, Vectors
 from knowledge.index import COLLECTION
 from knowledge.paths import packaged_articles_dir
-from tests.integration.chroma_server import ChromaServer, running_chroma
-from tests.ports import free_port
-from tests.webchat import Bot, running_bot
+from tests.support.servers.chroma import ChromaServer, running_chroma
+from tests.support.tcp import free_port
+from tests.support.webchat import Bot, running_bot
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
@@ -80,7 +80,7 @@ def job_encoder(encoder: MiniLMEncoder) -> Encoder:
 def indexing_job(tmp_path: Path, articles: Path, chroma: ChromaServer, job_encoder: Encoder,
                  monkeypatch: pytest.MonkeyPatch) -> Job:
     """`helpdesk-bot kb sync --chroma-url …` as a scheduled job runs it: each run in a new, empty data directory."""
-    monkeypatch.setattr(knowledge.cli, "_encoder", lambda: job_encoder)  # the session's model, not a second load
+    monkeypatch.setattr(bot.cli.kb, "_encoder", lambda: job_encoder)  # the session's model, not a second load
     runs = itertools.count(1)
 
     async def run(*, url: str = chroma.url, exit_code: int = 0) -> str:

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from bot.identity.email_codes import CodeCheck, EmailCodes, EmailDeliveryError, SmtpSettings
 from bot.identity.totp import CodeFormatError
-from bot.store.database import Database
-from bot.store.schema import email_codes
-from tests.integration.smtp_server import Mailbox, smtp_server
-from tests.ports import free_port
+from bot.store.sql.database import Database
+from bot.store.sql.schema import email_codes
+from tests.support.servers.smtp import Mailbox, smtp_server
+from tests.support.tcp import free_port
 
 pytestmark = pytest.mark.asyncio
 

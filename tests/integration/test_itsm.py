@@ -21,8 +21,8 @@ from bot.handoff.itsm.outbox import ItsmOutbox
 from bot.handoff.itsm.servicenow import ServiceNowIncidents
 from bot.handoff.itsm.setup import build_itsm
 from bot.settings import Settings
-from bot.store.database import Database
-from bot.store.schema import conversations, handoffs, itsm_outbox
+from bot.store.sql.database import Database
+from bot.store.sql.schema import conversations, handoffs, itsm_outbox
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.servicenow_server import FakeServiceNow
 

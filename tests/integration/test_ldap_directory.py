@@ -17,7 +17,7 @@ from structlog.testing import capture_logs
 
 from bot.core.directory import DirectoryAccount, DirectoryError, DirectoryUnavailable, NotSupported, PasswordRejected
 from bot.identity.ldap import LdapDirectory
-from tests.integration.slapd import (
+from tests.support.servers.slapd import (
     ALTERNATE_EMAIL_ATTRIBUTE,
     BASE_DN,
     MIN_PASSWORD_LENGTH,

@@ -8,29 +8,29 @@ import asyncio
 import pytest
 
 from bot.core.model import ConversationRef, UserRef
-from bot.embedder import EncoderEmbedder
-from bot.incidents.desk import IncidentDesk
 from bot.incidents.store import SqlIncidents
-from bot.store.database import Database
-from bot.store.redis_state import RedisSharedState
-from bot.store.redis_turn_order import RedisTurnOrder
+from bot.incidents.tracker import IncidentTracker
+from bot.kb.embedder import EncoderEmbedder
+from bot.store.shared.redis_state import RedisSharedState
+from bot.store.shared.redis_turn_order import RedisTurnOrder
+from bot.store.sql.database import Database
 from bot.triage.config import SurgeConfig
 from knowledge.embeddings import MiniLMEncoder
-from tests.integration.redis_server import RedisServer
-from tests.unit.bot.test_surge_detection import VPN
+from tests.support.servers.redis import RedisServer
+from tests.unit.incidents.test_surge_detection import VPN
 
 pytestmark = pytest.mark.asyncio
 
 
-async def report_everywhere(desks: list[IncidentDesk]) -> None:
+async def report_everywhere(desks: list[IncidentTracker]) -> None:
     """Each VPN complaint arrives on another replica, all within the same moment."""
     await asyncio.gather(*(desks[n % len(desks)].report(
         conversation=ConversationRef(channel="web", id=f"conv-{n}"),
         user=UserRef(id=f"person{n}", email=f"person{n}@example.com"), text=text) for n, text in enumerate(VPN)))
 
 
-def desk(database: Database, encoder: MiniLMEncoder, serial: RedisTurnOrder) -> IncidentDesk:
-    return IncidentDesk(incidents=SqlIncidents(database), embedder=EncoderEmbedder(encoder=encoder),
+def desk(database: Database, encoder: MiniLMEncoder, serial: RedisTurnOrder) -> IncidentTracker:
+    return IncidentTracker(incidents=SqlIncidents(database), embedder=EncoderEmbedder(encoder=encoder),
                         config=SurgeConfig(), notifier=_Silent(), alert=lambda _text: None, serial=serial)
 
 

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from bot.channels.deliveries import Deliveries
+from bot.channels.runtime.deliveries import Deliveries
 from bot.core.ports import SharedStateUnavailable
-from bot.store.redis_state import RedisSharedState
-from tests.integration.redis_server import RedisServer
+from bot.store.shared.redis_state import RedisSharedState
+from tests.support.servers.redis import RedisServer
 
 pytestmark = pytest.mark.asyncio
 

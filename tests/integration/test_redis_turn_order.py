@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from bot.store import redis_turn_order
-from bot.store.redis_state import RedisSharedState
-from bot.store.redis_turn_order import RedisTurnOrder
-from tests.integration.redis_server import RedisServer
+from bot.store.shared import redis_turn_order
+from bot.store.shared.redis_state import RedisSharedState
+from bot.store.shared.redis_turn_order import RedisTurnOrder
+from tests.support.servers.redis import RedisServer
 
 pytestmark = pytest.mark.asyncio
 

@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from bot.store import redis_wakeups
-from bot.store.redis_state import RedisSharedState
-from bot.store.redis_wakeups import RedisWakeups
-from bot.store.wakeups import woken_within
-from tests.integration.redis_server import RedisServer
+from bot.store.shared import redis_wakeups
+from bot.store.shared.redis_state import RedisSharedState
+from bot.store.shared.redis_wakeups import RedisWakeups
+from bot.store.shared.wakeups import woken_within
+from tests.support.servers.redis import RedisServer
 
 pytestmark = pytest.mark.asyncio
 

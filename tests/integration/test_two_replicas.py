@@ -22,13 +22,13 @@ import pytest_asyncio
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.store.schema import turns
+from bot.store.sql.schema import turns
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.postgres_server import PostgresServer
-from tests.integration.redis_server import RedisServer, running_redis
-from tests.replicas import Replica, running_replicas
-from tests.slackchat import SIGNING_SECRET, next_ts, sign
-from tests.staffapi import STAFF_TOKEN
+from tests.support.replicas import Replica, running_replicas
+from tests.support.servers.postgres import PostgresServer
+from tests.support.servers.redis import RedisServer, running_redis
+from tests.support.slackchat import SIGNING_SECRET, next_ts, sign
+from tests.support.staffapi import STAFF_TOKEN
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql, pytest.mark.asyncio(loop_scope="module")]
 

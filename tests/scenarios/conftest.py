@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest_asyncio
 
 from knowledge.embeddings import MiniLMEncoder
-from tests.staffapi import PROXY_SECRET, STAFF_TOKEN, write_staff_config
-from tests.webchat import Bot, running_bot
+from tests.support.staffapi import PROXY_SECRET, STAFF_TOKEN, write_staff_config
+from tests.support.webchat import Bot, running_bot
 
 
 @pytest_asyncio.fixture

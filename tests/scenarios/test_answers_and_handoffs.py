@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webchat import Bot
+from tests.support.webchat import Bot
 
 VPN_ARTICLES = {"vpn-connect", "vpn-install", "vpn-drops"}
 

@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from knowledge.embeddings import MiniLMEncoder
-from tests.webchat import Bot, running_bot
+from tests.support.webchat import Bot, running_bot
 
 
 @pytest_asyncio.fixture

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from knowledge.embeddings import MiniLMEncoder
-from tests.deployment_files import bot_container, configmap_data, healthcheck_command, settings_env_fields
-from tests.webchat import running_bot
+from tests.support.deployment_files import bot_container, configmap_data, healthcheck_command, settings_env_fields
+from tests.support.webchat import running_bot
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webchat import Bot
+from tests.support.webchat import Bot
 
 
 @pytest.mark.asyncio

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.staffapi import StaffClient
-from tests.webchat import Bot, Person
+from tests.support.staffapi import StaffClient
+from tests.support.webchat import Bot, Person
 
 VPN_COMPLAINTS = [("ana", "the VPN keeps disconnecting every few minutes"),
                   ("ben", "I can't connect to the VPN this morning"),

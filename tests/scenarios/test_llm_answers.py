@@ -10,7 +10,7 @@ import pytest
 
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.openai_server import FakeOpenAI
-from tests.webchat import running_bot
+from tests.support.webchat import running_bot
 
 QUESTION = "how do I connect to the VPN?"
 

@@ -19,13 +19,13 @@ import sqlalchemy as sa
 from bot import messages
 from bot.audit import AuditLog
 from bot.core.model import ConversationRef
-from bot.store.schema import audit_log
+from bot.store.sql.schema import audit_log
 from knowledge.embeddings import MiniLMEncoder
-from tests.integration.redis_server import running_redis
-from tests.integration.slapd import PASSWORDS, VPN_USERS, Slapd, can_bind, dn, read_attributes, running_slapd
-from tests.integration.smtp_server import Mailbox, smtp_server
-from tests.scenarios.self_service import Desk, self_service_bot, temporary_password, wrong_code
-from tests.webchat import Person
+from tests.scenarios.self_service_helpers import Desk, self_service_bot, temporary_password, wrong_code
+from tests.support.servers.redis import running_redis
+from tests.support.servers.slapd import PASSWORDS, VPN_USERS, Slapd, can_bind, dn, read_attributes, running_slapd
+from tests.support.servers.smtp import Mailbox, smtp_server
+from tests.support.webchat import Person
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.schema import itsm_outbox
+from bot.store.sql.schema import itsm_outbox
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.servicenow_server import FakeServiceNow
-from tests.staffapi import PROXY_SECRET, STAFF_TOKEN, StaffClient
-from tests.webchat import Bot, running_bot
+from tests.support.staffapi import PROXY_SECRET, STAFF_TOKEN, StaffClient
+from tests.support.webchat import Bot, running_bot
 
 
 @pytest.mark.asyncio

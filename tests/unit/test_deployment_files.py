@@ -22,7 +22,7 @@ from packaging.specifiers import SpecifierSet
 
 from bot.__main__ import app as cli
 from bot.settings import Settings
-from tests.deployment_files import (
+from tests.support.deployment_files import (
     K8S,
     KUBERNETES_VERSIONS,
     NOT_IN_KUSTOMIZATION,

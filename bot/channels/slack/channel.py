@@ -27,20 +27,20 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.channels.background import BackgroundTurns
-from bot.channels.deliveries import Deliveries
+from bot.channels.runtime.background import BackgroundTurns
+from bot.channels.runtime.deliveries import Deliveries
 from bot.channels.slack import events
 from bot.channels.slack.delivery import SlackReplyPort
 from bot.channels.slack.errors import WEB_API_ERRORS, error_code
 from bot.channels.slack.people import SlackPeople
 from bot.channels.slack.render import ACTION_PREFIX, mark_chosen
-from bot.channels.slack.staff import SlackStaffDesk, note_errors
+from bot.channels.slack.staff import SlackStaffConsole, note_errors
 from bot.channels.slack.staff_blocks import RESOLVE_CALLBACK, STAFF_PREFIX, resolve_form
 from bot.channels.slack.threads import SlackThread, SlackTurn
 from bot.core.engine import ConversationNotYoursError, Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind
 from bot.core.ports import ConversationStore, SharedState
-from bot.handoff.setup import StaffSide
+from bot.handoff.setup import StaffServices
 
 log = structlog.get_logger(__name__)
 
@@ -53,7 +53,7 @@ class SlackChannel:
 
     def __init__(self, *, engine: Engine, store: ConversationStore, shared_state: SharedState, bot_token: str,
                  signing_secret: str | None, app_token: str | None, api_url: str | None,
-                 user_cache_seconds: float, progress_reaction: str, staff: StaffSide | None = None) -> None:
+                 user_cache_seconds: float, progress_reaction: str, staff: StaffServices | None = None) -> None:
         """`staff`: let IT staff work tickets from their cards in Slack (see bot/channels/slack/staff.py)."""
         self._engine = engine
         self._store = store
@@ -67,7 +67,7 @@ class SlackChannel:
             retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
         )
         self._people = SlackPeople(client=self.client, ttl_seconds=user_cache_seconds)
-        self._staff = None if staff is None else SlackStaffDesk(desk=staff.desk, tickets=staff.tickets,
+        self._staff = None if staff is None else SlackStaffConsole(desk=staff.desk, tickets=staff.tickets,
                                                                 client=self.client, people=self._people)
         self.turns = BackgroundTurns()
         self._socket: AsyncSocketModeHandler | None = None

@@ -7,7 +7,7 @@ from cachetools import TTLCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.people import LookedUpPerson
+from bot.channels.runtime.people import LookedUpPerson
 from bot.channels.slack.errors import WEB_API_ERRORS, error_code
 from bot.core.model import UserRef
 

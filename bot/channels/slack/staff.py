@@ -32,8 +32,8 @@ from bot.channels.slack.staff_blocks import (
 from bot.channels.slack.threads import SlackTurn
 from bot.core.model import Turn
 from bot.handoff.card_content import packed
-from bot.handoff.desk import StaffDesk, StaffError
 from bot.handoff.members import StaffMember
+from bot.handoff.operations import StaffError, TicketOperations
 from bot.handoff.routing import ResolverGroup
 from bot.handoff.store import SqlTickets
 from bot.handoff.tickets import Ticket
@@ -51,8 +51,8 @@ def card_address(channel: str, ts: str) -> str:
     return f"{SURFACE}:{channel}:{ts}"
 
 
-class SlackStaffBoard:
-    """Implements StaffBoard for Slack. Its methods raise on Web API errors; StaffBoards logs them."""
+class SlackTicketCards:
+    """Implements StaffBoard for Slack. Its methods raise on Web API errors; TicketCards logs them."""
 
     surface = SURFACE
 
@@ -118,11 +118,11 @@ class SlackStaffBoard:
                                             unfurl_media=False)
 
 
-class SlackStaffDesk:
+class SlackStaffConsole:
     """Staff working a ticket from Slack, after Slack was acknowledged. What the desk refuses (or a failure) is
     told privately to whoever clicked or wrote."""
 
-    def __init__(self, *, desk: StaffDesk, tickets: SqlTickets, client: AsyncWebClient,
+    def __init__(self, *, desk: TicketOperations, tickets: SqlTickets, client: AsyncWebClient,
                  people: SlackPeople) -> None:
         self._desk = desk
         self._tickets = tickets

@@ -21,18 +21,18 @@ from microsoft_agents.hosting.core.authorization import AuthenticationConstants,
 from pydantic import ValidationError
 
 from bot import messages
-from bot.channels.background import BackgroundTurns
-from bot.channels.deliveries import Deliveries
+from bot.channels.runtime.background import BackgroundTurns
+from bot.channels.runtime.deliveries import Deliveries
 from bot.channels.teams import activities
 from bot.channels.teams.activities import TeamsTurn
 from bot.channels.teams.auth import InboundAuth, TeamsAuthError, msal_connections
 from bot.channels.teams.delivery import TeamsReplyPort, connector_of
 from bot.channels.teams.people import TeamsPeople
-from bot.channels.teams.staff import TeamsStaffActions
+from bot.channels.teams.staff import TeamsStaffConsole
 from bot.core.engine import ConversationNotYoursError, Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind
 from bot.core.ports import ConversationStore, SharedState
-from bot.store.references import SqlChannelReferences
+from bot.store.sql.references import SqlChannelReferences
 
 log = structlog.get_logger(__name__)
 
@@ -47,7 +47,7 @@ class TeamsChannel:
     def __init__(self, *, engine: Engine, store: ConversationStore, references: SqlChannelReferences,
                  shared_state: SharedState, configuration: AgentAuthConfiguration,
                  connections: Connections | None = None, allowed_tenants: frozenset[str],
-                 member_cache_seconds: float, staff: TeamsStaffActions | None = None) -> None:
+                 member_cache_seconds: float, staff: TeamsStaffConsole | None = None) -> None:
         """Args:
             configuration: the SDK's auth configuration (app id, secret, tenant; or anonymous for dev).
             connections: where outgoing tokens come from; MSAL with the configured credentials by default.

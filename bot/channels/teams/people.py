@@ -7,7 +7,7 @@ from aiohttp import ClientError, ClientResponseError
 from cachetools import TTLCache
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
-from bot.channels.people import LookedUpPerson
+from bot.channels.runtime.people import LookedUpPerson
 from bot.core.model import UserRef
 
 log = structlog.get_logger(__name__)

@@ -25,12 +25,12 @@ from bot.channels.teams.delivery import TeamsReplyPort, connector_of
 from bot.channels.teams.people import TeamsPeople
 from bot.channels.teams.staff_cards import card_message, relay_text, staff_submit, transcript_messages
 from bot.core.model import ConversationRef, Reply, ReplyKind, Turn
-from bot.handoff.desk import StaffDesk, StaffError
 from bot.handoff.members import StaffMember
+from bot.handoff.operations import StaffError, TicketOperations
 from bot.handoff.routing import ResolverGroup
 from bot.handoff.store import SqlTickets
 from bot.handoff.tickets import Ticket
-from bot.store.references import SqlChannelReferences
+from bot.store.sql.references import SqlChannelReferences
 
 log = structlog.get_logger(__name__)
 
@@ -41,8 +41,8 @@ NOTE_PREFIX = "note:"
 Proactive = Callable[[dict[str, Any], Callable[[TurnContext], Awaitable[None]]], Awaitable[None]]
 
 
-class TeamsStaffBoard:
-    """Implements StaffBoard for Teams. Its methods raise on connector errors; StaffBoards logs them."""
+class TeamsTicketCards:
+    """Implements StaffBoard for Teams. Its methods raise on connector errors; TicketCards logs them."""
 
     surface = SURFACE
 
@@ -154,10 +154,10 @@ class TeamsStaffBoard:
             raise failures[0]
 
 
-class TeamsStaffActions:
+class TeamsStaffConsole:
     """Staff working a ticket from Teams: card buttons anywhere, and messages in a card's thread."""
 
-    def __init__(self, *, desk: StaffDesk, tickets: SqlTickets, people: TeamsPeople) -> None:
+    def __init__(self, *, desk: TicketOperations, tickets: SqlTickets, people: TeamsPeople) -> None:
         self._desk = desk
         self._tickets = tickets
         self._people = people

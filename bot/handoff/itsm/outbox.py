@@ -13,8 +13,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.handoff.itsm import ItsmError, ItsmSystem, MirrorTicket
-from bot.store.database import Database, as_utc
-from bot.store.schema import handoffs, itsm_outbox
+from bot.store.sql.database import Database, as_utc
+from bot.store.sql.schema import handoffs, itsm_outbox
 
 log = structlog.get_logger(__name__)
 

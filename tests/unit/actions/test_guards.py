@@ -7,8 +7,8 @@ import pytest
 from bot.actions.guards import Guards
 from bot.actions.policy import ActionPolicy
 from bot.audit import AuditLog
-from bot.store.database import Database
-from bot.store.memory import InProcessSharedState
+from bot.store.shared.memory import InProcessSharedState
+from bot.store.sql.database import Database
 
 pytestmark = pytest.mark.asyncio
 

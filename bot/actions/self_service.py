@@ -1,0 +1,369 @@
+"""The self-service desk: intent → confirm → verify → approval or execute → audit → tell (design §4, "Action").
+
+Flow state lives in the conversation (persisted every step), so a restart mid-flow carries on, and every flow
+expires after the policy's `flow_minutes`. Actions only ever touch the account looked up from the person's
+authenticated chat identity; nothing in a message (or an article) can name the account acted on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+
+from bot import messages
+from bot.actions.approval_workflow import ApprovalWorkflow
+from bot.actions.catalog import Catalog, CatalogItem, Kind
+from bot.actions.execution import ActionContext, Executor
+from bot.actions.guards import Guards
+from bot.actions.policy import ActionPolicy, ActionSpec
+from bot.actions.requester import Refusal, names_someone_else, own_account
+from bot.actions.verification import CodeResult, Method, SecondFactor
+from bot.audit import AuditEntry, AuditLog
+from bot.core.directory import DirectoryAccount, DirectoryUnavailable
+from bot.core.engine import TALK_TO_PERSON
+from bot.core.model import Choice, Reply, ReplyKind
+from bot.core.ports import ActionTurn, Directory, SharedState, SharedStateUnavailable
+from bot.identity.email_codes import EmailDeliveryError
+
+log = structlog.get_logger(__name__)
+
+YES, CANCEL, ITEM = "action:yes", "action:cancel", "action:item:"
+REQUESTS: dict[str, Kind] = {"request_access": "access", "request_software": "software"}
+_YES_WORDS = re.compile(r"^\s*(y|yes|yep|yeah|ok|okay|sure|go ahead|confirm|do it|please do)\W*\s*$", re.IGNORECASE)
+_CANCEL_WORDS = re.compile(r"^\s*(n|no|nope|cancel|stop|abort|never ?mind|quit)\W*\s*$", re.IGNORECASE)
+EXECUTION_LOCK_SECONDS = 120.0
+
+
+class SelfServiceActions:
+    """Implements the core's SelfService port."""
+
+    def __init__(self, *, directory: Directory | None, policy: ActionPolicy, catalog: Catalog, guards: Guards,
+                 second_factor: SecondFactor, audit: AuditLog, approvals: ApprovalWorkflow,
+                 shared_state: SharedState) -> None:
+        self._directory = directory
+        self._policy = policy
+        self._catalog = catalog
+        self._guards = guards
+        self._factor = second_factor
+        self._audit = audit
+        self._approvals = approvals
+        self._shared = shared_state
+        self._executor = None if directory is None else Executor(directory=directory, audit=audit, policy=policy)
+
+    def owns_choice(self, choice: str) -> bool:
+        return choice.startswith(("action:", "approval:"))
+
+    def hides_input(self, flow_data: dict[str, Any]) -> bool:
+        return flow_data.get("step") == "code"
+
+    # ---- starting ------------------------------------------------------------------------------------------
+
+    async def start(self, turn: ActionTurn, *, intent: str, confidence: float) -> None:
+        email = (turn.inbound.user.email or "").strip().lower()
+        actor = email or turn.inbound.user.id
+        reason = f"intent {intent} (confidence {confidence:.2f})"
+        spec = self._policy.spec(intent)
+        if spec is None:
+            return await self._refuse(turn, intent=intent, actor=actor, reason=reason,
+                                      why=messages.WHY_DISABLED_BY_POLICY)
+        if self._directory is None:
+            return await self._refuse(turn, intent=intent, actor=actor, reason=reason, why=messages.WHY_NO_DIRECTORY)
+        if not email:
+            return await self._refuse(turn, intent=intent, actor=actor, reason=reason, why=messages.WHY_NO_ACCOUNT)
+        if names_someone_else(turn.inbound.text, own_email=email):
+            return await self._refuse(turn, intent=intent, actor=actor, reason=reason, why=messages.WHY_OTHER_PERSON)
+        try:
+            within = await self._within_limits(turn, intent=intent, email=email, reason=reason)
+        except SharedStateUnavailable:
+            await self._paused(turn, actor=email, intent=intent, reason=reason)
+            return
+        if not within:
+            return
+        account = await self._account(turn, intent=intent, email=email, reason=reason)
+        if account is None:
+            return
+        data: dict[str, Any] = {"action": intent, "email": email, "account": account.id, "reason": reason,
+                                "step": "confirm", "wrong": 0, "expires": self._expiry()}
+        if intent in REQUESTS:
+            await self._choose_item(turn, data=data, account=account, text=turn.inbound.text)
+            return
+        await self._confirm(turn, data=data, account=account)
+
+    async def _within_limits(self, turn: ActionTurn, *, intent: str, email: str, reason: str) -> bool:
+        """False (after telling the person and handing off) when a lockout, rate limit or cooldown applies."""
+        locked = await self._guards.locked_until(email)
+        cooling = None if locked else await self._guards.cooldown_until(email, action=intent)
+        if locked is not None:
+            why, template = f"self-service locked until {_clock(locked)} UTC after wrong codes", \
+                messages.SELF_SERVICE_LOCKED.replace("{until}", _clock(locked))
+        elif await self._guards.over_rate_limit(email):
+            why, template = "rate limit reached", messages.RATE_LIMITED
+        elif cooling is not None:
+            why, template = f"done recently, cooldown until {_clock(cooling)} UTC", \
+                messages.COOLDOWN.replace("{until}", _clock(cooling))
+        else:
+            return True
+        await self._audit_refusal(actor=email, intent=intent, reason=reason, why=why)
+        await turn.hand_off(reason=f"{intent} for {email}: {why}", intent=intent, confidence=None, template=template)
+        return False
+
+    async def _account(self, turn: ActionTurn, *, intent: str, email: str, reason: str) -> DirectoryAccount | None:
+        assert self._directory is not None
+        try:
+            found = await own_account(self._directory, email=email, policy=self._policy)
+        except DirectoryUnavailable:
+            await self._refuse(turn, intent=intent, actor=email, reason=reason, why=messages.WHY_DIRECTORY_DOWN)
+            return None
+        if isinstance(found, Refusal):
+            await self._refuse(turn, intent=intent, actor=email, reason=reason, why=found.why)
+            return None
+        return found
+
+    async def _choose_item(self, turn: ActionTurn, *, data: dict[str, Any], account: DirectoryAccount,
+                           text: str) -> None:
+        kind = REQUESTS[data["action"]]
+        mentioned = self._catalog.mentioned(text, kind=kind)
+        if len(mentioned) == 1:
+            await self._confirm(turn, data={**data, "item": mentioned[0].id}, account=account)
+            return
+        candidates = mentioned or self._catalog.of_kind(kind)
+        if not candidates:
+            await self._audit_refusal(actor=data["email"], intent=data["action"], reason=data["reason"],
+                                      why="nothing in the catalog")
+            await turn.set_flow(None)
+            await turn.hand_off(reason=f"{data['action']}: no catalog item matches", intent=data["action"],
+                                confidence=None, template=messages.ACTION_NO_CATALOG.replace("{what}", "that"))
+            return
+        await turn.set_flow({**data, "step": "item"})
+        choices = (*(Choice(id=f"{ITEM}{item.id}", label=item.name) for item in candidates[:10]),
+                   Choice(id=CANCEL, label=messages.ACTION_CANCEL))
+        await turn.send(Reply(kind=ReplyKind.ACTION, intent=data["action"], text=messages.ACTION_PICK_ITEM,
+                              choices=choices, expects="choice"))
+
+    async def _confirm(self, turn: ActionTurn, *, data: dict[str, Any], account: DirectoryAccount) -> None:
+        action = data["action"]
+        template = messages.ACTION_CONFIRM[action]
+        fields = {"account": account.email, "name": account.display_name or account.email, "item": "",
+                  "approval": ""}
+        item = self._catalog.get(data["item"]) if data.get("item") else None
+        if item is not None:
+            approver = self._approver_of(item, account=account, action=action)
+            if isinstance(approver, Refusal):
+                await turn.set_flow(None)
+                return await self._refuse(turn, intent=action, actor=data["email"], reason=data["reason"],
+                                          why=approver.why)
+            data = {**data, "approver": approver}
+            fields.update(item=item.name, approval=(messages.ACTION_NEEDS_APPROVAL.format(approver=approver)
+                                                    if approver else messages.ACTION_NO_APPROVAL))
+        await turn.set_flow({**data, "step": "confirm"})
+        await turn.send(Reply(kind=ReplyKind.ACTION, intent=action, text=template.format(**fields), expects="choice",
+                              choices=(Choice(id=YES, label=messages.ACTION_YES),
+                                       Choice(id=CANCEL, label=messages.ACTION_CANCEL))))
+
+    def _approver_of(self, item: CatalogItem, *, account: DirectoryAccount, action: str) -> str | Refusal:
+        """Who approves `item` for `account` ("" when nobody needs to), or why a human must handle it."""
+        spec = self._policy.spec(action)
+        assert spec is not None
+        if item.privileged or self._policy.is_privileged((item.group,)):
+            return Refusal(why=messages.WHY_PRIVILEGED_ITEM.format(item=item.name))
+        rule = item.approval or spec.approval
+        approver = {"none": "", "owner": item.owner or "", "manager": account.manager_email or ""}.get(rule)
+        if rule == "staff" or approver is None:
+            return Refusal(why=messages.WHY_STAFF_APPROVAL.format(item=item.name))
+        if rule != "none" and not approver:
+            return Refusal(why=messages.WHY_NO_APPROVER.format(item=item.name))
+        if approver and approver.casefold() == account.email.casefold():
+            return Refusal(why=messages.WHY_STAFF_APPROVAL.format(item=item.name))  # nobody approves themselves
+        return approver.lower()
+
+    # ---- continuing ----------------------------------------------------------------------------------------
+
+    async def choose(self, turn: ActionTurn) -> None:
+        choice = turn.inbound.choice or ""
+        if choice.startswith("approval:"):
+            await self._approvals.decide(turn)
+        elif turn.flow_data.get("action"):
+            await self.resume(turn)
+        else:
+            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_UNKNOWN_BUTTON))
+
+    async def resume(self, turn: ActionTurn) -> None:
+        data = dict(turn.flow_data)
+        choice, text = turn.inbound.choice, turn.inbound.text
+        if datetime.fromisoformat(data["expires"]) <= datetime.now(UTC):
+            await turn.set_flow(None)
+            await self._audit_refusal(actor=data["email"], intent=data["action"], reason=data["reason"],
+                                      why="the flow expired", outcome="expired")
+            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_EXPIRED))
+            return
+        if choice == CANCEL or (choice is None and _CANCEL_WORDS.match(text)):
+            await turn.set_flow(None)
+            await self._audit_refusal(actor=data["email"], intent=data["action"], reason=data["reason"],
+                                      why="cancelled by the person", outcome="cancelled")
+            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_CANCELLED))
+            return
+        step = data["step"]
+        if step == "code" and choice is None:
+            await self._check_code(turn, data=data, code=text)
+        elif step == "confirm" and (choice == YES or (choice is None and _YES_WORDS.match(text))):
+            await self._confirmed(turn, data=data)
+        elif (step == "item" and (choice or "").startswith(ITEM)) or (step == "item" and choice is None):
+            await self._item_answer(turn, data=data)
+        else:
+            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_IN_PROGRESS.format(
+                action=messages.ACTION_LABELS[data["action"]]), expects="choice",
+                choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),)))
+
+    async def _item_answer(self, turn: ActionTurn, *, data: dict[str, Any]) -> None:
+        account = await self._account(turn, intent=data["action"], email=data["email"], reason=data["reason"])
+        if account is None:
+            await turn.set_flow(None)
+            return
+        choice = turn.inbound.choice
+        if choice is not None:
+            item = self._catalog.get(choice.removeprefix(ITEM))
+            if item is None or item.kind != REQUESTS[data["action"]]:
+                await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_UNKNOWN_BUTTON))
+                return
+            await self._confirm(turn, data={**data, "item": item.id}, account=account)
+            return
+        await self._choose_item(turn, data=data, account=account, text=turn.inbound.text)
+
+    async def _confirmed(self, turn: ActionTurn, *, data: dict[str, Any]) -> None:
+        spec = self._policy.spec(data["action"])
+        account = await self._account(turn, intent=data["action"], email=data["email"], reason=data["reason"])
+        if spec is None or account is None or account.id != data["account"]:
+            await turn.set_flow(None)
+            return
+        if spec.assurance >= 2 and not data.get("verified"):
+            await self._challenge(turn, data=data, account=account)
+            return
+        await self._verified(turn, data=data, spec=spec, account=account)
+
+    async def _challenge(self, turn: ActionTurn, *, data: dict[str, Any], account: DirectoryAccount) -> None:
+        method = await self._factor.method_for(email=data["email"], alternate_email=account.alternate_email)
+        if method is None:
+            await turn.set_flow(None)
+            return await self._refuse(turn, intent=data["action"], actor=data["email"], reason=data["reason"],
+                                      why=messages.WHY_NO_SECOND_FACTOR)
+        try:
+            await self._factor.challenge(method=method, email=data["email"], alternate_email=account.alternate_email)
+        except EmailDeliveryError:
+            await turn.set_flow(None)
+            return await self._refuse(turn, intent=data["action"], actor=data["email"], reason=data["reason"],
+                                      why=messages.WHY_EMAIL_FAILED)
+        address = _masked(account.alternate_email or "")
+        await turn.set_flow({**data, "step": "code", "method": method.value, "address": address,
+                             "expires": self._expiry()})
+        prompt = messages.CODE_PROMPT_TOTP if method is Method.TOTP else messages.CODE_PROMPT_EMAIL.format(
+            address=address)
+        await turn.send(Reply(kind=ReplyKind.ACTION, intent=data["action"], text=prompt, expects="code",
+                              choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),)))
+
+    async def _check_code(self, turn: ActionTurn, *, data: dict[str, Any], code: str) -> None:
+        method = Method(data["method"])
+        result = await self._factor.check(method=method, email=data["email"], code=code, wrong_so_far=data["wrong"])
+        if result is not CodeResult.MALFORMED:
+            await self._audit.record(AuditEntry(
+                actor=data["email"], account=data["account"], action=f"verify_{method.value}",
+                outcome=result.value, reason=f"second factor for {data['action']}"))
+        if result is CodeResult.ACCEPTED:
+            await self._confirmed(turn, data={**data, "verified": True})
+        elif result is CodeResult.MALFORMED:
+            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.CODE_MALFORMED, expects="code",
+                                  choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),)))
+        elif result is CodeResult.WRONG:
+            wrong = data["wrong"] + 1
+            await turn.set_flow({**data, "wrong": wrong})
+            left = self._policy.code_attempts - wrong
+            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.CODE_WRONG.format(left=left), expects="code",
+                                  choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),)))
+        elif result is CodeResult.EXPIRED:
+            await self._resend(turn, data=data)
+        else:
+            await self._lock_out(turn, data=data)
+
+    async def _resend(self, turn: ActionTurn, *, data: dict[str, Any]) -> None:
+        account = await self._account(turn, intent=data["action"], email=data["email"], reason=data["reason"])
+        if account is None:
+            await turn.set_flow(None)
+            return
+        await self._challenge(turn, data=data, account=account)
+
+    async def _lock_out(self, turn: ActionTurn, *, data: dict[str, Any]) -> None:
+        await turn.set_flow(None)
+        until = await self._guards.lock_out(data["email"], reason=f"wrong codes during {data['action']}")
+        await self._audit.record(AuditEntry(
+            actor=data["email"], account=data["account"], action="self_service_lockout", outcome="locked_out",
+            reason=f"{self._policy.code_attempts} wrong codes during {data['action']}",
+            details={"until": until.isoformat()}))
+        log.warning("self_service_locked_out", action=data["action"])
+        await turn.hand_off(
+            reason=f"self-service locked for {data['email']} until {_clock(until)} UTC after "
+                   f"{self._policy.code_attempts} wrong codes during {data['action']}: someone may be trying to "
+                   "take over the account; please contact the person by a trusted route",
+            intent=data["action"], confidence=None, template=messages.CODE_LOCKED.replace("{until}", _clock(until)))
+
+    async def _verified(self, turn: ActionTurn, *, data: dict[str, Any], spec: ActionSpec,
+                        account: DirectoryAccount) -> None:
+        await turn.set_flow(None)
+        if data.get("item"):
+            item = self._catalog.get(data["item"])
+            assert item is not None
+            await self._approvals.request(turn, item=item, account=account, action=data["action"],
+                                          requester=data["email"], approver=data.get("approver") or "",
+                                          reason=data["reason"])
+            return
+        # One execution at a time per account, across conversations and replicas.
+        lock = f"action-lock:{account.id}"
+        try:
+            locked = await self._shared.claim(lock, ttl_seconds=EXECUTION_LOCK_SECONDS)
+        except SharedStateUnavailable:  # without the lock two replicas could act at once: do nothing
+            await self._paused(turn, actor=data["email"], intent=data["action"], reason=data["reason"])
+            return
+        if not locked:
+            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_IN_PROGRESS.format(
+                action=messages.ACTION_LABELS[data["action"]])))
+            return
+        try:
+            assert self._executor is not None
+            await self._executor.run(turn, ActionContext(action=data["action"], requester=data["email"],
+                                                         account=account, reason=data["reason"],
+                                                         assurance=spec.assurance))
+        finally:
+            with contextlib.suppress(SharedStateUnavailable):  # the lock's TTL frees it if Redis is away now
+                await self._shared.release(lock)
+
+    # ---- refusing ------------------------------------------------------------------------------------------
+
+    async def _refuse(self, turn: ActionTurn, *, intent: str, actor: str, reason: str, why: str) -> None:
+        await self._audit_refusal(actor=actor, intent=intent, reason=reason, why=why)
+        await turn.hand_off(reason=f"self-service {intent} not done: {why}", intent=intent, confidence=None,
+                            template=messages.ACTION_REFUSED.replace("{why}", why))
+
+    async def _paused(self, turn: ActionTurn, *, actor: str, intent: str, reason: str) -> None:
+        """The shared state (locks, rate limits) is unavailable: refuse clearly, without acting or a ticket."""
+        await self._audit_refusal(actor=actor, intent=intent, reason=reason, why="shared state unavailable")
+        await turn.send(Reply(kind=ReplyKind.INFO, text=messages.SELF_SERVICE_PAUSED,
+                              choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),)))
+
+    async def _audit_refusal(self, *, actor: str, intent: str, reason: str, why: str,
+                             outcome: str = "refused") -> None:
+        await self._audit.record(AuditEntry(actor=actor, action=intent, outcome=outcome, reason=f"{reason}: {why}"))
+
+    def _expiry(self) -> str:
+        return (datetime.now(UTC) + timedelta(minutes=self._policy.flow_minutes)).isoformat()
+
+
+def _clock(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _masked(address: str) -> str:
+    """j•••@example.org: enough for the person to recognise, not enough to harvest."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"

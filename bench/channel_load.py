@@ -30,7 +30,7 @@ from knowledge.calibrate import load_questions
 from knowledge.embeddings import Encoder
 from knowledge.index import KnowledgeIndex
 from knowledge.loader import load_articles
-from knowledge.paths import default_articles_dir
+from knowledge.paths import packaged_articles_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "knowledge" / "eval" / "questions.jsonl"
@@ -59,7 +59,7 @@ def labelled_questions(count: int) -> list[str]:
 
 async def index_starter_articles(*, data_dir: Path, encoder: Encoder) -> None:
     index = KnowledgeIndex.open(directory=data_dir / "kb", encoder=encoder)
-    await index.sync(articles=load_articles(directory=default_articles_dir()).articles)
+    await index.sync(articles=load_articles(directory=packaged_articles_dir()).articles)
 
 
 async def serve(application: web.Application) -> tuple[web.AppRunner, str]:

@@ -35,7 +35,7 @@ from knowledge.calibrate import load_questions  # noqa: E402
 from knowledge.embeddings import Encoder, MiniLMEncoder, Vectors  # noqa: E402
 from knowledge.index import KnowledgeIndex  # noqa: E402
 from knowledge.loader import load_articles  # noqa: E402
-from knowledge.paths import default_articles_dir  # noqa: E402
+from knowledge.paths import packaged_articles_dir  # noqa: E402
 from knowledge.retrieval import HybridRetriever  # noqa: E402
 from tests.support.servers.chroma import running_chroma  # noqa: E402
 
@@ -62,7 +62,7 @@ async def measure(*, label: str, encoder: MiniLMEncoder, questions: list[str], d
     from knowledge.chroma_store import dense_text
     from knowledge.chunking import chunk_article
 
-    articles = load_articles(directory=default_articles_dir()).articles
+    articles = load_articles(directory=packaged_articles_dir()).articles
     row: dict[str, float] = {}
 
     index = KnowledgeIndex.open(directory=directory / "full", encoder=encoder, chroma_url=chroma_url)

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.channel_load import index_starter_articles, serve
 from bot.app import build_services, create_web_app
 from bot.ops.logging import configure_logging
-from bot.settings import Settings
 from knowledge.embeddings import MiniLMEncoder
+from tests.support.settings import settings_from
 
 TOKEN = "bench-staff-token-0123456789"
 STAFF = {"Authorization": f"Bearer {TOKEN}"}
@@ -83,7 +83,7 @@ async def run(people: int, backlog: int) -> None:
         await index_starter_articles(data_dir=data_dir, encoder=encoder)
         articles = Path(scratch) / "articles"  # accepted drafts would land here, not in the packaged folder
         articles.mkdir()
-        settings = Settings(data_dir=data_dir, staff_token=TOKEN, articles_dir=articles)  # type: ignore[arg-type]
+        settings = settings_from(data_dir=data_dir, staff_token=TOKEN, articles_dir=articles)
         services = await build_services(settings, encoder=encoder)
         runner, url = await serve(create_web_app(services))
         timings: dict[str, list[float]] = {

@@ -46,7 +46,7 @@ from knowledge.embeddings import MiniLMEncoder  # noqa: E402
 from knowledge.index import KnowledgeIndex  # noqa: E402
 from knowledge.loader import load_articles  # noqa: E402
 from knowledge.model import Article  # noqa: E402
-from knowledge.paths import default_articles_dir  # noqa: E402
+from knowledge.paths import packaged_articles_dir  # noqa: E402
 from knowledge.retrieval import HybridRetriever  # noqa: E402
 
 QUESTIONS = ROOT / "knowledge" / "eval" / "questions.jsonl"
@@ -72,7 +72,7 @@ def ticket_articles(path: Path, limit: int) -> list[Article]:
 
 async def measure(corpus: str, tickets: Path | None, scaled_chunks: int, queries: int) -> dict[str, object]:
     encoder = MiniLMEncoder()
-    articles = list(load_articles(directory=default_articles_dir()).articles)
+    articles = list(load_articles(directory=packaged_articles_dir()).articles)
     if corpus == "scaled":
         assert tickets is not None
         articles += ticket_articles(tickets, scaled_chunks)

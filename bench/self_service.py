@@ -38,7 +38,6 @@ from bot.app import build_services, create_web_app
 from bot.identity.secrets import SecretBox, new_secret_key
 from bot.identity.totp import TotpEnrolments
 from bot.ops.logging import configure_logging
-from bot.settings import Settings
 from knowledge.embeddings import MiniLMEncoder
 from tests.support.servers.slapd import (
     ADMIN_DN,
@@ -49,6 +48,7 @@ from tests.support.servers.slapd import (
     SERVICE_PASSWORD,
     running_slapd,
 )
+from tests.support.settings import settings_from
 
 
 def add_people(url: str, count: int) -> list[str]:
@@ -82,9 +82,9 @@ async def run(people: int) -> None:
         key = new_secret_key()
         policy = Path(scratch) / "policy.yml"  # the packaged policy, with rate limits a benchmark does not trip
         policy.write_text(DEFAULT_POLICY_PATH.read_text().replace("global_per_minute: 60", "global_per_minute: 100000"))
-        settings = Settings(data_dir=data_dir, directory="ldap", ldap_url=slapd.url, ldap_bind_dn=SERVICE_DN,
-                            ldap_bind_password=SERVICE_PASSWORD, ldap_base_dn=BASE_DN,  # type: ignore[arg-type]
-                            secret_key=key, action_policy=policy)  # type: ignore[arg-type]
+        settings = settings_from(data_dir=data_dir, directory="ldap", ldap_url=slapd.url, ldap_bind_dn=SERVICE_DN,
+                                 ldap_bind_password=SERVICE_PASSWORD, ldap_base_dn=BASE_DN,
+                                 secret_key=key, action_policy=policy)
         services = await build_services(settings, encoder=encoder)
         totp = TotpEnrolments(database=services.database, box=SecretBox(key=key))
         secrets = {email: (await totp.enroll(email)).secret for email in emails}

@@ -33,9 +33,9 @@ from bench.channel_load import (
 )
 from bot.app import build_services, create_web_app
 from bot.channels.slack.channel import SLACK_CHANNEL
-from bot.settings import Settings
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.slack_api import FakeSlack
+from tests.support.settings import settings_from
 from tests.support.slackchat import SIGNING_SECRET, next_ts, sign
 
 
@@ -55,8 +55,8 @@ async def run(questions: int, burst: int) -> None:
         await api.start()
         for number in [*range(max(questions, burst)), *range(100_000, 100_000 + burst), 999_999]:
             api.add_user(f"UB{number:06d}", email=f"person{number}@example.com", real_name=f"Person {number}")
-        settings = Settings(data_dir=data_dir, slack_bot_token=api.bot_token,  # type: ignore[arg-type]
-                            slack_signing_secret=SIGNING_SECRET, slack_api_url=api.api_url)  # type: ignore[arg-type]
+        settings = settings_from(data_dir=data_dir, slack_bot_token=api.bot_token,
+                                 slack_signing_secret=SIGNING_SECRET, slack_api_url=api.api_url)
         services = await build_services(settings, encoder=encoder)
         application = create_web_app(services)
         runner, base_url = await serve(application)

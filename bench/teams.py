@@ -35,9 +35,9 @@ from bench.channel_load import (
 )
 from bot.app import build_services, create_web_app
 from bot.channels.teams.channel import TEAMS_CHANNEL
-from bot.settings import Settings
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.bot_connector import FakeBotConnector
+from tests.support.settings import settings_from
 from tests.support.teamschat import APP_PASSWORD, BOT_ID, TENANT, static_connections
 
 _ids = itertools.count(1)
@@ -63,8 +63,8 @@ async def run(questions: int, burst: int) -> None:
         for number in [*range(max(questions, burst)), *range(100_000, 100_000 + burst), 999_999]:
             connector.add_member(f"29:bench-{number}", aad_object_id=f"aad-{number}", name=f"Person {number}",
                                  email=f"person{number}@example.com")
-        settings = Settings(data_dir=data_dir, teams_app_id=connector.app_id,  # type: ignore[call-arg]
-                            teams_app_password=APP_PASSWORD, teams_tenant_id=TENANT)  # type: ignore[arg-type]
+        settings = settings_from(data_dir=data_dir, teams_app_id=connector.app_id,
+                                 teams_app_password=APP_PASSWORD, teams_tenant_id=TENANT)
         services = await build_services(settings, encoder=encoder)
         application = create_web_app(services, teams_connections=static_connections(connector))
         runner, base_url = await serve(application)

@@ -1,28 +1,17 @@
-"""Default locations of the articles and the index, shared by the `kb` commands and the bot's settings."""
+"""Where the knowledge package keeps its files, and where an index lives inside a data directory.
+
+A library: callers pass the paths they configured (the bot reads them from its settings); nothing here reads
+the environment.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-ARTICLES_ENV = "HELPDESK_ARTICLES_DIR"
-DATA_DIR_ENV = "HELPDESK_DATA_DIR"
 
 
 def packaged_articles_dir() -> Path:
     """The starter articles shipped inside the `knowledge` package."""
     return Path(__file__).resolve().parent / "articles"
-
-
-def default_articles_dir() -> Path:
-    """$HELPDESK_ARTICLES_DIR if set, else the packaged starter articles."""
-    configured = os.environ.get(ARTICLES_ENV)
-    return Path(configured) if configured else packaged_articles_dir()
-
-
-def default_data_dir() -> Path:
-    """$HELPDESK_DATA_DIR if set, else ./var (relative to the working directory)."""
-    return Path(os.environ.get(DATA_DIR_ENV) or "var")
 
 
 def index_dir(data_dir: Path) -> Path:

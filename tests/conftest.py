@@ -33,10 +33,10 @@ def starter_data_dir(tmp_path_factory: pytest.TempPathFactory, encoder: MiniLMEn
     """A data directory whose knowledge index holds the packaged starter articles."""
     from knowledge.index import KnowledgeIndex
     from knowledge.loader import load_articles
-    from knowledge.paths import default_articles_dir
+    from knowledge.paths import packaged_articles_dir
 
     data_dir = tmp_path_factory.mktemp("starter-data")
-    report = load_articles(directory=default_articles_dir())
+    report = load_articles(directory=packaged_articles_dir())
     assert not report.errors, report.errors
 
     async def build() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from datetime import UTC, datetime
@@ -12,8 +11,7 @@ from typing import Annotated, TextIO
 import typer
 
 from bot.audit import AuditLog, Verification
-from bot.ops.logging import configure_logging
-from bot.settings import SettingsError, load_settings
+from bot.cli import common
 from bot.store.sql.database import Database
 
 audit_app = typer.Typer(help="The audit log of verifications and actions.", no_args_is_help=True)
@@ -22,7 +20,7 @@ audit_app = typer.Typer(help="The audit log of verifications and actions.", no_a
 @audit_app.command("verify")
 def verify() -> None:
     """Recompute the hash chain; exit 1 if any record was edited or deleted."""
-    result = asyncio.run(_verify(_database_url()))
+    result = common.run(_verify(_database_url()))
     if result.ok:
         typer.echo(f"audit log intact: {result.records} records")
         return
@@ -40,21 +38,16 @@ def export(
     start = _parse_time(since) if since else None
     url = _database_url()
     if out is None:
-        count = asyncio.run(_export(url, start, sys.stdout))
+        count = common.run(_export(url, start, sys.stdout))
     else:
         with out.open("w", encoding="utf-8") as sink:
-            count = asyncio.run(_export(url, start, sink))
+            count = common.run(_export(url, start, sink))
     typer.echo(f"exported {count} records", err=True)
 
 
 def _database_url() -> str:
-    """The configured database; logs go to stderr (warnings only) so an export on stdout stays clean."""
-    configure_logging(level="warning", fmt="console")
-    try:
-        return load_settings().resolved_database_url
-    except SettingsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
+    """The configured database; logs go to stderr so an export on stdout stays clean."""
+    return common.settings().resolved_database_url
 
 
 def _parse_time(text: str) -> datetime:

@@ -15,8 +15,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 import typer
 
-from bot.ops.logging import configure_logging
-from bot.settings import SettingsError, load_settings
+from bot.cli import common
 from bot.store.sql.database import Database, SchemaState, SchemaTooNewError
 
 db_app = typer.Typer(help="The bot's SQL database: schema migrations.", no_args_is_help=True)
@@ -68,13 +67,7 @@ async def _upgrade(database: Database) -> tuple[SchemaState, SchemaState]:
 
 def _database() -> Database:
     """The configured database; only warnings are logged, so the command's own lines stay readable."""
-    configure_logging(level="warning", fmt="console")
-    try:
-        url = load_settings().resolved_database_url
-    except SettingsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
-    return Database(url=url)
+    return Database(url=common.settings().resolved_database_url)
 
 
 def _run(database: Database, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -88,10 +81,8 @@ def _run(database: Database, work: Callable[[Database], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except SchemaTooNewError as error:
-        typer.echo(f"{database.display_url}: refused: {error}", err=True)
-        raise typer.Exit(1) from None
+        common.fail(f"{database.display_url}: refused: {error}")
     except (sa.exc.SQLAlchemyError, OSError, TimeoutError) as error:
         # The first line only (SQLAlchemy appends the statement and a link), without the driver's class name.
         reason = re.sub(r"^\([\w.]+\) ", "", (str(error).splitlines() or [type(error).__name__])[0])
-        typer.echo(f"{database.display_url}: cannot use the database: {reason}", err=True)
-        raise typer.Exit(1) from None
+        common.fail(f"{database.display_url}: cannot use the database: {reason}")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
+from bot.cli import common
 from bot.handoff.drafts import STATUSES, ArticleDrafts, Draft, DraftError
-from bot.ops.logging import configure_logging
-from bot.settings import SettingsError, load_settings
 from bot.store.sql.database import Database
 
 drafts_app = typer.Typer(help="Article drafts suggested by resolved tickets: review, accept or reject.",
@@ -51,7 +48,7 @@ def show(draft_id: DraftId) -> None:
     """The draft in full: the person's question, the resolution and what became of it."""
     draft = _run(lambda drafts: drafts.get(draft_id))
     if draft is None:
-        _fail(f"no draft {draft_id}")
+        common.fail(f"no draft {draft_id}")
     typer.echo(_describe(draft))
 
 
@@ -87,27 +84,17 @@ def _editor(given: str | None) -> str:
 
 def _run(work: Callable[[ArticleDrafts], Awaitable[T]]) -> T:
     """Run `work` against the configured database and articles folder; a DraftError exits 1 with its reason."""
-    configure_logging(level="warning", fmt="console")
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
+    settings = common.settings()
 
     async def main() -> T:
         database = Database(url=settings.resolved_database_url)
         try:
             await database.migrate()
-            return await work(ArticleDrafts(database, articles_dir=Path(settings.articles_dir)))
+            return await work(ArticleDrafts(database, articles_dir=settings.articles_dir))
         finally:
             await database.close()
 
     try:
-        return asyncio.run(main())
+        return common.run(main())
     except DraftError as error:
-        _fail(str(error))
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
+        common.fail(str(error))

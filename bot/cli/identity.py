@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 
+from bot.cli import common
 from bot.identity.secrets import SecretBox, SecretKeyError, new_secret_key
 from bot.identity.totp import Enrolment, TotpEnrolments
-from bot.ops.logging import configure_logging
-from bot.settings import SettingsError, load_settings
 from bot.store.sql.database import Database
 
 identity_app = typer.Typer(help="Identity verification: TOTP enrolment and the secret key.", no_args_is_help=True)
@@ -25,21 +23,18 @@ def new_key() -> None:
 @identity_app.command("enroll-totp")
 def enroll_totp(email: Annotated[str, typer.Argument(help="The person's directory e-mail / UPN.")]) -> None:
     """Give EMAIL a new TOTP secret (replacing any earlier one); prints it and its otpauth:// URI once."""
-    configure_logging(level="warning", fmt="console")
+    settings = common.settings()
+    if settings.secret_key is None:
+        common.fail("HELPDESK_SECRET_KEY is not set: TOTP secrets are stored encrypted with it; "
+                    "create one with `helpdesk-bot identity new-secret-key`", code=2)
     try:
-        settings = load_settings()
-        if settings.secret_key is None:
-            raise SecretKeyError("HELPDESK_SECRET_KEY is not set: TOTP secrets are stored encrypted with it; "
-                                 "create one with `helpdesk-bot identity new-secret-key`")
         box = SecretBox(key=settings.secret_key.get_secret_value())
-    except (SettingsError, SecretKeyError) as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
+    except SecretKeyError as error:
+        common.fail(str(error), code=2)
     try:
-        enrolment = asyncio.run(_enroll(settings.resolved_database_url, box, email))
-    except ValueError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
+        enrolment = common.run(_enroll(settings.resolved_database_url, box, email))
+    except ValueError as error:  # not an e-mail address
+        common.fail(str(error), code=2)
     typer.echo(f"secret: {enrolment.secret}")
     typer.echo(f"uri: {enrolment.uri}")
     typer.echo("Shown once: add it to the person's authenticator app now (scan the URI as a QR code).", err=True)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from typing import Annotated, Any, NoReturn
 
 import aiohttp
 import typer
 
-from bot.ops.logging import configure_logging
-from bot.settings import Settings, SettingsError, load_settings
+from bot.cli import common
 
 incidents_app = typer.Typer(help="Incidents: many people reporting the same problem.", no_args_is_help=True)
 
@@ -33,7 +31,7 @@ def list_incidents(
     from bot.incidents.store import OPEN_STATUSES, SqlIncidents
     from bot.store.sql.database import Database
 
-    settings = _settings()
+    settings = common.settings()
 
     async def read() -> list[Any]:
         database = Database(url=settings.resolved_database_url)
@@ -43,7 +41,7 @@ def list_incidents(
         finally:
             await database.close()
 
-    found = asyncio.run(read())
+    found = common.run(read())
     if not found:
         typer.echo("no incidents" if include_resolved else "no open incidents")
     for incident in found:
@@ -72,22 +70,13 @@ def resolve(
     typer.echo(f"{result['id']} resolved; the {result['reporters']} people who reported it were told")
 
 
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        _fail(str(error))
-    if "HELPDESK_LOG_LEVEL" not in os.environ:
-        configure_logging(level="warning", fmt="console")
-    return settings
-
-
 def _call(url: str | None, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    settings = _settings()
-    if settings.staff_token is None:
+    settings = common.settings()
+    token = settings.staff.token
+    if token is None:
         _fail("set HELPDESK_STAFF_TOKEN (the running bot's staff token) to confirm or resolve incidents")
     base = (url or f"http://{settings.host}:{settings.port}").rstrip("/")
-    headers = {"Authorization": f"Bearer {settings.staff_token.get_secret_value()}"}
+    headers = {"Authorization": f"Bearer {token.get_secret_value()}"}
 
     async def post() -> tuple[int, Any]:
         timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
@@ -110,5 +99,4 @@ def _call(url: str | None, path: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
+    common.fail(message, code=2)

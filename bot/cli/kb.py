@@ -1,8 +1,8 @@
 """`kb` commands: validate and index the articles, search the index, evaluate retrieval, calibrate confidence.
 
-The bot mounts this app as `helpdesk-bot kb`. Defaults: articles from $HELPDESK_ARTICLES_DIR or the packaged
-starter set, data under $HELPDESK_DATA_DIR or ./var (the index in <data-dir>/kb), a Chroma server from
-$HELPDESK_CHROMA_URL if set.
+Mounted as `helpdesk-bot kb`. Defaults come from the settings (only the data locations, see CommonSettings):
+articles from HELPDESK_ARTICLES_DIR or the packaged starter set, data under HELPDESK_DATA_DIR or ./var (the index
+in <data-dir>/kb), a Chroma server from HELPDESK_CHROMA_URL if set.
 """
 
 from __future__ import annotations
@@ -10,22 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
-from collections.abc import Coroutine
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from knowledge.chroma_store import KnowledgeStoreUnavailable
+from bot.cli import common
+from bot.settings import CommonSettings
 from knowledge.embeddings import Encoder, MiniLMEncoder
 from knowledge.index import KnowledgeIndex
 from knowledge.loader import LoadReport, load_articles
 from knowledge.model import ScoredChunk
-from knowledge.paths import default_articles_dir, default_data_dir, index_dir, packaged_eval_dir
-
-T = TypeVar("T")
+from knowledge.paths import index_dir, packaged_eval_dir
 
 kb_app = typer.Typer(help="Knowledge base: validate, index, search, evaluate.", no_args_is_help=True)
 
@@ -40,8 +38,8 @@ DataDirOption = Annotated[
                               "[default: $HELPDESK_DATA_DIR or ./var]", show_default=False),
 ]
 ChromaOption = Annotated[
-    str | None, typer.Option("--chroma-url", envvar="HELPDESK_CHROMA_URL",
-                             help="Chroma server URL instead of the embedded store", show_default=False),
+    str | None, typer.Option("--chroma-url", help="Chroma server URL instead of the embedded store "
+                             "[default: $HELPDESK_CHROMA_URL]", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -55,7 +53,7 @@ class SearchMode(StrEnum):
 @kb_app.command()
 def validate(articles: ArticlesOption = None) -> None:
     """Check every article; print problems as `path:line: reason` (exit 1 if there are any)."""
-    report = _load(articles)
+    report = _load(articles or common.settings(CommonSettings).articles_dir)
     if report.errors:
         rejected = len({error.path for error in report.errors})
         typer.echo(f"{len(report.articles)} articles OK, {rejected} rejected", err=True)
@@ -71,8 +69,10 @@ def sync(
 
     An already indexed article whose file is now rejected keeps its last good version in the index.
     """
-    report = _load(articles)
-    directory = index_dir(data_dir or default_data_dir())
+    settings = common.settings(CommonSettings)
+    report = _load(articles or settings.articles_dir)
+    directory = index_dir(data_dir or settings.data_dir)
+    chroma_url = chroma_url or settings.chroma.url
 
     async def run() -> str:
         index = await asyncio.to_thread(KnowledgeIndex.open, directory=directory, encoder=_encoder(),
@@ -90,7 +90,7 @@ def sync(
         return (f"added {result.added}, updated {result.updated}, removed {result.removed}, "
                 f"unchanged {result.unchanged} ({result.chunk_count} chunks){kept}")
 
-    typer.echo(_unless_unavailable(run()))
+    typer.echo(common.run(run()))
     if report.errors:
         raise typer.Exit(1)
 
@@ -107,7 +107,9 @@ def search(
     """Search the index and show the ranked chunks with each retriever's signals."""
     from knowledge.retrieval import HybridRetriever
 
-    directory = index_dir(data_dir or default_data_dir())
+    settings = common.settings(CommonSettings)
+    directory = index_dir(data_dir or settings.data_dir)
+    chroma_url = chroma_url or settings.chroma.url
 
     async def run() -> list[ScoredChunk]:
         encoder = _encoder()
@@ -123,7 +125,7 @@ def search(
             await index.close()
         return list(result.hits)
 
-    hits = _unless_unavailable(run())
+    hits = common.run(run())
     if as_json:
         rows = [{"rank": rank, **asdict(hit.chunk), **{k: v for k, v in asdict(hit).items() if k != "chunk"}}
                 for rank, hit in enumerate(hits, 1)]
@@ -153,7 +155,7 @@ def evaluate(
     except BeirFormatError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from error
-    results = asyncio.run(evaluate_beir(dataset=dataset, encoder=_encoder()))
+    results = common.run(evaluate_beir(dataset=dataset, encoder=_encoder()))
     if as_json:
         typer.echo(json.dumps({mode: asdict(metrics) for mode, metrics in results.items()}, indent=2))
         return
@@ -177,7 +179,7 @@ def calibrate(
     from knowledge.confidence import DEFAULT_CALIBRATION_PATH
     from knowledge.retrieval import HybridRetriever
 
-    report = _load(articles)
+    report = _load(articles or common.settings(CommonSettings).articles_dir)
     if report.errors:
         raise typer.Exit(1)
     labelled = load_questions(questions)
@@ -196,12 +198,11 @@ def calibrate(
         typer.echo(f"answer threshold {model.answer_threshold:.2f}, clarify threshold "
                    f"{model.clarify_threshold:.2f}; wrote {output or DEFAULT_CALIBRATION_PATH}")
 
-    asyncio.run(run())
+    common.run(run())
 
 
-def _load(articles: Path | None) -> LoadReport:
+def _load(directory: Path) -> LoadReport:
     """Load and print every problem as `path:line: reason`."""
-    directory = articles or default_articles_dir()
     try:
         report = load_articles(directory=directory)
     except FileNotFoundError as error:
@@ -210,15 +211,6 @@ def _load(articles: Path | None) -> LoadReport:
     for problem in report.errors:
         typer.echo(str(problem))
     return report
-
-
-def _unless_unavailable(work: Coroutine[Any, Any, T]) -> T:
-    """Run `work`; an unreachable Chroma server ends the command with its reason (exit 1), not a traceback."""
-    try:
-        return asyncio.run(work)
-    except KnowledgeStoreUnavailable as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(1) from error
 
 
 def _encoder() -> Encoder:

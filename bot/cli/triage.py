@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn
 import numpy as np
 import typer
 
+from bot.cli import common
 from bot.triage.classifier import TicketClassifier, Vectors
 from bot.triage.evaluation import Scores, baseline, cross_validate, ours
 from bot.triage.labelled import LabelledDataError, LabelledTickets, read_labelled
@@ -56,26 +57,24 @@ def batch(
         _fail(f"{source}: no such file")
     if output.resolve() == source.resolve():
         _fail("--output must not be the --input file")
-    asyncio.run(_batch(source, output))
+    common.run(_batch(source, output))
 
 
 async def _batch(source: Path, output: Path) -> None:
     from bot.app import load_encoder
-    from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
+    from bot.app.services import intent_detector
+    from bot.app.triage import build_triager
     from bot.handoff.routing import StaffConfig
     from bot.kb.embedder import EncoderEmbedder
-    from bot.settings import load_settings
     from bot.triage.batch import triage_lines
-    from bot.triage.setup import build_triager
 
-    settings = load_settings()
+    settings = common.settings()
     encoder = await load_encoder()
     embedder = EncoderEmbedder(encoder=encoder)
-    intents = NearestExampleIntentDetector(
-        embedder=embedder, examples=IntentExamples.load(settings.intent_examples or DEFAULT_EXAMPLES_PATH),
-        threshold=settings.intent_threshold)
-    triager = await asyncio.to_thread(build_triager, settings, encoder=encoder,
-                                      staff=StaffConfig.load(settings.staff_config))
+    intents = intent_detector(settings.intent, encoder=encoder)
+    triager = await asyncio.to_thread(build_triager, config=settings.triage.config,
+                                      models=settings.resolved_triage_models, encoder=encoder,
+                                      staff=StaffConfig.load(settings.staff.config))
 
     def problem(line: int, reason: str) -> None:
         typer.echo(f"{source}:{line}: skipped: {reason}", err=True)
@@ -98,13 +97,11 @@ def train(
                                                 show_default=False)] = None,
 ) -> None:
     """Train a model on your own tickets and save it as the next version; the bot uses the newest."""
-    from bot.settings import load_settings
-
     data = _read(csv_path, text_col, label_col)
-    shelf = ModelVersions(models or load_settings().resolved_triage_models)
+    versions = ModelVersions(models or common.settings().resolved_triage_models)
     vectors = _embed(data.texts)
     classifier = TicketClassifier.fit(texts=data.texts, vectors=vectors, labels=data.labels)
-    info = shelf.save(target.value, classifier, source=csv_path.name, rows=len(data.texts))
+    info = versions.save(target.value, classifier, source=csv_path.name, rows=len(data.texts))
     typer.echo(f"saved {target.value} model v{info.version}: {info.rows} tickets, {len(info.labels)} labels "
                f"({', '.join(info.labels)}); restart the bot to use it")
 
@@ -204,5 +201,4 @@ def _scores_json(scores: Scores) -> dict[str, Any]:
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
+    common.fail(message, code=2)

@@ -222,9 +222,9 @@ async def test_a_mention_in_any_other_thread_is_still_answered_once_whichever_co
 
 async def test_notes_from_the_console_and_sla_notices_reach_the_staff_channel(slack: Workspace) -> None:
     _, card, ticket = await handed_off(slack, slack.person("UANA"))
-    await slack.bot.services.staff.desk.post(StaffMember.token_holder("IT support"), ticket.id,
+    await slack.bot.services.staff.operations.post(StaffMember.token_holder("IT support"), ticket.id,
                                              text="Known <dock> issue", internal=True)
-    slack.bot.services.staff.boards.alert(ticket, "Escalation: ticket missed its first response target.")
+    slack.bot.services.staff.cards.alert(ticket, "Escalation: ticket missed its first response target.")
     await slack.settle()
 
     *_, console_note, in_thread = card_thread(slack, card)

@@ -36,7 +36,7 @@ async def teams(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) 
 async def settled(teams: TeamsTenant) -> None:
     """Wait for what the boards post in the background after a turn (cards, relayed messages)."""
     await teams.settle()
-    await teams.bot.services.staff.boards.tasks.drain(timeout=60)
+    await teams.bot.services.staff.cards.tasks.drain(timeout=60)
 
 
 def staff_cards(teams: TeamsTenant) -> list[ConnectorCall]:
@@ -166,9 +166,9 @@ async def test_mistakes_are_answered_in_the_thread_what_happens_elsewhere_shows_
     assert await teams.bot.services.store.transcript(teams.conversation(card)) == []  # no chat with the bot
 
     # From the console, and from the SLA watcher: the thread shows it, marked.
-    await teams.bot.services.staff.desk.post(StaffMember.token_holder("IT support"), ticket.id,
+    await teams.bot.services.staff.operations.post(StaffMember.token_holder("IT support"), ticket.id,
                                              text="Known dock issue", internal=True)
-    teams.bot.services.staff.boards.alert(ticket, "Reminder: ticket is due a first response soon.")
+    teams.bot.services.staff.cards.alert(ticket, "Reminder: ticket is due a first response soon.")
     await settled(teams)
     console_note, reminder = teams.connector.posted(thread)[-2:]
     assert console_note.text == "🔒 internal note · **IT support**: Known dock issue"

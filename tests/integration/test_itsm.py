@@ -15,16 +15,17 @@ import pytest_asyncio
 import sqlalchemy as sa
 from structlog.testing import capture_logs
 
+from bot.app.staff import build_itsm
 from bot.handoff.itsm import ItsmError, ItsmSystem, MirrorTicket
 from bot.handoff.itsm.jira import JiraServiceDesk
 from bot.handoff.itsm.outbox import ItsmOutbox
 from bot.handoff.itsm.servicenow import ServiceNowIncidents
-from bot.handoff.itsm.setup import build_itsm
 from bot.settings import Settings
 from bot.store.sql.database import Database
 from bot.store.sql.schema import conversations, handoffs, itsm_outbox
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.servicenow_server import FakeServiceNow
+from tests.support.settings import settings_from
 
 pytestmark = pytest.mark.asyncio
 
@@ -554,15 +555,17 @@ async def test_no_password_or_token_reaches_the_outbox_or_the_logs(
 # ---- set-up ------------------------------------------------------------------------------------------------------
 
 async def test_the_settings_choose_the_itsm_client() -> None:
-    assert build_itsm(Settings()) == []
-    servicenow_settings = Settings(itsm="servicenow", servicenow_url="https://acme.service-now.com",
-                                   servicenow_user=SN_USER, servicenow_password=SN_PASSWORD)  # type: ignore[arg-type]
-    jira_settings = Settings(itsm="jira", jira_url="https://acme.atlassian.net", jira_email=JIRA_EMAIL,
-                             jira_api_token=JIRA_TOKEN, jira_service_desk_id="4",  # type: ignore[arg-type]
-                             jira_request_type_id="17")
+    def chosen(settings: Settings) -> list[ItsmSystem]:
+        return build_itsm(settings.itsm_settings, timeout_seconds=settings.itsm_timeout_seconds)
 
-    [snow] = build_itsm(servicenow_settings)
-    [desk] = build_itsm(jira_settings)
+    assert chosen(Settings()) == []
+    servicenow_settings = settings_from(itsm="servicenow", servicenow_url="https://acme.service-now.com",
+                                        servicenow_user=SN_USER, servicenow_password=SN_PASSWORD)
+    jira_settings = settings_from(itsm="jira", jira_url="https://acme.atlassian.net", jira_email=JIRA_EMAIL,
+                                  jira_api_token=JIRA_TOKEN, jira_service_desk_id="4", jira_request_type_id="17")
+
+    [snow] = chosen(servicenow_settings)
+    [desk] = chosen(jira_settings)
 
     assert (type(snow), snow.name, type(desk), desk.name) == (ServiceNowIncidents, "servicenow", JiraServiceDesk,
                                                               "jira")

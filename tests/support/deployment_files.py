@@ -15,6 +15,7 @@ from dockerfile_parse import DockerfileParser
 from pydantic import AliasChoices
 
 from bot.settings import Settings
+from bot.settings.sources import group_model
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "manifests" / "k8s"
@@ -73,13 +74,21 @@ def bot_container() -> Manifest:
 
 
 def settings_env_fields() -> dict[str, str]:
-    """Every environment variable Settings reads, mapped to its field: HELPDESK_<FIELD> or the field's aliases."""
+    """Every environment variable Settings reads, mapped to its setting's name without the prefix (ldap_url):
+    HELPDESK_<FIELD>, HELPDESK_<GROUP>_<FIELD>, and the platform names (SLACK_BOT_TOKEN) a field also accepts."""
     prefix = str(Settings.model_config.get("env_prefix", ""))
     names: dict[str, str] = {}
     for field, info in Settings.model_fields.items():
-        alias = info.validation_alias
-        choices = alias.choices if isinstance(alias, AliasChoices) else [alias or f"{prefix}{field}"]
-        names.update({str(choice).upper(): field for choice in choices})
+        group = group_model(info.annotation)
+        if group is None:
+            names[f"{prefix}{field}".upper()] = field
+            continue
+        for sub, sub_info in group.model_fields.items():
+            key = f"{field}_{sub}"
+            names[f"{prefix}{key}".upper()] = key
+            alias = sub_info.validation_alias
+            choices = alias.choices if isinstance(alias, AliasChoices) else []
+            names.update({choice: key for choice in choices if isinstance(choice, str) and choice.isupper()})
     return names
 
 

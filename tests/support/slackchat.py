@@ -64,7 +64,7 @@ class Workspace:
     async def settle(self) -> None:
         """Wait until every turn the bot acknowledged has finished, and what it told the staff boards."""
         await self.channel.turns.drain(timeout=60)
-        await self.bot.services.staff.boards.tasks.drain(timeout=60)
+        await self.bot.services.staff.cards.tasks.drain(timeout=60)
 
     def person(self, user_id: str, *, email: str | None = "", name: str = "") -> SlackUser:
         name = name or user_id.title()

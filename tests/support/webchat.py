@@ -14,9 +14,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from microsoft_agents.hosting.core.authorization import Connections
 
 from bot.app import Services, build_services, create_web_app
-from bot.settings import Settings
 from bot.store.sql.schema import feedback as feedback_table
 from knowledge.embeddings import MiniLMEncoder
+from tests.support.settings import settings_from
 
 
 @dataclass
@@ -81,8 +81,8 @@ class Bot:
 async def running_bot(*, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder,
                       teams_connections: Connections | None = None, **overrides: Any) -> AsyncIterator[Bot]:
     """The bot on a fresh SQLite database in `tmp_path`, served on a random local port, closed afterwards."""
-    settings = Settings(data_dir=data_dir, database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}",
-                        **overrides)
+    settings = settings_from(data_dir=data_dir, database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}",
+                             **overrides)
     services = await build_services(settings, encoder=encoder)
     client = TestClient(TestServer(create_web_app(services, teams_connections=teams_connections)))
     await client.start_server()

@@ -140,7 +140,7 @@ def test_the_configmap_is_a_configuration_the_bot_accepts(monkeypatch: pytest.Mo
         monkeypatch.setenv(name, value)
     settings = Settings()
     assert settings.host == "0.0.0.0"
-    assert settings.chroma_url, "replicas share the vectors through a Chroma server"
+    assert settings.chroma.url, "replicas share the vectors through a Chroma server"
 
 
 def test_several_replicas_get_shared_state_and_a_shared_database() -> None:

@@ -40,7 +40,6 @@ from bot.channels.slack.threads import SlackThread, SlackTurn
 from bot.core.engine import ConversationNotYoursError, Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind
 from bot.core.ports import ConversationStore, SharedState
-from bot.handoff.setup import StaffServices
 
 log = structlog.get_logger(__name__)
 
@@ -48,27 +47,32 @@ DEDUPE_SECONDS = 3600.0  # Slack retries a delivery for up to about an hour
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
+def slack_web_client(*, bot_token: str, api_url: str | None) -> AsyncWebClient:
+    """The Web API client the channel, its people lookup and the staff console share."""
+    return AsyncWebClient(
+        token=bot_token, base_url=_with_slash(api_url or AsyncWebClient.BASE_URL),
+        # Honour Retry-After on HTTP 429 (`ratelimited`) a couple of times before giving up.
+        retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+
+
 class SlackChannel:
     """Owns the bolt app, the Web API client and the turns running in the background."""
 
-    def __init__(self, *, engine: Engine, store: ConversationStore, shared_state: SharedState, bot_token: str,
-                 signing_secret: str | None, app_token: str | None, api_url: str | None,
-                 user_cache_seconds: float, progress_reaction: str, staff: StaffServices | None = None) -> None:
-        """`staff`: let IT staff work tickets from their cards in Slack (see bot/channels/slack/staff.py)."""
+    def __init__(self, *, engine: Engine, store: ConversationStore, shared_state: SharedState,
+                 client: AsyncWebClient, people: SlackPeople, signing_secret: str | None, app_token: str | None,
+                 progress_reaction: str, staff_console: SlackStaffConsole | None = None) -> None:
+        """`client`: from `slack_web_client`; `staff_console`: lets IT staff work tickets from their cards in Slack
+        (see bot/channels/slack/staff.py)."""
         self._engine = engine
         self._store = store
         self._deliveries = Deliveries(shared_state)
         self._signing_secret = signing_secret
         self._app_token = app_token
         self._progress_reaction = progress_reaction
-        self.client = AsyncWebClient(
-            token=bot_token, base_url=_with_slash(api_url or AsyncWebClient.BASE_URL),
-            # Honour Retry-After on HTTP 429 (`ratelimited`) a couple of times before giving up.
-            retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
-        )
-        self._people = SlackPeople(client=self.client, ttl_seconds=user_cache_seconds)
-        self._staff = None if staff is None else SlackStaffConsole(desk=staff.desk, tickets=staff.tickets,
-                                                                client=self.client, people=self._people)
+        self.client = client
+        self._people = people
+        self._staff = staff_console
         self.turns = BackgroundTurns()
         self._socket: AsyncSocketModeHandler | None = None
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from bot.cli.intents import choose_threshold, score_threshold
+from bot.core.intent_calibration import choose_threshold, score_threshold
 from knowledge.calibrate import LabelledQuestion, Observation, choose_thresholds, summarise
 
 

@@ -1,4 +1,4 @@
-"""Wires the self-service desk from settings (called by the composition root)."""
+"""The self-service actions and their approvals, with whatever second factors the settings allow."""
 
 from __future__ import annotations
 
@@ -26,38 +26,35 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True, kw_only=True)
 class SelfService:
-    desk: SelfServiceActions
+    actions: SelfServiceActions
     approvals: ApprovalWorkflow
 
 
 def build_self_service(settings: Settings, *, directory: Directory | None, database: Database, audit: AuditLog,
                        store: ConversationStore, handoffs: HandoffQueue, shared_state: SharedState,
                        notifier: Notifier) -> SelfService:
-    """The desk and its approvals, with whatever second factors the settings allow.
-
-    Raises:
-        PolicyError: the action policy or the catalog file is invalid.
-    """
+    """Raises PolicyError when the action policy or the catalog file is invalid."""
     policy = ActionPolicy.load(settings.action_policy)
     catalog = Catalog.load(settings.catalog)
     totp, email_codes = None, None
     if settings.secret_key is not None:
         box = SecretBox(key=settings.secret_key.get_secret_value())
         totp = TotpEnrolments(database=database, box=box)
-        if settings.smtp_host:
-            smtp = SmtpSettings(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_sender,
-                                username=settings.smtp_username,
-                                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-                                starttls=settings.smtp_starttls)
-            email_codes = EmailCodes(database=database, smtp=smtp, key=box.derived_key("email-codes"))
+        smtp = settings.smtp
+        if smtp.host:
+            email_codes = EmailCodes(
+                database=database, key=box.derived_key("email-codes"),
+                smtp=SmtpSettings(host=smtp.host, port=smtp.port, sender=smtp.sender, username=smtp.username,
+                                  password=smtp.password.get_secret_value() if smtp.password else None,
+                                  starttls=smtp.starttls))
     elif directory is not None:
         log.warning("no_second_factor", hint="HELPDESK_SECRET_KEY is not set: actions that need a second factor "
                     "(password reset, MFA reset) go to IT staff")
     approvals = ApprovalWorkflow(directory=directory, approvals=SqlApprovals(database=database), catalog=catalog,
-                             policy=policy, audit=audit, notifier=notifier, store=store, handoffs=handoffs)
-    desk = SelfServiceActions(
+                                 policy=policy, audit=audit, notifier=notifier, store=store, handoffs=handoffs)
+    actions = SelfServiceActions(
         directory=directory, policy=policy, catalog=catalog,
         guards=Guards(database=database, audit=audit, shared_state=shared_state, policy=policy),
         second_factor=SecondFactor(totp=totp, email_codes=email_codes, attempts=policy.code_attempts),
         audit=audit, approvals=approvals, shared_state=shared_state)
-    return SelfService(desk=desk, approvals=approvals)
+    return SelfService(actions=actions, approvals=approvals)

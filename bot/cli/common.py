@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Coroutine, Iterator
 from typing import Any, NoReturn, TypeVar, overload
 
@@ -47,7 +46,7 @@ def settings(model: type[CommonSettings] = Settings, *, quiet: bool = True) -> C
         loaded = load_settings(model)
     except SettingsError as error:
         fail(str(error), code=2)
-    if quiet and "HELPDESK_LOG_LEVEL" not in os.environ:
+    if quiet and "log_level" not in loaded.model_fields_set:
         configure_logging(level="warning", fmt="console")
     else:
         configure_logging(level=loaded.log_level, fmt=loaded.log_format)

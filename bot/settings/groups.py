@@ -11,12 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 
 
-def _also(field: str, variable: str) -> AliasChoices:
-    """The field's own name first (so HELPDESK_<GROUP>_<FIELD> wins), then the platform's usual variable."""
-    return AliasChoices(field, variable)
+def _also(variable: str) -> AliasChoices:
+    """Another variable that fills the field: a platform's usual name. HELPDESK_<GROUP>_<FIELD> wins over it."""
+    return AliasChoices(variable)
+
+
+# The field's own name stays valid next to its alias (the environment source and tests use it).
+BY_NAME_TOO = ConfigDict(validate_by_name=True, validate_by_alias=True)
 
 
 class WebSettings(BaseModel):
@@ -39,17 +43,19 @@ class WebSettings(BaseModel):
 class SlackSettings(BaseModel):
     """Slack reads its usual variable names; the HELPDESK_SLACK_ spelling works too and wins."""
 
+    model_config = BY_NAME_TOO
+
     bot_token: SecretStr | None = Field(
-        default=None, validation_alias=_also("bot_token", "SLACK_BOT_TOKEN"),
+        default=None, validation_alias=_also("SLACK_BOT_TOKEN"),
         description="The bot token (xoxb-…); setting it turns Slack on. Default: no Slack.")
     signing_secret: SecretStr | None = Field(
-        default=None, validation_alias=_also("signing_secret", "SLACK_SIGNING_SECRET"),
+        default=None, validation_alias=_also("SLACK_SIGNING_SECRET"),
         description="The app's signing secret, verifying every request to /slack/events (HTTP mode).")
     app_token: SecretStr | None = Field(
-        default=None, validation_alias=_also("app_token", "SLACK_APP_TOKEN"),
+        default=None, validation_alias=_also("SLACK_APP_TOKEN"),
         description="An app-level token (xapp-…) selects Socket Mode instead of HTTP.")
     api_url: str | None = Field(
-        default=None, validation_alias=_also("api_url", "SLACK_API_URL"),
+        default=None, validation_alias=_also("SLACK_API_URL"),
         description="Base URL of the Slack Web API. Default: Slack's own (https://slack.com/api/).")
     user_cache_seconds: float = Field(default=900.0, gt=0,
                                       description="How long users.info answers (the e-mail) are reused.")
@@ -60,17 +66,19 @@ class SlackSettings(BaseModel):
 class TeamsSettings(BaseModel):
     """Teams (Microsoft 365 Agents SDK): the Azure bot's app id and its secret or certificate."""
 
+    model_config = BY_NAME_TOO
+
     app_id: str | None = Field(
-        default=None, validation_alias=_also("app_id", "TEAMS_APP_ID"),
+        default=None, validation_alias=_also("TEAMS_APP_ID"),
         description="The Azure bot's Microsoft App ID; setting it turns authenticated Teams on. Default: no Teams.")
     app_password: SecretStr | None = Field(
-        default=None, validation_alias=_also("app_password", "TEAMS_APP_PASSWORD"),
+        default=None, validation_alias=_also("TEAMS_APP_PASSWORD"),
         description="The app registration's client secret.")
     tenant_id: str | None = Field(
-        default=None, validation_alias=_also("tenant_id", "TEAMS_TENANT_ID"),
+        default=None, validation_alias=_also("TEAMS_TENANT_ID"),
         description="The single tenant the bot is registered in, and the default list of tenants it serves.")
     app_certificate: Path | None = Field(
-        default=None, validation_alias=_also("app_certificate", "TEAMS_APP_CERTIFICATE"),
+        default=None, validation_alias=_also("TEAMS_APP_CERTIFICATE"),
         description="Instead of the password: a PFX certificate (no passphrase) registered on the app.")
     allowed_tenants: str | None = Field(
         default=None, description="Comma-separated tenant ids whose people the bot serves. Default: the tenant id.")
@@ -183,8 +191,10 @@ class IntentSettings(BaseModel):
 class LlmSettings(BaseModel):
     """An optional chat model that writes answers grounded on the retrieved articles."""
 
+    model_config = BY_NAME_TOO
+
     model: str | None = Field(
-        default=None, validation_alias=_also("model", "HELPDESK_LLM"),
+        default=None, validation_alias=_also("HELPDESK_LLM"),
         description="provider:model, e.g. openai:gpt-4o-mini, azure:my-deployment, ollama:llama3.1. "
         "Default: extractive answers, no LLM.")
     base_url: str | None = Field(default=None, description="The provider's base URL. Default: the provider's own.")

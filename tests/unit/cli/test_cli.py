@@ -84,3 +84,21 @@ def test_a_failing_turn_apologises_and_the_chat_goes_on(configured: None, monkey
     assert result.exit_code == 0, result.output
     assert "something went wrong on my side" in result.stdout
     assert "IT help bot" in result.stdout and result.stdout.count("bot> ") == 2
+
+
+def test_a_bad_configuration_file_ends_the_command_with_its_reason_not_a_traceback(
+        configured: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    staff_yml = tmp_path / "staff.yml"
+    staff_yml.write_text("groups: [not, a, mapping]\n", encoding="utf-8")
+    monkeypatch.setenv("HELPDESK_STAFF_CONFIG", str(staff_yml))
+    result = runner.invoke(app, ["ask", "hi"])
+    assert result.exit_code == 1, result.output
+    assert "staff.yml" in result.output and "Traceback" not in result.output
+
+
+def test_every_command_names_a_bad_variable_by_its_full_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPDESK_CHROMA_TIMEOUT_SECONDS", "soon")
+    for command in (["kb", "validate"], ["db", "current"], ["audit", "verify"], ["incidents", "list"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, (command, result.output)
+        assert "HELPDESK_CHROMA_TIMEOUT_SECONDS: Input should be a valid number" in result.output, command

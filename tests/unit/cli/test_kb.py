@@ -112,3 +112,14 @@ def test_eval_reports_a_malformed_file(tmp_path: Path) -> None:
                                     "--queries", str(files["queries"]), "--qrels", str(files["qrels"])])
     assert result.exit_code == 1
     assert f"{files['qrels']}:1: expected 3 tab-separated fields" in result.stderr
+
+
+def test_the_kb_commands_need_no_platform_credentials(dirs: tuple[Path, Path],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # The indexing Job reads the ConfigMap (which may name TEAMS_APP_ID) but not the Secret with its password.
+    monkeypatch.setenv("TEAMS_APP_ID", "app")
+    monkeypatch.delenv("TEAMS_APP_PASSWORD", raising=False)
+    monkeypatch.delenv("HELPDESK_TEAMS_APP_PASSWORD", raising=False)
+    result = runner.invoke(kb_app, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "5 articles OK\n"

@@ -40,7 +40,7 @@ class CommonSettings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(env_prefix="HELPDESK_", env_nested_delimiter="_", env_nested_max_split=1,
-                                      extra="ignore", validate_default=True)
+                                      extra="ignore")
 
     data_dir: Path = Field(default=Path("var"), description="Where the bot keeps its files: the SQLite database, "
                            "the embedded index (<data dir>/kb) and trained triage models. Relative to the working "

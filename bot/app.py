@@ -14,19 +14,21 @@ from pydantic import SecretStr
 
 from bot.actions.setup import SelfService, build_self_service
 from bot.audit import AuditLog
+from bot.channels.runtime.http import correlation_and_errors
 from bot.channels.runtime.notify import ConversationNotifier
-from bot.channels.slack.channel import SlackChannel
-from bot.channels.slack.staff import SlackTicketCards
+from bot.channels.slack.channel import SlackChannel, slack_web_client
+from bot.channels.slack.people import SlackPeople
+from bot.channels.slack.staff import SlackStaffConsole, SlackTicketCards
 from bot.channels.teams.auth import auth_configuration
 from bot.channels.teams.channel import TeamsChannel
 from bot.channels.teams.people import TeamsPeople
 from bot.channels.teams.staff import TeamsStaffConsole, TeamsTicketCards
-from bot.channels.web.channel import HealthProbes, WebChannel, correlation_and_errors, register_shared_assets
+from bot.channels.web.channel import WebChannel, register_shared_assets
 from bot.channels.web.identity import WebIdentity
 from bot.core.engine import Engine
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
 from bot.core.policy import AnswerPolicy
-from bot.core.ports import Directory, SharedState, TurnOrder
+from bot.core.ports import Directory, SharedState, TurnOrder, Wakeups
 from bot.handoff.routing import StaffConfig
 from bot.handoff.setup import StaffServices, build_staff_services
 from bot.identity.providers import build_directory
@@ -34,6 +36,7 @@ from bot.incidents.store import SqlIncidents
 from bot.incidents.tracker import IncidentTracker
 from bot.kb.embedder import EncoderEmbedder
 from bot.kb.service import KnowledgeService
+from bot.ops.health import HealthProbes
 from bot.settings import Settings
 from bot.staff_api.console import StaffApi, StaffAuth, staff_errors
 from bot.staff_api.incidents import IncidentRoutes
@@ -42,7 +45,7 @@ from bot.store.shared.redis_state import RedisSharedState
 from bot.store.shared.redis_turn_order import RedisTurnOrder
 from bot.store.shared.redis_wakeups import RedisWakeups
 from bot.store.shared.turn_order import InProcessTurnOrder
-from bot.store.shared.wakeups import LocalWakeups, Wakeups
+from bot.store.shared.wakeups import LocalWakeups
 from bot.store.sql.contacts import SqlContacts
 from bot.store.sql.conversations import SqlConversationStore
 from bot.store.sql.database import Database
@@ -150,7 +153,7 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
                              incidents=incident_store, serial=turn_order)
     incidents = IncidentTracker(incidents=incident_store, embedder=EncoderEmbedder(encoder=encoder),
                              config=triager.config.surge, notifier=notifier, alert=staff.boards.announce,
-                             serial=turn_order)
+                             turn_order=turn_order)
     self_service = build_self_service(settings, directory=directory, database=database, audit=audit, store=store,
                                       handoffs=staff.queue, shared_state=shared_state, notifier=notifier)
     engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue, policy=policy,
@@ -204,7 +207,7 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
                    wakeups=services.wakeups).register(app)
     staff_auth = StaffAuth(token=_secret(settings.staff_token), token_name=settings.staff_token_name,
                            identity=identity)
-    StaffApi(desk=services.staff.desk, auth=staff_auth).register(app)
+    StaffApi(operations=services.staff.desk, auth=staff_auth).register(app)
     IncidentRoutes(incidents=services.incidents, auth=staff_auth, membership=services.staff.membership,
                    group=services.staff.config.group(services.staff.config.default_group)).register(app)
     if settings.slack_mode != "off":
@@ -213,7 +216,7 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
         services.notifier.register("slack", slack.send_proactive)
         services.staff.boards.register(SlackTicketCards(client=slack.client, tickets=services.staff.tickets))
     if settings.teams_mode != "off":
-        teams_staff = TeamsStaffConsole(desk=services.staff.desk, tickets=services.staff.tickets,
+        teams_staff = TeamsStaffConsole(operations=services.staff.desk, tickets=services.staff.tickets,
                                         people=TeamsPeople(ttl_seconds=settings.teams_member_cache_seconds))
         teams = _teams_channel(services, connections=teams_connections, staff=teams_staff)
         teams.register(app)
@@ -277,12 +280,15 @@ def _teams_channel(services: Services, *, connections: Connections | None,
 def _slack_channel(services: Services) -> SlackChannel:
     settings = services.settings
     assert settings.slack_bot_token is not None
+    client = slack_web_client(bot_token=settings.slack_bot_token.get_secret_value(), api_url=settings.slack_api_url)
+    people = SlackPeople(client=client, ttl_seconds=settings.slack_user_cache_seconds)
+    staff_console = SlackStaffConsole(operations=services.staff.desk, tickets=services.staff.tickets, client=client,
+                                      people=people)
     return SlackChannel(
-        engine=services.engine, store=services.store, shared_state=services.shared_state,
-        bot_token=settings.slack_bot_token.get_secret_value(),
-        signing_secret=_secret(settings.slack_signing_secret), app_token=_secret(settings.slack_app_token),
-        api_url=settings.slack_api_url, user_cache_seconds=settings.slack_user_cache_seconds,
-        progress_reaction=settings.slack_progress_reaction, staff=services.staff,
+        engine=services.engine, store=services.store, shared_state=services.shared_state, client=client,
+        people=people, signing_secret=_secret(settings.slack_signing_secret),
+        app_token=_secret(settings.slack_app_token), progress_reaction=settings.slack_progress_reaction,
+        staff_console=staff_console,
     )
 
 

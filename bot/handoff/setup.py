@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.audit import AuditLog
-from bot.core.ports import ConversationStore, Directory, Notifier, TurnOrder
+from bot.core.ports import ConversationStore, Directory, ItsmSystem, Notifier, Summarizer, TurnOrder
 from bot.handoff.drafts import ArticleDrafts
-from bot.handoff.itsm import ItsmSystem
 from bot.handoff.itsm.outbox import ItsmOutbox
 from bot.handoff.itsm.setup import build_itsm
 from bot.handoff.members import StaffMembership
@@ -19,7 +18,7 @@ from bot.handoff.requesters import RequesterLookup
 from bot.handoff.routing import StaffConfig
 from bot.handoff.sla import SlaWatcher
 from bot.handoff.store import SqlTickets
-from bot.handoff.summary import ExtractiveSummarizer, LlmSummarizer, Summarizer
+from bot.handoff.summary import ExtractiveSummarizer, LlmSummarizer
 from bot.handoff.ticket_cards import TicketCards
 from bot.incidents.store import SqlIncidents
 from bot.settings import Settings
@@ -53,7 +52,7 @@ def build_staff_services(settings: Settings, *, config: StaffConfig, database: D
     """`config`: the loaded staff.yml (HELPDESK_STAFF_CONFIG); `serial`: orders each ticket's card updates across
     replicas."""
     tickets = SqlTickets(database=database)
-    boards = TicketCards(config=config, serial=serial, current=tickets.get)
+    boards = TicketCards(config=config, turn_order=serial, current=tickets.get)
     itsm = build_itsm(settings)
     outbox = ItsmOutbox(database, itsm) if itsm else None
     drafts = ArticleDrafts(database, articles_dir=settings.articles_dir)
@@ -61,10 +60,10 @@ def build_staff_services(settings: Settings, *, config: StaffConfig, database: D
                               LlmSummarizer(model=chat_model, timeout_seconds=settings.llm_timeout_seconds))
     membership = StaffMembership(config=config, directory=directory)
     queue = StaffQueue(tickets=tickets, config=config, requesters=RequesterLookup(directory=directory),
-                       summarizer=summarizer, triager=triager, incidents=incidents, boards=boards,
+                       summarizer=summarizer, triager=triager, incidents=incidents, cards=boards,
                        outbox=outbox, audit=audit)
     desk = TicketOperations(tickets=tickets, config=config, membership=membership, notifier=notifier, store=store,
-                     boards=boards, outbox=outbox, drafts=drafts)
-    sla = SlaWatcher(tickets=tickets, config=config, boards=boards, notifier=notifier)
+                     cards=boards, outbox=outbox, drafts=drafts)
+    sla = SlaWatcher(tickets=tickets, config=config, cards=boards, notifier=notifier)
     return StaffServices(config=config, tickets=tickets, boards=boards, membership=membership, queue=queue,
                      desk=desk, sla=sla, outbox=outbox, itsm=itsm, drafts=drafts)

@@ -17,10 +17,10 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from bot.core.directory import DirectoryAccount, DirectoryError, DirectoryUnavailable, NotSupported, PasswordRejected
-from bot.identity.json_api import decode_json as _decode
-from bot.identity.json_api import json_objects
-from bot.identity.json_api import path_segment as _segment
-from bot.identity.json_api import text_or_none as _text
+from bot.core.json_api import decode_json as _decode
+from bot.core.json_api import json_objects
+from bot.core.json_api import path_segment as _segment
+from bot.core.json_api import text_or_none as _text
 
 log = structlog.get_logger(__name__)
 

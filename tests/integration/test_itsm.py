@@ -15,7 +15,8 @@ import pytest_asyncio
 import sqlalchemy as sa
 from structlog.testing import capture_logs
 
-from bot.handoff.itsm import ItsmError, ItsmSystem, MirrorTicket
+from bot.core.itsm import ItsmError, MirrorTicket
+from bot.core.ports import ItsmSystem
 from bot.handoff.itsm.jira import JiraServiceDesk
 from bot.handoff.itsm.outbox import ItsmOutbox
 from bot.handoff.itsm.servicenow import ServiceNowIncidents

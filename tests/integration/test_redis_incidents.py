@@ -31,7 +31,7 @@ async def report_everywhere(desks: list[IncidentTracker]) -> None:
 
 def desk(database: Database, encoder: MiniLMEncoder, serial: RedisTurnOrder) -> IncidentTracker:
     return IncidentTracker(incidents=SqlIncidents(database), embedder=EncoderEmbedder(encoder=encoder),
-                        config=SurgeConfig(), notifier=_Silent(), alert=lambda _text: None, serial=serial)
+                        config=SurgeConfig(), notifier=_Silent(), alert=lambda _text: None, turn_order=serial)
 
 
 class _Silent:

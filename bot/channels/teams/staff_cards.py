@@ -9,9 +9,8 @@ from typing import Any
 from bot import messages
 from bot.channels.teams.cards import CARD_CONTENT_TYPE, CARD_VERSION
 from bot.core.model import Turn
+from bot.core.tickets import ResolverGroup, Ticket, TicketStatus
 from bot.handoff.card_content import StaffOp, card_facts, packed, shown_turns, speaker, staff_op, status_line
-from bot.handoff.routing import ResolverGroup
-from bot.handoff.tickets import Ticket, TicketStatus
 
 STAFF_SUBMIT_KEY = "helpdesk_staff"  # staff card submits carry {"helpdesk_staff": {"op": …, "ticket": …}}
 NOTE_INPUT = "note"  # Teams merges the card's inputs into the submit's value, next to the data

@@ -10,8 +10,8 @@ import aiohttp
 import structlog
 from yarl import URL
 
-from bot.handoff.itsm import ItsmError
-from bot.identity.json_api import decode_json
+from bot.core.itsm import ItsmError
+from bot.core.json_api import decode_json
 
 log = structlog.get_logger(__name__)
 

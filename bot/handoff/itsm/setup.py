@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from bot.handoff.itsm import ItsmSystem
+from bot.core.ports import ItsmSystem
 from bot.handoff.itsm.jira import JiraServiceDesk
 from bot.handoff.itsm.servicenow import ServiceNowIncidents
 from bot.settings import Settings

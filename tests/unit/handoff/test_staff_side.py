@@ -13,13 +13,13 @@ import sqlalchemy as sa
 
 from bot.core.directory import DirectoryAccount, DirectoryUnavailable
 from bot.core.model import ConversationRef, ConversationState, Reply, UserRef
-from bot.handoff.members import StaffMember, StaffMembership
+from bot.core.tickets import EventKind, Requester, StaffMember, Ticket, TicketStatus
+from bot.handoff.members import StaffMembership
 from bot.handoff.requesters import RequesterLookup
 from bot.handoff.routing import StaffConfig, StaffConfigError
 from bot.handoff.sla import SlaWatcher
 from bot.handoff.store import SqlTickets
 from bot.handoff.ticket_cards import TicketCards
-from bot.handoff.tickets import EventKind, Requester, Ticket, TicketStatus
 from bot.store.sql.conversations import SqlConversationStore
 from bot.store.sql.database import Database
 from bot.store.sql.schema import SCHEMA_VERSION, handoffs, schema_info
@@ -71,7 +71,7 @@ async def open_ticket(tickets: SqlTickets, *, priority: str = "P2", ticket_id: s
 
 
 def watcher(database: Database, config: StaffConfig, clock: Clock, notifier: RecordingNotifier) -> SlaWatcher:
-    return SlaWatcher(tickets=SqlTickets(database=database), config=config, boards=TicketCards(config=config),
+    return SlaWatcher(tickets=SqlTickets(database=database), config=config, cards=TicketCards(config=config),
                       notifier=notifier, now=clock)
 
 

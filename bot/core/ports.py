@@ -27,6 +27,7 @@ from bot.core.model import (
     UserRef,
 )
 from bot.core.tickets import ResolverGroup, StaffMember, Ticket, TicketEvent
+from bot.core.triage import Person, TriageResult
 
 
 class ReplyPort(Protocol):
@@ -117,6 +118,16 @@ class IncidentReporters(Protocol):
 
     async def reporters_of(self, conversation: ConversationRef) -> int:
         """How many people reported the open incident `conversation` is linked to (0: none)."""
+        ...
+
+
+class TicketTriage(Protocol):
+    """Category, resolver group and priority for a new ticket."""
+
+    async def triage(self, question: str, *, conversation: str | None = None, intent: str | None = None,
+                     person: Person | None = None, reporters: int = 1) -> TriageResult:
+        """Triage one problem: the category from `question`; urgency and impact words anywhere in
+        `conversation`; `reporters`: how many people reported it (raises impact)."""
         ...
 
 

@@ -11,15 +11,15 @@ import structlog
 
 from bot.audit import AuditLog
 from bot.core.model import HandoffPacket, HandoffReceipt
-from bot.core.ports import IncidentReporters, Summarizer
+from bot.core.ports import IncidentReporters, Summarizer, TicketTriage
 from bot.core.tickets import Ticket, TicketStatus
+from bot.core.triage import Person
 from bot.handoff.itsm.outbox import ItsmOutbox
 from bot.handoff.itsm.payloads import mirror_ticket
 from bot.handoff.requesters import RequesterLookup
 from bot.handoff.routing import StaffConfig
 from bot.handoff.store import SqlTickets
 from bot.handoff.ticket_cards import TicketCards
-from bot.triage.triager import Person, Triager
 
 log = structlog.get_logger(__name__)
 
@@ -52,7 +52,7 @@ class StaffQueue:
     """Implements the core's HandoffQueue port: the ticket is stored first, then shown to staff."""
 
     def __init__(self, *, tickets: SqlTickets, config: StaffConfig, requesters: RequesterLookup,
-                 summarizer: Summarizer, triager: Triager, incidents: IncidentReporters | None,
+                 summarizer: Summarizer, triager: TicketTriage, incidents: IncidentReporters | None,
                  cards: TicketCards, outbox: ItsmOutbox | None,
                  audit: AuditLog | None) -> None:
         self._tickets = tickets

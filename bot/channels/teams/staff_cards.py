@@ -56,7 +56,7 @@ def _actions(ticket: Ticket) -> list[dict[str, Any]]:
     if ticket.status is TicketStatus.OPEN:
         actions.append(_submit(messages.TEAMS_STAFF_CLAIM, "claim", ticket))
     actions.append(_submit(messages.TEAMS_STAFF_RETURN, "return_to_bot", ticket))
-    # The note is required by the card (Teams checks it before sending) and again by the desk.
+    # The note is required by the card (Teams checks it before sending) and again by TicketOperations.
     actions.append({"type": "Action.ShowCard", "title": messages.TEAMS_STAFF_RESOLVE, "card": {
         "type": "AdaptiveCard", "version": CARD_VERSION,
         "body": [{"type": "Input.Text", "id": NOTE_INPUT, "isMultiline": True, "isRequired": True,

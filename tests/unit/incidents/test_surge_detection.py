@@ -60,7 +60,7 @@ class Replay:
 
     async def say(self, minute: float, person: str, text: str) -> KnownIssue | None:
         self.now = START + timedelta(minutes=minute)
-        return await self.desk.report(conversation=ConversationRef(channel="web", id=f"conv-{person}"),
+        return await self.tracker.report(conversation=ConversationRef(channel="web", id=f"conv-{person}"),
                                       user=UserRef(id=person, email=f"{person}@example.com"), text=text)
 
     async def stream(self, reports: Sequence[tuple[float, str, str]]) -> list[KnownIssue | None]:
@@ -195,6 +195,6 @@ async def test_a_surge_reported_through_two_replicas_in_turn_is_seen_by_each(dat
     for minute, text in enumerate(VPN[:3]):
         replica = (first, second)[minute % 2]
         await replica.say(minute, f"person{minute}", text)
-    [incident] = await first.desk.all()
+    [incident] = await first.tracker.all()
     assert incident.reporters == 3
     assert len(first.alerts + second.alerts) == 1  # the replica that saw the third report raised it, once

@@ -27,10 +27,12 @@ run: $(VENV)/.installed
 	-$(BOT) kb sync
 	$(BOT) run
 
-# The suite also holds the code to the design's rules: ruff clean and mypy --strict clean.
+# The suite also holds the code to the design's rules: ruff clean, mypy --strict clean, and the package
+# boundaries (import-linter contracts in pyproject.toml).
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot knowledge tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed

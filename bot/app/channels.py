@@ -23,7 +23,7 @@ def slack_channel(services: Services, *, settings: SlackSettings, bot_token: Sec
     """`bot_token`: the checked SLACK_BOT_TOKEN (Slack is on only when it is set)."""
     client = slack_web_client(bot_token=bot_token.get_secret_value(), api_url=settings.api_url)
     people = SlackPeople(client=client, ttl_seconds=settings.user_cache_seconds)
-    console = SlackStaffConsole(desk=services.staff.operations, tickets=services.staff.tickets, client=client,
+    console = SlackStaffConsole(operations=services.staff.operations, tickets=services.staff.tickets, client=client,
                                 people=people)
     return SlackChannel(engine=services.engine, store=services.store, shared_state=services.shared_state,
                         client=client, people=people, signing_secret=_secret(settings.signing_secret),
@@ -37,7 +37,7 @@ def teams_channel(services: Services, *, connections: Connections | None) -> Tea
     if settings.teams_mode == "anonymous":
         log.warning("teams_unauthenticated", hint="HELPDESK_ENV=dev without TEAMS_APP_ID: /api/messages accepts "
                     "unauthenticated requests; never expose this to a network")
-    console = TeamsStaffConsole(desk=services.staff.operations, tickets=services.staff.tickets,
+    console = TeamsStaffConsole(operations=services.staff.operations, tickets=services.staff.tickets,
                                 people=TeamsPeople(ttl_seconds=teams.member_cache_seconds))
     configuration = auth_configuration(app_id=teams.app_id, app_password=_secret(teams.app_password),
                                        tenant_id=teams.tenant_id, certificate=teams.app_certificate)

@@ -18,7 +18,7 @@ from bot.channels.runtime.notify import ConversationNotifier
 from bot.core.engine import Engine
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
 from bot.core.policy import AnswerPolicy
-from bot.core.ports import Directory, SharedState, TurnOrder
+from bot.core.ports import Directory, SharedState, TurnOrder, Wakeups
 from bot.handoff.routing import StaffConfig
 from bot.incidents.store import SqlIncidents
 from bot.incidents.tracker import IncidentTracker
@@ -30,7 +30,7 @@ from bot.store.shared.redis_state import RedisSharedState
 from bot.store.shared.redis_turn_order import RedisTurnOrder
 from bot.store.shared.redis_wakeups import RedisWakeups
 from bot.store.shared.turn_order import InProcessTurnOrder
-from bot.store.shared.wakeups import LocalWakeups, Wakeups
+from bot.store.shared.wakeups import LocalWakeups
 from bot.store.sql.contacts import SqlContacts
 from bot.store.sql.conversations import SqlConversationStore
 from bot.store.sql.database import Database
@@ -122,7 +122,7 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
                                  incidents=incident_store, turn_order=turn_order)
     incidents = IncidentTracker(incidents=incident_store, embedder=EncoderEmbedder(encoder=encoder),
                                 config=triager.config.surge, notifier=notifier, alert=staff.cards.announce,
-                                serial=turn_order)
+                                turn_order=turn_order)
     self_service = build_self_service(settings, directory=directory, database=database, audit=audit, store=store,
                                       handoffs=staff.queue, shared_state=shared_state, notifier=notifier)
     engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue, policy=policy,

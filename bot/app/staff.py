@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.audit import AuditLog
-from bot.core.ports import ConversationStore, Directory, Notifier, TurnOrder
+from bot.core.ports import ConversationStore, Directory, ItsmSystem, Notifier, Summarizer, TurnOrder
 from bot.handoff.drafts import ArticleDrafts
-from bot.handoff.itsm import ItsmSystem
 from bot.handoff.itsm.jira import JiraServiceDesk
 from bot.handoff.itsm.outbox import ItsmOutbox
 from bot.handoff.itsm.servicenow import ServiceNowIncidents
@@ -20,7 +19,7 @@ from bot.handoff.requesters import RequesterLookup
 from bot.handoff.routing import StaffConfig
 from bot.handoff.sla import SlaWatcher
 from bot.handoff.store import SqlTickets
-from bot.handoff.summary import ExtractiveSummarizer, LlmSummarizer, Summarizer
+from bot.handoff.summary import ExtractiveSummarizer, LlmSummarizer
 from bot.handoff.ticket_cards import TicketCards
 from bot.incidents.store import SqlIncidents
 from bot.settings import ItsmSettings, JiraSettings, ServiceNowSettings, Settings
@@ -54,7 +53,7 @@ def build_staff_services(settings: Settings, *, config: StaffConfig, database: D
     """`config`: the loaded staff.yml (HELPDESK_STAFF_CONFIG); `turn_order`: orders each ticket's card updates
     across replicas."""
     tickets = SqlTickets(database=database)
-    cards = TicketCards(config=config, serial=turn_order, current=tickets.get)
+    cards = TicketCards(config=config, turn_order=turn_order, current=tickets.get)
     itsm = build_itsm(settings.itsm_settings, timeout_seconds=settings.itsm_timeout_seconds)
     outbox = ItsmOutbox(database, itsm) if itsm else None
     drafts = ArticleDrafts(database, articles_dir=settings.articles_dir)
@@ -62,11 +61,11 @@ def build_staff_services(settings: Settings, *, config: StaffConfig, database: D
                               LlmSummarizer(model=chat_model, timeout_seconds=settings.llm.timeout_seconds))
     membership = StaffMembership(config=config, directory=directory)
     queue = StaffQueue(tickets=tickets, config=config, requesters=RequesterLookup(directory=directory),
-                       summarizer=summarizer, triager=triager, incidents=incidents, boards=cards,
+                       summarizer=summarizer, triager=triager, incidents=incidents, cards=cards,
                        outbox=outbox, audit=audit)
     operations = TicketOperations(tickets=tickets, config=config, membership=membership, notifier=notifier,
-                                  store=store, boards=cards, outbox=outbox, drafts=drafts)
-    sla = SlaWatcher(tickets=tickets, config=config, boards=cards, notifier=notifier)
+                                  store=store, cards=cards, outbox=outbox, drafts=drafts)
+    sla = SlaWatcher(tickets=tickets, config=config, cards=cards, notifier=notifier)
     return StaffServices(config=config, tickets=tickets, cards=cards, membership=membership, queue=queue,
                          operations=operations, sla=sla, outbox=outbox, itsm=itsm, drafts=drafts)
 

@@ -12,10 +12,12 @@ from microsoft_agents.hosting.core.authorization import Connections
 
 from bot.app.channels import slack_channel, teams_channel
 from bot.app.services import Services
+from bot.channels.runtime.http import correlation_and_errors
 from bot.channels.slack.staff import SlackTicketCards
 from bot.channels.teams.staff import TeamsTicketCards
-from bot.channels.web.channel import HealthProbes, WebChannel, correlation_and_errors, register_shared_assets
+from bot.channels.web.channel import WebChannel, register_shared_assets
 from bot.channels.web.identity import WebIdentity
+from bot.ops.health import HealthProbes
 from bot.staff_api.console import StaffApi, StaffAuth, staff_errors
 from bot.staff_api.incidents import IncidentRoutes
 
@@ -53,7 +55,7 @@ def create_web_app(services: Services, *, teams_connections: Connections | None 
     token = settings.staff.token
     staff_auth = StaffAuth(token=token.get_secret_value() if token else None, token_name=settings.staff.token_name,
                            identity=identity)
-    StaffApi(desk=staff.operations, auth=staff_auth).register(app)
+    StaffApi(operations=staff.operations, auth=staff_auth).register(app)
     IncidentRoutes(incidents=services.incidents, auth=staff_auth, membership=staff.membership,
                    group=staff.config.group(staff.config.default_group)).register(app)
     if settings.slack.bot_token is not None:  # settings.slack_mode != "off"

@@ -10,8 +10,8 @@ import uuid
 import structlog
 import typer
 
-from bot import messages
 from bot.channels.runtime.collecting import CollectingReplyPort
+from bot.channels.runtime.turn_errors import apologise
 from bot.core.engine import Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind, UserRef
 
@@ -71,11 +71,9 @@ async def chat_loop(*, engine: Engine) -> None:
             await engine.handle(Inbound(conversation=conversation, user=user, text="" if choice else line,
                                         choice=choice, in_reply_to=in_reply_to, correlation_id=correlation_id),
                                 port)
-        except Exception:
-            # The turn-level handler: log with the correlation id, apologise, offer a human, keep chatting.
-            log.exception("turn_failed", conversation=conversation.key, correlation_id=correlation_id)
-            port.replies.append(Reply(kind=ReplyKind.ERROR,
-                                      text=messages.TURN_FAILED.format(reference=correlation_id)))
+        except Exception:  # the turn-level handler; then keep chatting
+            await apologise(port, reference=correlation_id, conversation=conversation.key,
+                            correlation_id=correlation_id)
         choices = [(c.id, r.seq) for r in port.replies for c in r.choices]
         for reply in port.replies:
             typer.echo(f"bot> {render_reply(reply)}\n")

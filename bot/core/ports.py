@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.core.directory import DirectoryAccount
+from bot.core.itsm import MirrorTicket
 from bot.core.model import (
     Answer,
     ConversationRef,
@@ -24,6 +26,8 @@ from bot.core.model import (
     Turn,
     UserRef,
 )
+from bot.core.tickets import ResolverGroup, StaffMember, Ticket, TicketEvent
+from bot.core.triage import Person, TriageResult
 
 
 class ReplyPort(Protocol):
@@ -109,6 +113,114 @@ class TicketRelay(Protocol):
         ...
 
 
+class IncidentReporters(Protocol):
+    """How many people reported what a conversation is about: a ticket's impact rises with it."""
+
+    async def reporters_of(self, conversation: ConversationRef) -> int:
+        """How many people reported the open incident `conversation` is linked to (0: none)."""
+        ...
+
+
+class TicketTriage(Protocol):
+    """Category, resolver group and priority for a new ticket."""
+
+    async def triage(self, question: str, *, conversation: str | None = None, intent: str | None = None,
+                     person: Person | None = None, reporters: int = 1) -> TriageResult:
+        """Triage one problem: the category from `question`; urgency and impact words anywhere in
+        `conversation`; `reporters`: how many people reported it (raises impact)."""
+        ...
+
+
+class Summarizer(Protocol):
+    """Writes the one-paragraph summary on every ticket."""
+
+    async def summarize(self, packet: HandoffPacket, *, requester: str) -> str: ...
+
+
+class StaffOperations(Protocol):
+    """What IT staff do to a ticket from a chat channel. Every method raises StaffError (bot/core/tickets.py)
+    with a message for the staff member when the request cannot be done."""
+
+    async def claim(self, staff: StaffMember, ticket_id: str) -> Ticket: ...
+
+    async def post(self, staff: StaffMember, ticket_id: str, *, text: str, internal: bool,
+                   origin: str | None = None) -> TicketEvent:
+        """A message to the person, or an internal note. `origin`: the platform it was written on, which
+        already shows it."""
+        ...
+
+    async def resolve(self, staff: StaffMember, ticket_id: str, *, note: str) -> Ticket: ...
+
+    async def return_to_bot(self, staff: StaffMember, ticket_id: str) -> Ticket: ...
+
+
+class TicketCardStore(Protocol):
+    """Where each ticket's cards were posted on a chat platform, so later changes reach them."""
+
+    async def add_card(self, *, address: str, ticket_id: str, platform: str, meta: dict[str, Any]) -> None:
+        """Remember a card: `address` identifies its thread; `meta` is what the platform needs to reach it."""
+        ...
+
+    async def ticket_of_card(self, address: str) -> str | None:
+        """The ticket whose card lives at `address` (a staff thread), or None."""
+        ...
+
+    async def cards(self, ticket_id: str, *, platform: str) -> list[dict[str, Any]]:
+        """The `meta` of every card of the ticket on `platform`."""
+        ...
+
+
+class TicketCardChannel(Protocol):
+    """One chat platform's ticket cards in the staff channels. Each method may raise; TicketCards logs and
+    carries on."""
+
+    platform: str  # "slack" or "teams"
+
+    async def publish(self, ticket: Ticket, group: ResolverGroup, transcript: Sequence[Turn]) -> None:
+        """Post the ticket's card in the group's channel, and the transcript under it."""
+        ...
+
+    async def refresh(self, ticket: Ticket, group: ResolverGroup) -> None:
+        """Update the card after a change of status or assignee."""
+        ...
+
+    async def relay(self, ticket: Ticket, *, author: str, text: str, internal: bool) -> None:
+        """Post a message into the card's thread (the person's words, or what staff wrote elsewhere)."""
+        ...
+
+    async def alert(self, ticket: Ticket, group: ResolverGroup, text: str) -> None:
+        """An SLA reminder or escalation, in the card's thread."""
+        ...
+
+    async def announce(self, group: ResolverGroup, text: str) -> None:
+        """A message for the whole group, not about one ticket (a suspected incident): a new post in its channel."""
+        ...
+
+
+class ItsmSystem(Protocol):
+    """One ITSM tool's client. Every method raises ItsmError."""
+
+    name: str  # "servicenow" or "jira": the key in the ticket's `external` ids
+
+    async def create(self, ticket: MirrorTicket) -> str:
+        """Create the record; its id there (ServiceNow sys_id, Jira issue key)."""
+        ...
+
+    async def comment(self, external_id: str, text: str, *, internal: bool) -> None:
+        """A message on the record: a work note / internal comment when `internal`, else a public comment."""
+        ...
+
+    async def set_status(self, external_id: str, status: str) -> None:
+        """Follow our status (claimed, waiting_on_user) where the tool has a matching state."""
+        ...
+
+    async def resolve(self, external_id: str, note: str) -> None:
+        """Close the record as resolved with the resolution note."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class SharedStateUnavailable(Exception):
     """The shared state (Redis) cannot be reached; callers decide what is still safe to do without it."""
 
@@ -141,6 +253,19 @@ class TurnOrder(Protocol):
         Never raises SharedStateUnavailable: without the shared state, order is kept within this replica only
         (answers matter more than cross-replica order; actions are refused by their own locks).
         """
+        ...
+
+
+class Wakeups(Protocol):
+    """Signals that a reply was stored in a conversation, to whoever waits for it on any replica."""
+
+    def notify(self, conversation_key: str) -> None:
+        """Wake every watcher of the conversation (never blocks, never raises)."""
+        ...
+
+    def watch(self, conversation_key: str) -> AbstractContextManager[asyncio.Event]:
+        """An event set by the next wake-up of the conversation. Watch first, then read the transcript, then
+        wait: a reply stored in between still sets the event."""
         ...
 
 
@@ -206,7 +331,7 @@ class Notifier(Protocol):
 
 
 class ActionTurn(Protocol):
-    """One turn as the self-service desk sees it: who wrote what, the flow so far, and how to answer."""
+    """One turn as the self-service actions see it: who wrote what, the flow so far, and how to answer."""
 
     @property
     def inbound(self) -> Inbound: ...

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from bot.core.model import Turn
-from bot.handoff.routing import ResolverGroup
-from bot.handoff.tickets import Ticket, TicketStatus
+from bot.core.tickets import ResolverGroup, Ticket, TicketStatus
 
 StaffOp = Literal["claim", "resolve", "return_to_bot"]
 STAFF_OPS: tuple[StaffOp, ...] = ("claim", "resolve", "return_to_bot")

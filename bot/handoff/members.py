@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import structlog
 
 from bot.core.directory import DirectoryError, names_group
 from bot.core.ports import Directory
-from bot.handoff.routing import ResolverGroup, StaffConfig
+from bot.core.tickets import ResolverGroup, StaffMember
+from bot.handoff.routing import StaffConfig
 
 log = structlog.get_logger(__name__)
-
-TOKEN_ID = "staff-token"
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffMember:
-    """Someone acting on tickets, as their channel (or the console's proxy) authenticated them."""
-
-    id: str  # their e-mail, or TOKEN_ID for the staff token
-    name: str
-    email: str | None
-    every_group: bool = False  # the staff token: local use and integrations
-
-    @classmethod
-    def token_holder(cls, name: str) -> StaffMember:
-        return cls(id=TOKEN_ID, name=name, email=None, every_group=True)
 
 
 class StaffMembership:

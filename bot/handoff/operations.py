@@ -1,5 +1,5 @@
 """The staff workflow on tickets — claim, message, note, resolve, return to the bot — and the person's side of
-the relay (their messages, "cancel", the rating). Every surface (console, Slack, Teams) goes through here."""
+the relay (their messages, "cancel", the rating). Every place staff work (console, Slack, Teams) goes through here."""
 
 from __future__ import annotations
 
@@ -13,24 +13,26 @@ from bot import messages
 from bot.core.engine import RATING_PREFIX
 from bot.core.model import Choice, Reply, ReplyKind, UserRef
 from bot.core.ports import ConversationStore, Notifier
+from bot.core.tickets import (
+    ACTIVE_STATUSES,
+    CLAIMED_STATUSES,
+    EventKind,
+    StaffError,
+    StaffMember,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from bot.handoff.drafts import ArticleDrafts
 from bot.handoff.itsm.outbox import ItsmOutbox, Operation
-from bot.handoff.members import StaffMember, StaffMembership
+from bot.handoff.members import StaffMembership
 from bot.handoff.routing import StaffConfig
 from bot.handoff.store import SqlTickets
 from bot.handoff.ticket_cards import TicketCards
-from bot.handoff.tickets import ACTIVE_STATUSES, CLAIMED_STATUSES, EventKind, Ticket, TicketEvent, TicketStatus
 
 log = structlog.get_logger(__name__)
 
 MAX_STAFF_TEXT = 4000
-
-
-class StaffError(Exception):
-    """A staff request that cannot be done; `status` and `code` are what the HTTP API answers."""
-
-    status = 400
-    code = "invalid_request"
 
 
 class TicketNotFound(StaffError):
@@ -53,14 +55,14 @@ class TicketOperations:
     """Checks who may act, makes the change (atomically, with its event), then tells everyone concerned."""
 
     def __init__(self, *, tickets: SqlTickets, config: StaffConfig, membership: StaffMembership,
-                 notifier: Notifier, store: ConversationStore, boards: TicketCards, outbox: ItsmOutbox | None,
+                 notifier: Notifier, store: ConversationStore, cards: TicketCards, outbox: ItsmOutbox | None,
                  drafts: ArticleDrafts | None) -> None:
         self._tickets = tickets
         self._config = config
         self._membership = membership
         self._notifier = notifier
         self._store = store
-        self._boards = boards
+        self._cards = cards
         self._outbox = outbox
         self._drafts = drafts
 
@@ -100,7 +102,7 @@ class TicketOperations:
         await self._tell_person(claimed, Reply(kind=ReplyKind.INFO, handoff_id=ticket_id,
                                                text=messages.HANDOFF_CLAIMED.format(name=staff.name,
                                                                                     ticket=ticket_id)))
-        self._boards.refresh(claimed)
+        self._cards.refresh(claimed)
         await self._mirror(ticket_id, "status", {"status": TicketStatus.CLAIMED.value})
         return claimed
 
@@ -109,14 +111,14 @@ class TicketOperations:
         """A message to the person (after a claim), or an internal note only staff see.
 
         Args:
-            origin: the surface it was written on ("slack", "teams"), which already shows it.
+            origin: the platform it was written on ("slack", "teams"), which already shows it.
         """
         text = _checked_text(text, what="message")
         ticket = await self._allowed(staff, ticket_id)
         if internal:
             event = await self._tickets.add_event(ticket_id, actor=staff.id, actor_name=staff.name,
                                                   kind=EventKind.INTERNAL_NOTE, text=text, internal=True)
-            self._boards.relay(ticket, author=staff.name, text=text, internal=True, skip=origin)
+            self._cards.relay(ticket, author=staff.name, text=text, internal=True, skip=origin)
             await self._mirror(ticket_id, "comment", {"text": f"{staff.name}: {text}", "internal": True})
             return event
         if ticket.status not in CLAIMED_STATUSES:
@@ -130,7 +132,7 @@ class TicketOperations:
         await self._tickets.note_first_response(ticket_id)
         await self._tell_person(moved, Reply(kind=ReplyKind.STAFF, text=text, author=staff.name,
                                              handoff_id=ticket_id), role="staff")
-        self._boards.relay(moved, author=staff.name, text=text, skip=origin)
+        self._cards.relay(moved, author=staff.name, text=text, skip=origin)
         await self._mirror(ticket_id, "comment", {"text": f"{staff.name}: {text}", "internal": False})
         return await self._latest(ticket_id, EventKind.STAFF_MESSAGE)
 
@@ -180,7 +182,7 @@ class TicketOperations:
                                           kind=EventKind.PERSON_MESSAGE, text=text)
         else:
             ticket = moved
-        self._boards.relay(ticket, author=_requester_label(ticket), text=text)
+        self._cards.relay(ticket, author=_requester_label(ticket), text=text)
         await self._mirror(ticket_id, "comment", {"text": f"{_requester_label(ticket)}: {text}", "internal": False})
         return ticket.status
 
@@ -191,7 +193,7 @@ class TicketOperations:
             actor="requester", actor_name=user.name, text="cancelled by the person")
         if cancelled is None:
             return False
-        self._boards.refresh(cancelled)
+        self._cards.refresh(cancelled)
         await self._mirror(ticket_id, "resolve", {"note": "Cancelled by the requester."})
         return True
 
@@ -234,7 +236,7 @@ class TicketOperations:
             raise WrongState(messages.STAFF_CLOSED.format(ticket=ticket_id, status=_said(current.status)))
         log.info("ticket_closed", ticket=ticket_id, status=to.value, by=staff.id)
         await self._release_conversation(closed)
-        self._boards.refresh(closed)
+        self._cards.refresh(closed)
         return closed
 
     async def _release_conversation(self, ticket: Ticket) -> None:

@@ -11,16 +11,15 @@ import structlog
 
 from bot.audit import AuditLog
 from bot.core.model import HandoffPacket, HandoffReceipt
+from bot.core.ports import IncidentReporters, Summarizer, TicketTriage
+from bot.core.tickets import Ticket, TicketStatus
+from bot.core.triage import Person
 from bot.handoff.itsm.outbox import ItsmOutbox
 from bot.handoff.itsm.payloads import mirror_ticket
 from bot.handoff.requesters import RequesterLookup
 from bot.handoff.routing import StaffConfig
 from bot.handoff.store import SqlTickets
-from bot.handoff.summary import Summarizer
 from bot.handoff.ticket_cards import TicketCards
-from bot.handoff.tickets import Ticket, TicketStatus
-from bot.incidents.store import SqlIncidents
-from bot.triage.triager import Person, Triager
 
 log = structlog.get_logger(__name__)
 
@@ -53,8 +52,8 @@ class StaffQueue:
     """Implements the core's HandoffQueue port: the ticket is stored first, then shown to staff."""
 
     def __init__(self, *, tickets: SqlTickets, config: StaffConfig, requesters: RequesterLookup,
-                 summarizer: Summarizer, triager: Triager, incidents: SqlIncidents | None,
-                 boards: TicketCards, outbox: ItsmOutbox | None,
+                 summarizer: Summarizer, triager: TicketTriage, incidents: IncidentReporters | None,
+                 cards: TicketCards, outbox: ItsmOutbox | None,
                  audit: AuditLog | None) -> None:
         self._tickets = tickets
         self._config = config
@@ -62,7 +61,7 @@ class StaffQueue:
         self._summarizer = summarizer
         self._triager = triager
         self._incidents = incidents
-        self._boards = boards
+        self._cards = cards
         self._outbox = outbox
         self._audit = audit
 
@@ -88,7 +87,7 @@ class StaffQueue:
                  category=ticket.category)
         if self._outbox is not None:
             await self._outbox.enqueue(ticket.id, "create", mirror_ticket(ticket, packet))
-        self._boards.publish(ticket, transcript=packet.transcript)
+        self._cards.publish(ticket, transcript=packet.transcript)
         target = self._config.target(ticket.priority)
         return HandoffReceipt(ticket=ticket.id, first_response_minutes=target.first_response)
 

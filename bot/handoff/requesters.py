@@ -7,7 +7,7 @@ import structlog
 from bot.core.directory import DirectoryError
 from bot.core.model import UserRef
 from bot.core.ports import Directory
-from bot.handoff.tickets import Requester
+from bot.core.tickets import Requester
 
 log = structlog.get_logger(__name__)
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.core.tickets import ResolverGroup
 from bot.core.validation import problems
 
 DEFAULT_STAFF_CONFIG = Path(__file__).with_name("staff.yml")
@@ -17,31 +18,6 @@ PRIORITIES = ("P1", "P2", "P3", "P4")
 
 class StaffConfigError(ValueError):
     """The staff configuration cannot be used; the message names the file and the problem."""
-
-
-class ResolverGroup(BaseModel):
-    """One queue: who works it and where its ticket cards go."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str = ""  # filled in from the key
-    label: str = ""
-    members: tuple[str, ...] = ()
-    directory_group: str | None = None
-    lead: str | None = None
-    slack_channel: str | None = Field(default=None, pattern=r"^[CG][A-Z0-9]{2,}$")
-    teams_channel: str | None = None
-    # The team that channel belongs to (its General channel id, which is the team id): where the bot was
-    # installed. Only needed when `teams_channel` is not the General channel itself.
-    teams_team: str | None = None
-
-    @field_validator("members")
-    @classmethod
-    def _lower_case(cls, members: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(member.strip().lower() for member in members if member.strip())
-
-    def lists(self, email: str | None) -> bool:
-        """True when `email` is one of the configured members."""
-        return email is not None and email.strip().lower() in self.members
 
 
 class SlaTarget(BaseModel):

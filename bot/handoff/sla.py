@@ -14,20 +14,20 @@ import structlog
 from bot import messages
 from bot.core.model import Reply, ReplyKind
 from bot.core.ports import Notifier
+from bot.core.tickets import EventKind, Ticket
 from bot.handoff.routing import StaffConfig
 from bot.handoff.store import SqlTickets
 from bot.handoff.ticket_cards import TicketCards
-from bot.handoff.tickets import EventKind, Ticket
 
 log = structlog.get_logger(__name__)
 
 
 class SlaWatcher:
-    def __init__(self, *, tickets: SqlTickets, config: StaffConfig, boards: TicketCards, notifier: Notifier,
+    def __init__(self, *, tickets: SqlTickets, config: StaffConfig, cards: TicketCards, notifier: Notifier,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._tickets = tickets
         self._config = config
-        self._boards = boards
+        self._cards = cards
         self._notifier = notifier
         self._now = now
 
@@ -57,7 +57,7 @@ class SlaWatcher:
             text = messages.SLA_REMINDER.format(ticket=ticket.id, priority=ticket.priority,
                                                 target=messages.SLA_TARGET_NAMES[name], due=_clock(due))
             await self._tickets.add_event(ticket.id, actor="bot", kind=EventKind.REMINDED, text=text, internal=True)
-            self._boards.alert(ticket, text)
+            self._cards.alert(ticket, text)
             log.info("sla_reminder", ticket=ticket.id, target=name)
             return 1
         return 0
@@ -67,7 +67,7 @@ class SlaWatcher:
         text = messages.SLA_ESCALATION.format(ticket=ticket.id, priority=ticket.priority,
                                               target=messages.SLA_TARGET_NAMES[name], due=_clock(due))
         await self._tickets.add_event(ticket.id, actor="bot", kind=EventKind.ESCALATED, text=text, internal=True)
-        self._boards.alert(ticket, text)
+        self._cards.alert(ticket, text)
         told_lead = group.lead is not None and await self._notifier.tell_person(
             email=group.lead, reply=Reply(kind=ReplyKind.INFO, text=text, handoff_id=ticket.id))
         log.warning("sla_breached", ticket=ticket.id, target=name, group=group.name, lead_told=told_lead)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.model import ConversationRef
-from bot.handoff.tickets import ACTIVE_STATUSES, EventKind, Requester, Ticket, TicketEvent, TicketStatus
+from bot.core.tickets import ACTIVE_STATUSES, EventKind, Requester, Ticket, TicketEvent, TicketStatus
 from bot.store.sql.database import Database, as_utc, as_utc_or_none
 from bot.store.sql.schema import handoffs, ticket_cards, ticket_events, ticket_notices
 
@@ -122,9 +122,9 @@ class SqlTickets:
             return False
         return True
 
-    async def add_card(self, *, address: str, ticket_id: str, surface: str, meta: dict[str, Any]) -> None:
+    async def add_card(self, *, address: str, ticket_id: str, platform: str, meta: dict[str, Any]) -> None:
         async with self._db.engine.begin() as conn:
-            await conn.execute(ticket_cards.insert().values(address=address, ticket=ticket_id, surface=surface,
+            await conn.execute(ticket_cards.insert().values(address=address, ticket=ticket_id, surface=platform,
                                                             meta=meta))
 
     async def ticket_of_card(self, address: str) -> str | None:
@@ -133,9 +133,9 @@ class SqlTickets:
             return (await conn.execute(sa.select(ticket_cards.c.ticket)
                                        .where(ticket_cards.c.address == address))).scalar()
 
-    async def cards(self, ticket_id: str, *, surface: str) -> list[dict[str, Any]]:
+    async def cards(self, ticket_id: str, *, platform: str) -> list[dict[str, Any]]:
         query = sa.select(ticket_cards.c.meta).where(ticket_cards.c.ticket == ticket_id,
-                                                     ticket_cards.c.surface == surface)
+                                                     ticket_cards.c.surface == platform)
         async with self._db.engine.connect() as conn:
             return [dict(meta) for meta in (await conn.execute(query)).scalars()]
 

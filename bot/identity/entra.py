@@ -17,10 +17,10 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from bot.core.directory import DirectoryAccount, DirectoryError, DirectoryUnavailable, NotSupported, PasswordRejected
-from bot.identity.json_api import decode_json as _decode
-from bot.identity.json_api import json_objects
-from bot.identity.json_api import path_segment as _segment
-from bot.identity.json_api import text_or_none as _text
+from bot.core.json_api import decode_json as _decode
+from bot.core.json_api import json_objects
+from bot.core.json_api import path_segment as _segment
+from bot.core.json_api import text_or_none as _text
 
 log = structlog.get_logger(__name__)
 
@@ -53,7 +53,9 @@ METHODS = "UserAuthenticationMethod.ReadWrite.All"
 
 
 @dataclass(frozen=True)
-class _Answer:
+class _HttpReply:
+    """A Microsoft Graph HTTP response."""
+
     status: int
     body: Any  # the decoded JSON, or None when the body was empty or not JSON
     headers: CIMultiDictProxy[str]
@@ -278,7 +280,7 @@ class EntraDirectory:
 
     async def _send(self, method: str, target: str | URL, *, operation: str, permission: str,
                     query: Mapping[str, str] | None = None, body: dict[str, Any] | None = None,
-                    changes: bool = False, allow: Collection[int] = (), secrets: Sequence[str] = ()) -> _Answer:
+                    changes: bool = False, allow: Collection[int] = (), secrets: Sequence[str] = ()) -> _HttpReply:
         """One Graph call; the answer when it succeeded (or its status is in `allow`), else the port's error.
 
         A 401 is retried once with a freshly fetched token: MSAL's cached one may have been revoked early. `changes`
@@ -298,13 +300,13 @@ class EntraDirectory:
         raise self._failure(answer, operation=operation, permission=permission, secrets=secrets)
 
     async def _request(self, method: str, url: URL, *, operation: str, body: dict[str, Any] | None,
-                       changes: bool) -> _Answer:
+                       changes: bool) -> _HttpReply:
         headers = {"Authorization": f"Bearer {await self._token()}", "Accept": "application/json"}
         try:
             # No redirects: Graph's API calls do not redirect, and following one could hand the token elsewhere.
             async with self._open().request(method, url, json=body, headers=headers,
                                             allow_redirects=False) as response:
-                return _Answer(status=response.status, body=_decode(await response.read()), headers=response.headers)
+                return _HttpReply(status=response.status, body=_decode(await response.read()), headers=response.headers)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
             log.warning("entra_unreachable", operation=operation, error=type(error).__name__)
             raise DirectoryUnavailable(f"Microsoft Graph ({self._graph.host}) could not be reached to "
@@ -316,7 +318,7 @@ class EntraDirectory:
                 raise DirectoryError(f"{what}; it may or may not have been done") from None
             raise DirectoryUnavailable(what) from None
 
-    def _failure(self, answer: _Answer, *, operation: str, permission: str,
+    def _failure(self, answer: _HttpReply, *, operation: str, permission: str,
                  secrets: Sequence[str] = ()) -> DirectoryError:
         """The port's error for a Graph error answer; its text never holds the secret, a token or a password."""
         status, (code, message) = answer.status, _error(answer.body)

@@ -14,10 +14,10 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from bot.core.directory import DirectoryAccount, DirectoryError, DirectoryUnavailable, PasswordRejected
-from bot.identity.json_api import decode_json as _decode
-from bot.identity.json_api import json_objects
-from bot.identity.json_api import path_segment as _segment
-from bot.identity.json_api import text_or_none as _text
+from bot.core.json_api import decode_json as _decode
+from bot.core.json_api import json_objects
+from bot.core.json_api import path_segment as _segment
+from bot.core.json_api import text_or_none as _text
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +38,9 @@ GROUP_ROLE = "the Group Membership Administrator role (or above) for this group;
 
 
 @dataclass(frozen=True)
-class _Answer:
+class _HttpReply:
+    """An Okta HTTP response."""
+
     status: int
     body: Any  # the decoded JSON, or None when the body was empty or not JSON
     headers: CIMultiDictProxy[str]
@@ -209,7 +211,7 @@ class OktaDirectory:
 
     async def _send(self, method: str, target: str | URL, *, operation: str, role: str,
                     params: Mapping[str, str] | None = None, body: dict[str, Any] | None = None,
-                    changes: bool = False, allow: Collection[int] = (), secrets: Sequence[str] = ()) -> _Answer:
+                    changes: bool = False, allow: Collection[int] = (), secrets: Sequence[str] = ()) -> _HttpReply:
         """One API call; the answer when it succeeded (or its status is in `allow`), else the port's error.
 
         `changes` marks calls that change something: when Okta stops answering after such a request was sent, the
@@ -225,7 +227,7 @@ class OktaDirectory:
                 raw = await response.read()
                 next_link = response.links.get("next")
                 next_url = next_link.get("url") if next_link is not None else None
-                answer = _Answer(status=response.status, body=_decode(raw), headers=response.headers,
+                answer = _HttpReply(status=response.status, body=_decode(raw), headers=response.headers,
                                  next_url=next_url if isinstance(next_url, URL) else None)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
             log.warning("okta_unreachable", operation=operation, error=type(error).__name__)
@@ -240,7 +242,7 @@ class OktaDirectory:
             return answer
         raise self._failure(answer, operation=operation, role=role, secrets=secrets)
 
-    def _failure(self, answer: _Answer, *, operation: str, role: str, secrets: Sequence[str] = ()) -> DirectoryError:
+    def _failure(self, answer: _HttpReply, *, operation: str, role: str, secrets: Sequence[str] = ()) -> DirectoryError:
         """The port's error for an Okta error answer; its text never holds the token or a password."""
         status, code = answer.status, _error_code(answer.body)
         error_id = answer.body.get("errorId") if isinstance(answer.body, dict) else None

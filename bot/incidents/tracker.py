@@ -22,7 +22,7 @@ import structlog
 from bot import messages
 from bot.core.model import ConversationRef, KnownIssue, Reply, ReplyKind, UserRef
 from bot.core.ports import Embedder, Notifier, TurnOrder
-from bot.handoff.operations import StaffError
+from bot.core.tickets import StaffError
 from bot.incidents.detector import OpenIncident, Report, Vector, centroid, closest_incident, surge_around
 from bot.incidents.recent import RecentReports
 from bot.incidents.store import OPEN_STATUSES, Incident, IncidentStatus, SqlIncidents
@@ -35,7 +35,7 @@ log = structlog.get_logger(__name__)
 MIN_REPORT_WORDS = 3  # "hi", "thanks", "ok": not reports of anything
 SUMMARY_CHARS = 200
 REPORT_CHARS = 500
-SURGE_CHECK = "incidents:surge-check"  # the serial key: every report is checked against the others one at a time
+SURGE_CHECK = "incidents:surge-check"  # the turn-order key: every report is checked against the others one at a time
 AUTOMATIC = "automatic (number of reporters)"
 CENTROID_REPORTS = 200  # an incident's newest reports describe it well enough, however many there are
 CENTROID_REFRESH_SECONDS = 60.0
@@ -56,8 +56,8 @@ class IncidentTracker:
 
     def __init__(self, *, incidents: SqlIncidents, embedder: Embedder, config: SurgeConfig, notifier: Notifier,
                  alert: Callable[[str], None], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 serial: TurnOrder | None = None) -> None:
-        """`serial`: runs one surge check at a time across replicas (Redis), so two reports arriving together on
+                 turn_order: TurnOrder | None = None) -> None:
+        """`turn_order`: runs one surge check at a time across replicas (Redis), so two reports arriving together on
         two replicas cannot open two incidents; default: one at a time within this process."""
         self._incidents = incidents
         self._embedder = embedder
@@ -65,7 +65,7 @@ class IncidentTracker:
         self._notifier = notifier
         self._alert = alert
         self._clock = clock
-        self._serial = serial or InProcessTurnOrder()
+        self._turn_order = turn_order or InProcessTurnOrder()
         self._recent = RecentReports(incidents, window=self.window)
         self._centroids: dict[str, tuple[float, Vector | None]] = {}  # incident → (computed at, centroid)
 
@@ -98,7 +98,7 @@ class IncidentTracker:
         # this step is serialised (every report taking the lock made the check a queue for the whole company under
         # load); looking again inside the lock means that a replica that opened the same surge first has linked
         # these reports, and nothing is opened twice.
-        async with self._serial.turn(SURGE_CHECK):
+        async with self._turn_order.turn(SURGE_CHECK):
             surge = self._surge_among(stored, await self._incidents.unlinked_reports(now - self.window))
             if surge is None:
                 return None

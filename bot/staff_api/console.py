@@ -14,11 +14,11 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.channels.web.channel import STATIC_DIR, describe_validation, error_response, read_json
+from bot.channels.runtime.http import describe_validation, error_response, read_json
+from bot.channels.web.channel import STATIC_DIR
 from bot.channels.web.identity import IdentityError, WebIdentity
-from bot.handoff.members import StaffMember
-from bot.handoff.operations import StaffError, TicketOperations
-from bot.handoff.tickets import Ticket, TicketEvent, TicketStatus
+from bot.core.tickets import StaffError, StaffMember, Ticket, TicketEvent, TicketStatus
+from bot.handoff.operations import TicketOperations
 
 log = structlog.get_logger(__name__)
 
@@ -27,7 +27,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 class MessageRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    text: str = Field(max_length=20_000)  # the desk enforces the real limit with a clear message
+    text: str = Field(max_length=20_000)  # TicketOperations enforces the real limit with a clear message
     internal: bool = False
 
 
@@ -70,8 +70,8 @@ class StaffAuth:
 class StaffApi:
     """Routes for the console page and the staff API."""
 
-    def __init__(self, *, desk: TicketOperations, auth: StaffAuth) -> None:
-        self._desk = desk
+    def __init__(self, *, operations: TicketOperations, auth: StaffAuth) -> None:
+        self._operations = operations
         self._auth = auth
 
     def register(self, app: web.Application) -> None:
@@ -94,35 +94,35 @@ class StaffApi:
             statuses = _statuses(wanted)
         except ValueError as error:
             return error_response(status=400, code="invalid_request", message=str(error))
-        tickets = await self._desk.queue(staff, statuses=statuses, group=request.query.get("group") or None)
+        tickets = await self._operations.queue(staff, statuses=statuses, group=request.query.get("group") or None)
         return web.json_response({"tickets": [_ticket_json(ticket) for ticket in tickets]})
 
     async def show_ticket(self, request: web.Request) -> web.Response:
         staff = self._staff(request)
-        ticket, packet, events = await self._desk.view(staff, request.match_info["ticket"])
+        ticket, packet, events = await self._operations.view(staff, request.match_info["ticket"])
         return web.json_response({"ticket": _ticket_json(ticket), "packet": packet,
                                   "events": [_event_json(event) for event in events]})
 
     async def claim(self, request: web.Request) -> web.Response:
         staff = self._staff(request)
-        ticket = await self._desk.claim(staff, request.match_info["ticket"])
+        ticket = await self._operations.claim(staff, request.match_info["ticket"])
         return web.json_response({"ticket": _ticket_json(ticket)})
 
     async def post_message(self, request: web.Request) -> web.Response:
         staff = self._staff(request)
         body = parse_body(MessageRequest, await read_json(request))
-        event = await self._desk.post(staff, request.match_info["ticket"], text=body.text, internal=body.internal)
+        event = await self._operations.post(staff, request.match_info["ticket"], text=body.text, internal=body.internal)
         return web.json_response({"event": _event_json(event)}, status=201)
 
     async def resolve(self, request: web.Request) -> web.Response:
         staff = self._staff(request)
         body = parse_body(ResolveRequest, await read_json(request))
-        ticket = await self._desk.resolve(staff, request.match_info["ticket"], note=body.note)
+        ticket = await self._operations.resolve(staff, request.match_info["ticket"], note=body.note)
         return web.json_response({"ticket": _ticket_json(ticket)})
 
     async def return_to_bot(self, request: web.Request) -> web.Response:
         staff = self._staff(request)
-        ticket = await self._desk.return_to_bot(staff, request.match_info["ticket"])
+        ticket = await self._operations.return_to_bot(staff, request.match_info["ticket"])
         return web.json_response({"ticket": _ticket_json(ticket)})
 
     def _staff(self, request: web.Request) -> StaffMember:

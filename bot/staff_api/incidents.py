@@ -12,10 +12,10 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.channels.web.channel import read_json
-from bot.handoff.members import StaffMember, StaffMembership
+from bot.channels.runtime.http import read_json
+from bot.core.tickets import ResolverGroup, StaffMember
+from bot.handoff.members import StaffMembership
 from bot.handoff.operations import NotAllowed
-from bot.handoff.routing import ResolverGroup
 from bot.incidents.store import Incident
 from bot.incidents.tracker import IncidentTracker
 from bot.staff_api.console import StaffAuth, iso_or_none, parse_body, refuse

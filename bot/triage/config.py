@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.core.triage import LEVELS, Level
 from bot.core.validation import problems
 
 DEFAULT_TRIAGE_CONFIG = Path(__file__).with_name("triage.yml")
-Level = Literal["low", "medium", "high"]
-LEVELS: tuple[Level, ...] = ("low", "medium", "high")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 
 

@@ -7,9 +7,9 @@ matrix, its VIPs and its departments in triage.yml rather than retraining anythi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from bot.triage.config import LEVELS, Level, PriorityConfig
+from bot.core.triage import LEVELS, Level, PriorityAssessment
+from bot.triage.config import PriorityConfig
 
 _WIDE_IMPACT = re.compile(r"\b(?:every(?:one|body)|all (?:users|staff|of us)|whole (?:company|office|floor|building)|"
                           r"nobody can|no one can|company-?wide|outage|site is down|entire)", re.IGNORECASE)
@@ -23,14 +23,6 @@ _HIGH_URGENCY = re.compile(r"\b(?:urgent|asap|emergency|immediately|right now|cr
 _LOW_URGENCY = re.compile(r"\b(?:how (?:do|can|to)|when you (?:get a|have) (?:chance|moment)|no rush|"
                           r"whenever|would like|could i (?:get|have)|request(?:ing)?|new (?:laptop|monitor))",
                           re.IGNORECASE)
-
-
-@dataclass(frozen=True, kw_only=True)
-class PriorityAssessment:
-    impact: Level
-    urgency: Level
-    priority: str
-    why: str
 
 
 def urgency_of(text: str, *, question: str | None = None) -> Level:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from bot.core.intents import ACTION_INTENTS
 from bot.core.ports import Embedder
+from bot.core.triage import Person, PriorityAssessment, TriageResult
 from bot.triage.classifier import Prediction, TicketClassifier, Vectors
 from bot.triage.config import TriageConfig
-from bot.triage.priority import PriorityAssessment, assess_priority
+from bot.triage.priority import assess_priority
 
 UNSURE_CATEGORY = "general"
 
@@ -19,34 +19,9 @@ INTENT_CATEGORIES = {"reset_password": "account", "unlock_account": "account", "
 assert set(INTENT_CATEGORIES) == ACTION_INTENTS
 
 
-@dataclass(frozen=True, kw_only=True)
-class Person:
-    """What triage may know about who reported it (all optional)."""
-
-    email: str | None = None
-    department: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class TriageResult:
-    category: str             # UNSURE_CATEGORY when the model is not sure
-    suggested_category: str   # the model's best guess, sure or not
-    category_confidence: float
-    group: str
-    group_confidence: float | None  # None: routed by category (staff.yml), not predicted
-    unsure: bool
-    priority: PriorityAssessment
-
-    def to_dict(self) -> dict[str, object]:
-        return {"category": self.category, "suggested_category": self.suggested_category,
-                "category_confidence": round(self.category_confidence, 3), "group": self.group,
-                "group_confidence": None if self.group_confidence is None else round(self.group_confidence, 3),
-                "unsure": self.unsure, "impact": self.priority.impact, "urgency": self.priority.urgency,
-                "priority": self.priority.priority, "why": self.priority.why}
-
-
 class Triager:
-    """Classifies with the category model (and a group model when one was trained), routes, prioritises."""
+    """Implements the core's TicketTriage port: classifies with the category model (and a group model when one
+    was trained), routes, prioritises."""
 
     def __init__(self, *, embedder: Embedder, category_model: TicketClassifier, group_model: TicketClassifier | None,
                  config: TriageConfig, route: Callable[[str], str], default_group: str,

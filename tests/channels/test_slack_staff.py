@@ -13,8 +13,7 @@ import pytest_asyncio
 import structlog
 
 from bot import messages
-from bot.handoff.members import StaffMember
-from bot.handoff.tickets import EventKind, Ticket, TicketStatus
+from bot.core.tickets import EventKind, StaffMember, Ticket, TicketStatus
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.slack_api import SlackCall
 from tests.support.slackchat import SlackUser, Workspace, buttons, section_text, slack_workspace

@@ -11,8 +11,7 @@ import pytest_asyncio
 import structlog
 
 from bot import messages
-from bot.handoff.members import StaffMember
-from bot.handoff.tickets import EventKind, Ticket, TicketStatus
+from bot.core.tickets import EventKind, StaffMember, Ticket, TicketStatus
 from knowledge.embeddings import MiniLMEncoder
 from tests.fakes.bot_connector import ConnectorCall
 from tests.support.staffapi import write_staff_config
@@ -220,7 +219,7 @@ async def test_when_teams_refuses_the_card_nothing_is_said_in_the_staff_channel_
 
     assert staff_cards(teams) == [] and teams.connector.posted(STAFF_CHANNEL) == []  # no apology there either
     [failure] = [e for e in logs if e["event"] == "staff_board_failed"]
-    assert (failure["surface"], failure["operation"]) == ("teams", "publish")
+    assert (failure["platform"], failure["operation"]) == ("teams", "publish")
     ticket = await the_ticket(teams)
     assert ticket.id in teams.connector.posted(ana.personal_chat)[-1].text  # the person was told all the same
 

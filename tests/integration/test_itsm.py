@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from structlog.testing import capture_logs
 
 from bot.app.staff import build_itsm
-from bot.handoff.itsm import ItsmError, ItsmSystem, MirrorTicket
+from bot.core.itsm import ItsmError, MirrorTicket
+from bot.core.ports import ItsmSystem
 from bot.handoff.itsm.jira import JiraServiceDesk
 from bot.handoff.itsm.outbox import ItsmOutbox
 from bot.handoff.itsm.servicenow import ServiceNowIncidents

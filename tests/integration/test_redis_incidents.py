@@ -22,16 +22,16 @@ from tests.unit.incidents.test_surge_detection import VPN
 pytestmark = pytest.mark.asyncio
 
 
-async def report_everywhere(desks: list[IncidentTracker]) -> None:
+async def report_everywhere(trackers: list[IncidentTracker]) -> None:
     """Each VPN complaint arrives on another replica, all within the same moment."""
-    await asyncio.gather(*(desks[n % len(desks)].report(
+    await asyncio.gather(*(trackers[n % len(trackers)].report(
         conversation=ConversationRef(channel="web", id=f"conv-{n}"),
         user=UserRef(id=f"person{n}", email=f"person{n}@example.com"), text=text) for n, text in enumerate(VPN)))
 
 
-def desk(database: Database, encoder: MiniLMEncoder, serial: RedisTurnOrder) -> IncidentTracker:
+def tracker(database: Database, encoder: MiniLMEncoder, turn_order: RedisTurnOrder) -> IncidentTracker:
     return IncidentTracker(incidents=SqlIncidents(database), embedder=EncoderEmbedder(encoder=encoder),
-                        config=SurgeConfig(), notifier=_Silent(), alert=lambda _text: None, serial=serial)
+                        config=SurgeConfig(), notifier=_Silent(), alert=lambda _text: None, turn_order=turn_order)
 
 
 class _Silent:
@@ -45,12 +45,12 @@ class _Silent:
 async def test_one_surge_reported_through_two_replicas_opens_one_incident(
         database: Database, encoder: MiniLMEncoder, redis_server: RedisServer) -> None:
     states = [RedisSharedState(redis_server.url) for _ in range(2)]
-    desks = [desk(database, encoder, RedisTurnOrder(state)) for state in states]
+    trackers = [tracker(database, encoder, RedisTurnOrder(state)) for state in states]
     try:
-        await report_everywhere(desks)
+        await report_everywhere(trackers)
     finally:
         for state in states:
             await state.close()
-    incidents = await desks[0].all()
+    incidents = await trackers[0].all()
     assert len(incidents) == 1, [i.summary for i in incidents]
     assert incidents[0].reporters == len(VPN)

@@ -27,8 +27,8 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.channels.runtime.background import BackgroundTurns
 from bot.channels.runtime.deliveries import Deliveries
+from bot.channels.runtime.turn_errors import apologise
 from bot.channels.slack import events
 from bot.channels.slack.delivery import SlackReplyPort
 from bot.channels.slack.errors import WEB_API_ERRORS, error_code
@@ -37,6 +37,7 @@ from bot.channels.slack.render import ACTION_PREFIX, mark_chosen
 from bot.channels.slack.staff import SlackStaffConsole, note_errors
 from bot.channels.slack.staff_blocks import RESOLVE_CALLBACK, STAFF_PREFIX, resolve_form
 from bot.channels.slack.threads import SlackThread, SlackTurn
+from bot.core.background import BackgroundTurns
 from bot.core.engine import ConversationNotYoursError, Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind
 from bot.core.ports import ConversationStore, SharedState
@@ -47,23 +48,17 @@ DEDUPE_SECONDS = 3600.0  # Slack retries a delivery for up to about an hour
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
-def slack_web_client(*, bot_token: str, api_url: str | None) -> AsyncWebClient:
-    """The Web API client the channel, its people lookup and the staff console share."""
-    return AsyncWebClient(
-        token=bot_token, base_url=_with_slash(api_url or AsyncWebClient.BASE_URL),
-        # Honour Retry-After on HTTP 429 (`ratelimited`) a couple of times before giving up.
-        retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
-    )
-
-
 class SlackChannel:
     """Owns the bolt app, the Web API client and the turns running in the background."""
 
     def __init__(self, *, engine: Engine, store: ConversationStore, shared_state: SharedState,
                  client: AsyncWebClient, people: SlackPeople, signing_secret: str | None, app_token: str | None,
                  progress_reaction: str, staff_console: SlackStaffConsole | None = None) -> None:
-        """`client`: from `slack_web_client`; `staff_console`: lets IT staff work tickets from their cards in Slack
-        (see bot/channels/slack/staff.py)."""
+        """Args:
+            client: the Web API client (`slack_web_client`), shared with the staff console and the ticket cards.
+            people: Slack profiles by user id, cached.
+            staff_console: lets IT staff work tickets from their cards in Slack (bot/channels/slack/staff.py).
+        """
         self._engine = engine
         self._store = store
         self._deliveries = Deliveries(shared_state)
@@ -235,10 +230,8 @@ class SlackChannel:
         except ConversationNotYoursError:
             await port.send(Reply(kind=ReplyKind.INFO, text=messages.SLACK_NOT_YOUR_THREAD, private=True))
         except Exception:
-            # The turn-level handler: log with the event id, apologise, offer a human.
-            log.exception("turn_failed", conversation=turn.thread.conversation.key, event_id=turn.delivery_id)
-            await port.send(Reply(kind=ReplyKind.ERROR,
-                                  text=messages.TURN_FAILED.format(reference=turn.delivery_id or "n/a")))
+            await apologise(port, reference=turn.delivery_id, conversation=turn.thread.conversation.key,
+                            event_id=turn.delivery_id)
         finally:
             await self._mark_progress(turn, working=False)
 
@@ -294,6 +287,15 @@ class SlackChannel:
 
 
 SLACK_CHANNEL = web.AppKey("slack_channel", SlackChannel)
+
+
+def slack_web_client(*, bot_token: str, api_url: str | None) -> AsyncWebClient:
+    """The Web API client every Slack part uses; `api_url` points it elsewhere (a test stand-in, GovSlack)."""
+    return AsyncWebClient(
+        token=bot_token, base_url=_with_slash(api_url or AsyncWebClient.BASE_URL),
+        # Honour Retry-After on HTTP 429 (`ratelimited`) a couple of times before giving up.
+        retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
 
 
 class _SameTokenWarning(logging.Filter):

@@ -2,8 +2,8 @@
 staff do from it — its buttons, the Resolve dialog, and replies (or `note:` notes) in the card's thread.
 
 The bot must be a member of the staff channel (invite it) to post there and to see the thread replies.
-A staff member is whoever Slack's users.info says clicked or wrote, by the e-mail on their profile; the desk
-decides what they may do.
+A staff member is whoever Slack's users.info says clicked or wrote, by the e-mail on their profile; the ticket
+operations decide what they may do.
 """
 
 from __future__ import annotations
@@ -31,32 +31,29 @@ from bot.channels.slack.staff_blocks import (
 )
 from bot.channels.slack.threads import SlackTurn
 from bot.core.model import Turn
+from bot.core.ports import StaffOperations, TicketCardStore
+from bot.core.tickets import ResolverGroup, StaffError, StaffMember, Ticket, staff_message
 from bot.handoff.card_content import packed
-from bot.handoff.members import StaffMember
-from bot.handoff.operations import StaffError, TicketOperations
-from bot.handoff.routing import ResolverGroup
-from bot.handoff.store import SqlTickets
-from bot.handoff.tickets import Ticket
 
 log = structlog.get_logger(__name__)
 
-SURFACE = "slack"
-NOTE_PREFIX = "note:"
+PLATFORM = "slack"
 # The bot is not in the channel, or there is no such channel: the ticket stays in the console, the log says why.
 UNREACHABLE = {"channel_not_found", "not_in_channel", "is_archived"}
 
 
 def card_address(channel: str, ts: str) -> str:
     """Where a card lives, as SqlTickets.add_card stores it: replies in its thread belong to its ticket."""
-    return f"{SURFACE}:{channel}:{ts}"
+    return f"{PLATFORM}:{channel}:{ts}"
 
 
 class SlackTicketCards:
-    """Implements StaffBoard for Slack. Its methods raise on Web API errors; TicketCards logs them."""
+    """Implements the core's TicketCardChannel port for Slack. Its methods raise on Web API errors; TicketCards
+    logs them."""
 
-    surface = SURFACE
+    platform = PLATFORM
 
-    def __init__(self, *, client: AsyncWebClient, tickets: SqlTickets) -> None:
+    def __init__(self, *, client: AsyncWebClient, tickets: TicketCardStore) -> None:
         self._client = client
         self._tickets = tickets
 
@@ -77,7 +74,7 @@ class SlackTicketCards:
             return
         channel, ts = str(posted["channel"]), str(posted["ts"])
         # Stored before the thread grows, so that staff can act on the card as soon as they see it.
-        await self._tickets.add_card(address=card_address(channel, ts), ticket_id=ticket.id, surface=SURFACE,
+        await self._tickets.add_card(address=card_address(channel, ts), ticket_id=ticket.id, platform=PLATFORM,
                                      meta={"channel": channel, "ts": ts})
         for text in transcript_messages(ticket, transcript):
             await self._in_thread(channel, ts, text)
@@ -85,17 +82,17 @@ class SlackTicketCards:
 
     async def refresh(self, ticket: Ticket, group: ResolverGroup) -> None:
         message = card(ticket, group)
-        for meta in await self._tickets.cards(ticket.id, surface=SURFACE):
+        for meta in await self._tickets.cards(ticket.id, platform=PLATFORM):
             await self._client.chat_update(channel=meta["channel"], ts=meta["ts"], text=message.text,
                                            blocks=message.blocks)
 
     async def relay(self, ticket: Ticket, *, author: str, text: str, internal: bool) -> None:
-        for meta in await self._tickets.cards(ticket.id, surface=SURFACE):
+        for meta in await self._tickets.cards(ticket.id, platform=PLATFORM):
             for piece in packed([relay_text(author=author, text=text, internal=internal)], limit=MESSAGE_CHARS):
                 await self._in_thread(meta["channel"], meta["ts"], piece)
 
     async def alert(self, ticket: Ticket, group: ResolverGroup, text: str) -> None:
-        for meta in await self._tickets.cards(ticket.id, surface=SURFACE):
+        for meta in await self._tickets.cards(ticket.id, platform=PLATFORM):
             await self._in_thread(meta["channel"], meta["ts"], text)
         if group.slack_channel:  # and in the channel itself: a thread reply alone is easily missed
             await self._client.chat_postMessage(channel=group.slack_channel, text=text)
@@ -119,12 +116,12 @@ class SlackTicketCards:
 
 
 class SlackStaffConsole:
-    """Staff working a ticket from Slack, after Slack was acknowledged. What the desk refuses (or a failure) is
-    told privately to whoever clicked or wrote."""
+    """Staff working a ticket from Slack, after Slack was acknowledged. What the ticket operations refuse (or a
+    failure) is told privately to whoever clicked or wrote."""
 
-    def __init__(self, *, desk: TicketOperations, tickets: SqlTickets, client: AsyncWebClient,
+    def __init__(self, *, operations: StaffOperations, tickets: TicketCardStore, client: AsyncWebClient,
                  people: SlackPeople) -> None:
-        self._desk = desk
+        self._operations = operations
         self._tickets = tickets
         self._client = client
         self._people = people
@@ -150,7 +147,7 @@ class SlackStaffConsole:
         staff = await self._identify(user_id, channel)
         if staff is None:
             return
-        op = self._desk.claim if pressed.op == "claim" else self._desk.return_to_bot
+        op = self._operations.claim if pressed.op == "claim" else self._operations.return_to_bot
         await self._attempt(op(staff, pressed.ticket), ticket=pressed.ticket, user_id=user_id, channel=channel,
                             reference=reference)
 
@@ -160,7 +157,7 @@ class SlackStaffConsole:
         staff = await self._identify(user_id, form.channel)
         if staff is None:
             return
-        await self._attempt(self._desk.resolve(staff, form.ticket, note=form.note), ticket=form.ticket,
+        await self._attempt(self._operations.resolve(staff, form.ticket, note=form.note), ticket=form.ticket,
                             user_id=user_id, channel=form.channel, reference=str(body.get("trigger_id") or ""))
 
     async def ticket_of_thread(self, reply: SlackTurn) -> str | None:
@@ -175,15 +172,14 @@ class SlackStaffConsole:
         staff = await self._identify(reply.user_id, thread.channel_id, thread_ts=thread.thread_ts)
         if staff is None:
             return
-        internal = reply.text.lower().startswith(NOTE_PREFIX)
-        text = reply.text[len(NOTE_PREFIX):] if internal else reply.text
-        await self._attempt(self._desk.post(staff, ticket_id, text=text, internal=internal, origin=SURFACE),
+        text, internal = staff_message(reply.text)
+        await self._attempt(self._operations.post(staff, ticket_id, text=text, internal=internal, origin=PLATFORM),
                             ticket=ticket_id, user_id=reply.user_id, channel=thread.channel_id,
                             reference=reply.delivery_id, thread_ts=thread.thread_ts)
 
     async def _attempt(self, work: Awaitable[object], *, ticket: str, user_id: str, channel: str, reference: str,
                        thread_ts: str | None = None) -> None:
-        """Await one desk call; what went wrong is told privately to whoever asked."""
+        """Await one ticket operation; what went wrong is told privately to whoever asked."""
         try:
             await work
         except StaffError as error:  # its message is written for the staff member ("only members of …")

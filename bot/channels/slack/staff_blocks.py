@@ -13,6 +13,7 @@ from slackify_markdown import slackify_markdown
 from bot import messages
 from bot.channels.slack.render import SlackMessage, escape
 from bot.core.model import Turn
+from bot.core.tickets import ResolverGroup, Ticket
 from bot.handoff.card_content import (
     StaffOp,
     available_ops,
@@ -23,8 +24,6 @@ from bot.handoff.card_content import (
     staff_op,
     status_line,
 )
-from bot.handoff.routing import ResolverGroup
-from bot.handoff.tickets import Ticket
 
 STAFF_PREFIX = "helpdesk:staff:"  # action_id of every card button: helpdesk:staff:claim, …
 RESOLVE_CALLBACK = "helpdesk:staff:resolve_note"  # callback_id of the Resolve dialog

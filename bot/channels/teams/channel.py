@@ -21,14 +21,15 @@ from microsoft_agents.hosting.core.authorization import AuthenticationConstants,
 from pydantic import ValidationError
 
 from bot import messages
-from bot.channels.runtime.background import BackgroundTurns
 from bot.channels.runtime.deliveries import Deliveries
+from bot.channels.runtime.turn_errors import apologise
 from bot.channels.teams import activities
 from bot.channels.teams.activities import TeamsTurn
 from bot.channels.teams.auth import InboundAuth, TeamsAuthError, msal_connections
 from bot.channels.teams.delivery import TeamsReplyPort, connector_of
 from bot.channels.teams.people import TeamsPeople
 from bot.channels.teams.staff import TeamsStaffConsole
+from bot.core.background import BackgroundTurns
 from bot.core.engine import ConversationNotYoursError, Engine
 from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind
 from bot.core.ports import ConversationStore, SharedState
@@ -177,10 +178,8 @@ class TeamsChannel:
         except ConversationNotYoursError:
             await port.send(Reply(kind=ReplyKind.INFO, text=messages.TEAMS_NOT_YOUR_THREAD, private=True))
         except Exception:
-            # The turn-level handler: log with the activity id, apologise, offer a human.
-            log.exception("turn_failed", conversation=turn.conversation.key, activity_id=turn.delivery_id)
-            await port.send(Reply(kind=ReplyKind.ERROR,
-                                  text=messages.TURN_FAILED.format(reference=turn.delivery_id or "n/a")))
+            await apologise(port, reference=turn.delivery_id, conversation=turn.conversation.key,
+                            activity_id=turn.delivery_id)
         finally:
             typing.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -25,28 +25,26 @@ from bot.channels.teams.delivery import TeamsReplyPort, connector_of
 from bot.channels.teams.people import TeamsPeople
 from bot.channels.teams.staff_cards import card_message, relay_text, staff_submit, transcript_messages
 from bot.core.model import ConversationRef, Reply, ReplyKind, Turn
-from bot.handoff.members import StaffMember
-from bot.handoff.operations import StaffError, TicketOperations
-from bot.handoff.routing import ResolverGroup
-from bot.handoff.store import SqlTickets
-from bot.handoff.tickets import Ticket
+from bot.core.ports import StaffOperations, TicketCardStore
+from bot.core.tickets import ResolverGroup, StaffError, StaffMember, Ticket, staff_message
 from bot.store.sql.references import SqlChannelReferences
 
 log = structlog.get_logger(__name__)
 
-SURFACE = "teams"
-NOTE_PREFIX = "note:"
+PLATFORM = "teams"
 
 # TeamsChannel.continue_with: run the work in a proactive turn for a stored conversation reference.
 Proactive = Callable[[dict[str, Any], Callable[[TurnContext], Awaitable[None]]], Awaitable[None]]
 
 
 class TeamsTicketCards:
-    """Implements StaffBoard for Teams. Its methods raise on connector errors; TicketCards logs them."""
+    """Implements the core's TicketCardChannel port for Teams. Its methods raise on connector errors; TicketCards
+    logs them."""
 
-    surface = SURFACE
+    platform = PLATFORM
 
-    def __init__(self, *, proactive: Proactive, references: SqlChannelReferences, tickets: SqlTickets) -> None:
+    def __init__(self, *, proactive: Proactive, references: SqlChannelReferences,
+                 tickets: TicketCardStore) -> None:
         self._proactive = proactive
         self._references = references
         self._tickets = tickets
@@ -55,7 +53,7 @@ class TeamsTicketCards:
         async def fill_thread(context: TurnContext, thread: str, activity_id: str) -> None:
             # Stored before anything else is posted, so that staff can act on the card as soon as they see it.
             await self._tickets.add_card(address=ConversationRef(channel=CHANNEL, id=thread).key, ticket_id=ticket.id,
-                                         surface=SURFACE, meta={"conversation_id": thread,
+                                         platform=PLATFORM, meta={"conversation_id": thread,
                                                                 "activity_id": activity_id,
                                                                 "service_url": context.activity.service_url})
             connector = _connector(context)
@@ -126,7 +124,7 @@ class TeamsTicketCards:
     async def _in_threads(self, ticket: Ticket,
                           work: Callable[[ConnectorClientBase, dict[str, Any]], Awaitable[None]]) -> None:
         """Do `work` for each Teams card of the ticket (none when its group has no Teams channel)."""
-        for meta in await self._tickets.cards(ticket.id, surface=SURFACE):
+        for meta in await self._tickets.cards(ticket.id, platform=PLATFORM):
             thread = ConversationRef(channel=CHANNEL, id=str(meta["conversation_id"]))
             reference = await self._references.load(thread)
             if reference is None:
@@ -157,8 +155,8 @@ class TeamsTicketCards:
 class TeamsStaffConsole:
     """Staff working a ticket from Teams: card buttons anywhere, and messages in a card's thread."""
 
-    def __init__(self, *, desk: TicketOperations, tickets: SqlTickets, people: TeamsPeople) -> None:
-        self._desk = desk
+    def __init__(self, *, operations: StaffOperations, tickets: TicketCardStore, people: TeamsPeople) -> None:
+        self._operations = operations
         self._tickets = tickets
         self._people = people
 
@@ -174,15 +172,14 @@ class TeamsStaffConsole:
             if staff is None:
                 await port.send(Reply(kind=ReplyKind.INFO, text=messages.TEAMS_STAFF_UNKNOWN))
             elif submit is None:
-                internal = turn.text.lower().startswith(NOTE_PREFIX)
-                text = turn.text[len(NOTE_PREFIX):] if internal else turn.text
-                await self._desk.post(staff, ticket_id, text=text, internal=internal, origin=SURFACE)
+                text, internal = staff_message(turn.text)
+                await self._operations.post(staff, ticket_id, text=text, internal=internal, origin=PLATFORM)
             elif submit.op == "claim":
-                await self._desk.claim(staff, ticket_id)
+                await self._operations.claim(staff, ticket_id)
             elif submit.op == "return_to_bot":
-                await self._desk.return_to_bot(staff, ticket_id)
+                await self._operations.return_to_bot(staff, ticket_id)
             else:
-                await self._desk.resolve(staff, ticket_id, note=submit.note)
+                await self._operations.resolve(staff, ticket_id, note=submit.note)
         except StaffError as error:
             # Card threads live in the staff channel, so the refusal can be said where it was asked.
             await port.send(Reply(kind=ReplyKind.INFO, text=str(error)))
@@ -198,7 +195,7 @@ class TeamsStaffConsole:
         return await self._tickets.ticket_of_card(turn.conversation.key)
 
     async def _staff_member(self, context: TurnContext, turn: TeamsTurn) -> StaffMember | None:
-        """Who pressed or wrote, by the e-mail the Teams roster has for them (the desk decides what they may do)."""
+        """Who pressed or wrote, by the e-mail the Teams roster has for them (what they may do is decided later)."""
         person = await self._people.lookup(
             connector=connector_of(context), conversation_id=activities.roster_of(context.activity),
             teams_user_id=turn.teams_user_id, user_key=turn.user_key, tenant_id=turn.tenant_id)

@@ -9,9 +9,8 @@ from typing import Any
 from bot import messages
 from bot.channels.teams.cards import CARD_CONTENT_TYPE, CARD_VERSION
 from bot.core.model import Turn
+from bot.core.tickets import ResolverGroup, Ticket, TicketStatus
 from bot.handoff.card_content import StaffOp, card_facts, packed, shown_turns, speaker, staff_op, status_line
-from bot.handoff.routing import ResolverGroup
-from bot.handoff.tickets import Ticket, TicketStatus
 
 STAFF_SUBMIT_KEY = "helpdesk_staff"  # staff card submits carry {"helpdesk_staff": {"op": …, "ticket": …}}
 NOTE_INPUT = "note"  # Teams merges the card's inputs into the submit's value, next to the data
@@ -57,7 +56,7 @@ def _actions(ticket: Ticket) -> list[dict[str, Any]]:
     if ticket.status is TicketStatus.OPEN:
         actions.append(_submit(messages.TEAMS_STAFF_CLAIM, "claim", ticket))
     actions.append(_submit(messages.TEAMS_STAFF_RETURN, "return_to_bot", ticket))
-    # The note is required by the card (Teams checks it before sending) and again by the desk.
+    # The note is required by the card (Teams checks it before sending) and again by TicketOperations.
     actions.append({"type": "Action.ShowCard", "title": messages.TEAMS_STAFF_RESOLVE, "card": {
         "type": "AdaptiveCard", "version": CARD_VERSION,
         "body": [{"type": "Input.Text", "id": NOTE_INPUT, "isMultiline": True, "isRequired": True,

@@ -1,35 +1,27 @@
-"""The built-in web chat channel (JSON API, polling for later replies, the chat page) and the health probes."""
+"""The built-in web chat channel: the JSON API, polling for later replies, and the chat page."""
 
 from __future__ import annotations
 
-import json
-import re
 import time
-import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot import messages
 from bot.channels.runtime.collecting import CollectingReplyPort
+from bot.channels.runtime.http import CORRELATION_ID, describe_validation, error_response, read_json
+from bot.channels.runtime.turn_errors import apologise
 from bot.channels.web.identity import IdentityError, WebIdentity
 from bot.core.engine import ConversationNotYoursError, Engine
-from bot.core.model import ConversationRef, Inbound, Reply, ReplyKind, UserRef
-from bot.core.ports import ConversationStore, KnowledgeBase
-from bot.core.validation import problems
-from bot.store.shared.wakeups import Wakeups, woken_within
+from bot.core.model import ConversationRef, Inbound, UserRef
+from bot.core.ports import ConversationStore, Wakeups
+from bot.store.shared.wakeups import woken_within
 
 log = structlog.get_logger(__name__)
 
 CHANNEL = "web"
 STATIC_DIR = Path(__file__).with_name("static")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-CORRELATION_ID = web.RequestKey("correlation_id", str)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class WebUser(BaseModel):
@@ -57,10 +49,6 @@ class ChatRequest(BaseModel):
         if (self.text is None) == (self.choice is None):
             raise ValueError("send exactly one of 'text' or 'choice'")
         return self
-
-
-def error_response(*, status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
 
 # Long polls are held at most this long: under the usual 60 s idle timeout of load balancers and proxies.
@@ -109,12 +97,8 @@ class WebChannel:
         except ConversationNotYoursError as error:
             return error_response(status=403, code="forbidden", message=str(error))
         except Exception:
-            # The turn-level handler: log with the correlation id, apologise, offer a human.
-            log.exception("turn_failed", conversation=inbound.conversation.key)
-            apology = Reply(kind=ReplyKind.ERROR,
-                            text=messages.TURN_FAILED.format(reference=request[CORRELATION_ID]))
-            return web.json_response({"replies": [*(r.to_dict() for r in port.replies), apology.to_dict()],
-                                      "seq": None})
+            await apologise(port, reference=request[CORRELATION_ID], conversation=inbound.conversation.key)
+            return web.json_response({"replies": [r.to_dict() for r in port.replies], "seq": None})
         if body.after is None:
             return web.json_response({"replies": [r.to_dict() for r in port.replies], "seq": result.seq})
         replies, cursor = await self._store.replies_after(conversation=inbound.conversation, after=body.after)
@@ -162,68 +146,3 @@ def register_shared_assets(app: web.Application) -> None:
         return web.FileResponse(STATIC_DIR / name, headers={"Cache-Control": "no-cache"})
 
     app.router.add_get("/static/{name}", asset)
-
-
-class HealthProbes:
-    """/healthz (the process is up) and /readyz (database and knowledge index answer), for orchestrators."""
-
-    def __init__(self, *, store: ConversationStore, knowledge: KnowledgeBase) -> None:
-        self._store = store
-        self._knowledge = knowledge
-
-    def register(self, app: web.Application) -> None:
-        app.router.add_get("/healthz", self.healthz)
-        app.router.add_get("/readyz", self.readyz)
-
-    async def healthz(self, _request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    async def readyz(self, _request: web.Request) -> web.Response:
-        checks = {"database": await self._store.is_ready(), "knowledge_index": await self._knowledge.is_ready()}
-        ready = all(checks.values())
-        return web.json_response({"status": "ready" if ready else "not_ready", "checks": checks},
-                                 status=200 if ready else 503)
-
-
-async def read_json(request: web.Request) -> Any:
-    """The parsed body, or an HTTP error that the middleware renders as JSON."""
-    raw = await request.read()  # aiohttp enforces client_max_size here (413)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise _bad_request("invalid_utf8", f"request body is not valid UTF-8 (byte {error.start})") from error
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise _bad_request("invalid_json", f"request body is not valid JSON: {error.msg} "
-                                               f"at line {error.lineno} column {error.colno}") from error
-
-
-def _bad_request(code: str, message: str) -> web.HTTPBadRequest:
-    body = json.dumps({"error": {"code": code, "message": message}})
-    return web.HTTPBadRequest(text=body, content_type="application/json")
-
-
-def describe_validation(error: ValidationError) -> str:
-    return "; ".join(problems(error, whole="body", limit=5))
-
-
-@web.middleware
-async def correlation_and_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Give every request a correlation id and turn HTTP errors on the API into JSON."""
-    supplied = request.headers.get("X-Request-ID", "")
-    correlation_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex[:16]
-    request[CORRELATION_ID] = correlation_id
-    structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
-    try:
-        response = await handler(request)
-    except web.HTTPException as error:
-        if error.content_type == "application/json" or not request.path.startswith("/api/"):
-            raise
-        code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(error.status, "http_error")
-        message = error.reason if error.status != 413 else "request body is too large"
-        response = error_response(status=error.status, code=code, message=message)
-    finally:
-        structlog.contextvars.unbind_contextvars("correlation_id")
-    response.headers["X-Request-ID"] = correlation_id
-    return response

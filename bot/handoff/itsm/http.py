@@ -10,8 +10,8 @@ import aiohttp
 import structlog
 from yarl import URL
 
-from bot.handoff.itsm import ItsmError
-from bot.identity.json_api import decode_json
+from bot.core.itsm import ItsmError
+from bot.core.json_api import decode_json
 
 log = structlog.get_logger(__name__)
 
@@ -23,7 +23,9 @@ ErrorDetail = Callable[[Any], str | None]  # the service's own error text in a d
 
 
 @dataclass(frozen=True)
-class Answer:
+class HttpReply:
+    """An ITSM system's HTTP response (not to be confused with the core's knowledge Answer)."""
+
     status: int
     body: Any  # the decoded JSON, or None when the body was empty or not JSON
 
@@ -59,7 +61,7 @@ class JsonClient:
             self._session = None
 
     async def send(self, method: str, path: str, *, operation: str, body: Mapping[str, Any] | None = None,
-                   params: Mapping[str, str] | None = None, allow: Collection[int] = ()) -> Answer:
+                   params: Mapping[str, str] | None = None, allow: Collection[int] = ()) -> HttpReply:
         """One call; its answer when 2xx (or a status in `allow`), else ItsmError saying whether to retry.
 
         `path` must already be encoded (ids go through `path_segment`).
@@ -69,7 +71,7 @@ class JsonClient:
         try:
             async with self._open().request(method, url, params=params, json=body, headers=headers,
                                             allow_redirects=False) as response:
-                answer = Answer(status=response.status, body=decode_json(await response.read()))
+                answer = HttpReply(status=response.status, body=decode_json(await response.read()))
         except aiohttp.ClientConnectorError as error:
             log.warning("itsm_unreachable", service=self.service, operation=operation, error=type(error).__name__)
             raise ItsmError(f"{self.service} ({url.host}) could not be reached to {operation}",
@@ -83,7 +85,7 @@ class JsonClient:
             return answer
         raise self._failure(answer, operation=operation)
 
-    def _failure(self, answer: Answer, *, operation: str) -> ItsmError:
+    def _failure(self, answer: HttpReply, *, operation: str) -> ItsmError:
         """The ItsmError for an error answer; its text never holds the password or token."""
         status, detail = answer.status, self._error_detail(answer.body)
         label = f"{status}: {self._scrub(detail)[:DETAIL_LIMIT]}" if detail else str(status)

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.handoff.itsm import ItsmError, ItsmSystem, MirrorTicket
+from bot.core.itsm import ItsmError, MirrorTicket
+from bot.core.ports import ItsmSystem
 from bot.store.sql.database import Database, as_utc
 from bot.store.sql.schema import handoffs, itsm_outbox
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from bot.core.itsm import MirrorTicket
 from bot.core.model import HandoffPacket
-from bot.handoff.itsm import MirrorTicket
-from bot.handoff.tickets import Ticket
+from bot.core.tickets import Ticket
 
 TITLE_LIMIT = 160
 DESCRIPTION_LIMIT = 30_000  # well inside ServiceNow's and Jira's field limits

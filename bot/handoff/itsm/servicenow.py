@@ -6,9 +6,9 @@ from typing import Any
 
 import structlog
 
-from bot.handoff.itsm import ItsmError, MirrorTicket
+from bot.core.itsm import ItsmError, MirrorTicket
+from bot.core.json_api import path_segment, text_or_none
 from bot.handoff.itsm.http import JsonClient
-from bot.identity.json_api import path_segment, text_or_none
 
 log = structlog.get_logger(__name__)
 

@@ -9,25 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol
-
-
-class Wakeups(Protocol):
-    """Signals that a reply was stored in a conversation, to whoever waits for it on any replica."""
-
-    def notify(self, conversation_key: str) -> None:
-        """Wake every watcher of the conversation (never blocks, never raises)."""
-        ...
-
-    def watch(self, conversation_key: str) -> AbstractContextManager[asyncio.Event]:
-        """An event set by the next wake-up of the conversation. Watch first, then read the transcript, then
-        wait: a reply stored in between still sets the event."""
-        ...
+from contextlib import contextmanager
 
 
 class LocalWakeups:
-    """Implements Wakeups within one replica; RedisWakeups builds on it to reach the other replicas."""
+    """Implements the core's Wakeups port within one replica; RedisWakeups builds on it to reach the other replicas."""
 
     def __init__(self) -> None:
         self._watchers: dict[str, set[asyncio.Event]] = {}

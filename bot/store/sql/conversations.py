@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.core.model import ConversationRef, ConversationState, Reply, Turn, UserRef
-from bot.store.shared.wakeups import Wakeups
+from bot.core.ports import Wakeups
 from bot.store.sql.database import Database
 from bot.store.sql.schema import conversations, feedback, turns
 from bot.store.sql.upsert import upsert

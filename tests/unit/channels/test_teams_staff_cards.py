@@ -10,7 +10,7 @@ import pytest
 from bot.channels.teams.cards import reply_message
 from bot.channels.teams.staff_cards import StaffSubmit, staff_submit, transcript_messages
 from bot.core.model import ConversationRef, Reply, ReplyKind, Turn
-from bot.handoff.tickets import Requester, Ticket, TicketStatus
+from bot.core.tickets import Requester, Ticket, TicketStatus
 
 TICKET = Ticket(id="HD-1", conversation=ConversationRef(channel="teams", id="a:1"),
                 requester=Requester(user_id="u1", name="Ana Lima"), reason="asked", summary="VPN", category="network",

@@ -13,13 +13,13 @@ import sqlalchemy as sa
 
 from bot.core.directory import DirectoryAccount, DirectoryUnavailable
 from bot.core.model import ConversationRef, ConversationState, Reply, UserRef
-from bot.handoff.members import StaffMember, StaffMembership
+from bot.core.tickets import EventKind, Requester, StaffMember, Ticket, TicketStatus, staff_message
+from bot.handoff.members import StaffMembership
 from bot.handoff.requesters import RequesterLookup
 from bot.handoff.routing import StaffConfig, StaffConfigError
 from bot.handoff.sla import SlaWatcher
 from bot.handoff.store import SqlTickets
 from bot.handoff.ticket_cards import TicketCards
-from bot.handoff.tickets import EventKind, Requester, Ticket, TicketStatus
 from bot.store.sql.conversations import SqlConversationStore
 from bot.store.sql.database import Database
 from bot.store.sql.schema import SCHEMA_VERSION, handoffs, schema_info
@@ -71,7 +71,7 @@ async def open_ticket(tickets: SqlTickets, *, priority: str = "P2", ticket_id: s
 
 
 def watcher(database: Database, config: StaffConfig, clock: Clock, notifier: RecordingNotifier) -> SlaWatcher:
-    return SlaWatcher(tickets=SqlTickets(database=database), config=config, boards=TicketCards(config=config),
+    return SlaWatcher(tickets=SqlTickets(database=database), config=config, cards=TicketCards(config=config),
                       notifier=notifier, now=clock)
 
 
@@ -169,26 +169,26 @@ class OneAccountDirectory:
 @pytest.mark.asyncio
 async def test_membership_comes_from_the_list_the_directory_group_or_the_token(tmp_path: Path) -> None:
     path = tmp_path / "staff.yml"
-    path.write_text("groups:\n  desk:\n    members: [Sam@Example.com]\n    directory_group: it-staff\n"
-                    "default_group: desk\nsla: {P1: {first_response: 1, resolution: 2}, P2: {first_response: 1, "
+    path.write_text("groups:\n  helpdesk:\n    members: [Sam@Example.com]\n    directory_group: it-staff\n"
+                    "default_group: helpdesk\nsla: {P1: {first_response: 1, resolution: 2}, P2: {first_response: 1, "
                     "resolution: 2}, P3: {first_response: 1, resolution: 2}, P4: {first_response: 1, resolution: 2}}\n",
                     encoding="utf-8")
     config = StaffConfig.load(path)
-    desk = config.group("desk")
+    group = config.group("helpdesk")
     membership = StaffMembership(config=config, directory=OneAccountDirectory())  # type: ignore[arg-type]
 
     def person(email: str) -> StaffMember:
         return StaffMember(id=email, name=email, email=email)
 
-    assert await membership.may_work(person("sam@example.com"), desk)  # listed (case does not matter)
-    assert await membership.may_work(person("dana@example.com"), desk)  # in the directory group
-    assert not await membership.may_work(person("eve@example.com"), desk)
-    assert await membership.may_work(StaffMember.token_holder("IT support"), desk)
+    assert await membership.may_work(person("sam@example.com"), group)  # listed (case does not matter)
+    assert await membership.may_work(person("dana@example.com"), group)  # in the directory group
+    assert not await membership.may_work(person("eve@example.com"), group)
+    assert await membership.may_work(StaffMember.token_holder("IT support"), group)
     down = StaffMembership(config=config, directory=OneAccountDirectory(down=True))  # type: ignore[arg-type]
-    assert not await down.may_work(person("dana@example.com"), desk)  # cannot confirm: refused
-    assert await down.may_work(person("sam@example.com"), desk)
+    assert not await down.may_work(person("dana@example.com"), group)  # cannot confirm: refused
+    assert await down.may_work(person("sam@example.com"), group)
     no_directory = StaffMembership(config=config, directory=None)
-    assert not await no_directory.may_work(person("dana@example.com"), desk)
+    assert not await no_directory.may_work(person("dana@example.com"), group)
 
 
 @pytest.mark.asyncio
@@ -239,3 +239,9 @@ async def test_the_requester_on_a_ticket_is_completed_from_the_directory_when_it
     stranger = UserRef(id="U2", email="eve@example.com", name="Eve")
     assert await RequesterLookup(directory=OneAccountDirectory()).describe(stranger) == Requester(  # type: ignore[arg-type]
         user_id="U2", email="eve@example.com", name="Eve")
+
+
+def test_a_staff_message_starting_with_note_stays_with_staff() -> None:
+    assert staff_message("Note: user is on leave until Monday") == (" user is on leave until Monday", True)
+    assert staff_message("Could you restart the laptop?") == ("Could you restart the laptop?", False)
+    assert staff_message("see my note: later") == ("see my note: later", False)

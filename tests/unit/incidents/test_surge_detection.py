@@ -48,19 +48,19 @@ class Told:
 
 
 class Replay:
-    """Feeds reports to the incident desk at given minutes past 09:00, as different (or the same) people."""
+    """Feeds reports to the incident tracker at given minutes past 09:00, as different (or the same) people."""
 
     def __init__(self, database: Database, encoder: MiniLMEncoder, config: SurgeConfig | None = None) -> None:
         self.now = START
         self.told = Told()
         self.alerts: list[str] = []
-        self.desk = IncidentTracker(incidents=SqlIncidents(database), embedder=EncoderEmbedder(encoder=encoder),
+        self.tracker = IncidentTracker(incidents=SqlIncidents(database), embedder=EncoderEmbedder(encoder=encoder),
                                  config=config or SurgeConfig(), notifier=self.told, alert=self.alerts.append,
                                  clock=lambda: self.now)
 
     async def say(self, minute: float, person: str, text: str) -> KnownIssue | None:
         self.now = START + timedelta(minutes=minute)
-        return await self.desk.report(conversation=ConversationRef(channel="web", id=f"conv-{person}"),
+        return await self.tracker.report(conversation=ConversationRef(channel="web", id=f"conv-{person}"),
                                       user=UserRef(id=person, email=f"{person}@example.com"), text=text)
 
     async def stream(self, reports: Sequence[tuple[float, str, str]]) -> list[KnownIssue | None]:
@@ -71,7 +71,7 @@ class Replay:
 async def test_a_surge_of_vpn_complaints_opens_one_incident(database: Database, encoder: MiniLMEncoder) -> None:
     replay = Replay(database, encoder)
     await replay.stream([(minute * 2, f"person{minute}", text) for minute, text in enumerate(VPN)])
-    [incident] = await replay.desk.all()
+    [incident] = await replay.tracker.all()
     assert incident.status is IncidentStatus.SUSPECTED and incident.reporters == len(VPN)
     assert incident.summary == VPN[0]
     [alert] = replay.alerts
@@ -83,7 +83,7 @@ async def test_a_slow_trickle_of_the_same_complaint_does_not_trigger(database: D
                                                                      encoder: MiniLMEncoder) -> None:
     replay = Replay(database, encoder)  # a 30-minute window; one report every 40 minutes
     await replay.stream([(minute * 40, f"person{minute}", text) for minute, text in enumerate(VPN)])
-    assert await replay.desk.all() == [] and replay.alerts == []
+    assert await replay.tracker.all() == [] and replay.alerts == []
 
 
 @pytest.mark.asyncio
@@ -91,7 +91,7 @@ async def test_many_people_with_different_problems_are_not_an_incident(database:
                                                                        encoder: MiniLMEncoder) -> None:
     replay = Replay(database, encoder)
     await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate(UNRELATED)])
-    assert await replay.desk.all() == []
+    assert await replay.tracker.all() == []
 
 
 @pytest.mark.asyncio
@@ -101,7 +101,7 @@ async def test_many_people_asking_how_to_do_the_same_thing_is_not_an_incident(da
     await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate([
         "how do I connect to the VPN?", "how do I connect to the VPN from home?", "how can I set up the VPN",
         "how to connect to the vpn on a mac"])])
-    assert await replay.desk.all() == []
+    assert await replay.tracker.all() == []
 
 
 @pytest.mark.asyncio
@@ -109,7 +109,7 @@ async def test_one_person_saying_it_five_times_is_not_an_incident(database: Data
                                                                   encoder: MiniLMEncoder) -> None:
     replay = Replay(database, encoder)
     await replay.stream([(minute, "ana", text) for minute, text in enumerate(VPN[:5])])
-    assert await replay.desk.all() == []
+    assert await replay.tracker.all() == []
 
 
 @pytest.mark.asyncio
@@ -118,7 +118,7 @@ async def test_two_simultaneous_surges_open_two_incidents_each_with_its_own_repo
     replay = Replay(database, encoder)
     interleaved = [report for pair in zip(VPN, MAIL, strict=False) for report in pair]
     await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate(interleaved)])
-    found = sorted(await replay.desk.all(), key=lambda incident: incident.opened_at)
+    found = sorted(await replay.tracker.all(), key=lambda incident: incident.opened_at)
     assert [incident.summary for incident in found] == [VPN[0], MAIL[0]]
     incidents = SqlIncidents(database)
     for incident, texts in zip(found, (VPN[:4], MAIL), strict=True):
@@ -130,9 +130,9 @@ async def test_after_staff_confirm_it_reporters_are_told_and_the_next_ones_hear_
         database: Database, encoder: MiniLMEncoder) -> None:
     replay = Replay(database, encoder)
     await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate(VPN[:3])])
-    [incident] = await replay.desk.all()
+    [incident] = await replay.tracker.all()
 
-    await replay.desk.confirm(incident.id, actor="Dana", title="VPN gateway outage")
+    await replay.tracker.confirm(incident.id, actor="Dana", title="VPN gateway outage")
     assert sorted(replay.told.who()) == ["person0", "person1", "person2"]
     assert all("VPN gateway outage" in text for _, text in replay.told.messages)
 
@@ -142,7 +142,7 @@ async def test_after_staff_confirm_it_reporters_are_told_and_the_next_ones_hear_
     assert await replay.say(61, "other", UNRELATED[1]) is None
 
     replay.told.messages.clear()
-    await replay.desk.resolve(incident.id, actor="Dana", note="Certificate renewed.")
+    await replay.tracker.resolve(incident.id, actor="Dana", note="Certificate renewed.")
     assert sorted(replay.told.who()) == ["late", "person0", "person1", "person2"]
     assert all("has been fixed. Certificate renewed." in text for _, text in replay.told.messages)
     assert await replay.say(62, "after", VPN[5]) is None  # resolved: a new report is just a report again
@@ -152,7 +152,7 @@ async def test_after_staff_confirm_it_reporters_are_told_and_the_next_ones_hear_
 async def test_enough_reporters_confirm_it_without_staff(database: Database, encoder: MiniLMEncoder) -> None:
     replay = Replay(database, encoder, SurgeConfig(min_reporters=3, auto_confirm_reporters=5))
     results = await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate(VPN)])
-    [incident] = await replay.desk.all()
+    [incident] = await replay.tracker.all()
     assert incident.status is IncidentStatus.CONFIRMED and incident.confirmed_by == AUTOMATIC
     # The fifth reporter is told in their own turn; the four before by a notice; the sixth hears it is known.
     assert [result is not None for result in results] == [False, False, False, False, True, True]
@@ -163,12 +163,12 @@ async def test_enough_reporters_confirm_it_without_staff(database: Database, enc
 async def test_staff_mistakes_are_refused(database: Database, encoder: MiniLMEncoder) -> None:
     replay = Replay(database, encoder)
     await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate(VPN[:3])])
-    [incident] = await replay.desk.all()
+    [incident] = await replay.tracker.all()
     with pytest.raises(NoSuchIncident):
-        await replay.desk.confirm("INC-000000-0000", actor="Dana")
-    await replay.desk.resolve(incident.id, actor="Dana")
+        await replay.tracker.confirm("INC-000000-0000", actor="Dana")
+    await replay.tracker.resolve(incident.id, actor="Dana")
     with pytest.raises(IncidentStateConflict, match="resolved, not suspected"):
-        await replay.desk.confirm(incident.id, actor="Dana")
+        await replay.tracker.confirm(incident.id, actor="Dana")
 
 
 def test_the_window_and_the_people_decide_a_surge_on_plain_vectors() -> None:
@@ -195,6 +195,6 @@ async def test_a_surge_reported_through_two_replicas_in_turn_is_seen_by_each(dat
     for minute, text in enumerate(VPN[:3]):
         replica = (first, second)[minute % 2]
         await replica.say(minute, f"person{minute}", text)
-    [incident] = await first.desk.all()
+    [incident] = await first.tracker.all()
     assert incident.reporters == 3
     assert len(first.alerts + second.alerts) == 1  # the replica that saw the third report raised it, once

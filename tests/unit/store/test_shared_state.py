@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.channels.runtime.background import BackgroundTurns
+from bot.core.background import BackgroundTurns
 from bot.store.shared.memory import InProcessSharedState
 
 

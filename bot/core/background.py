@@ -1,4 +1,5 @@
-"""Work a channel does after acknowledging the platform, tracked so that shutdown (and tests) can wait for it."""
+"""Work done after the caller was answered (a channel's turn, a ticket card's update), tracked so that shutdown
+(and tests) can wait for it."""
 
 from __future__ import annotations
 

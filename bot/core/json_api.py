@@ -1,4 +1,4 @@
-"""Small helpers the HTTP directory providers (Entra, Okta) share for reading JSON answers safely."""
+"""Small helpers every JSON-over-HTTP client (Entra, Okta, ServiceNow, Jira) shares for reading answers safely."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Tickets: what IT staff work on, and every change to one as an event (who, when, what)."""
+"""Tickets as every side sees them: the ticket and its events, the resolver group whose queue it is in, the
+staff member acting on it, and what a refused staff request raises. Channels and domain packages share these
+through the ports in bot/core/ports.py."""
 
 from __future__ import annotations
 
@@ -7,7 +9,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from bot.core.model import ConversationRef
+
+TOKEN_ID = "staff-token"
+NOTE_PREFIX = "note:"
 
 
 class TicketStatus(StrEnum):
@@ -102,3 +109,61 @@ class TicketEvent:
     text: str = ""
     internal: bool = False  # never shown to the person
     actor_name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffMember:
+    """Someone acting on tickets, as their channel (or the console's proxy) authenticated them."""
+
+    id: str  # their e-mail, or TOKEN_ID for the staff token
+    name: str
+    email: str | None
+    every_group: bool = False  # the staff token: local use and integrations
+
+    @classmethod
+    def token_holder(cls, name: str) -> StaffMember:
+        return cls(id=TOKEN_ID, name=name, email=None, every_group=True)
+
+
+class ResolverGroup(BaseModel):
+    """One queue: who works it and where its ticket cards go."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = ""  # filled in from the key
+    label: str = ""
+    members: tuple[str, ...] = ()
+    directory_group: str | None = None
+    lead: str | None = None
+    slack_channel: str | None = Field(default=None, pattern=r"^[CG][A-Z0-9]{2,}$")
+    teams_channel: str | None = None
+    # The team that channel belongs to (its General channel id, which is the team id): where the bot was
+    # installed. Only needed when `teams_channel` is not the General channel itself.
+    teams_team: str | None = None
+
+    @field_validator("members")
+    @classmethod
+    def _lower_case(cls, members: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(member.strip().lower() for member in members if member.strip())
+
+    def lists(self, email: str | None) -> bool:
+        """True when `email` is one of the configured members."""
+        return email is not None and email.strip().lower() in self.members
+
+
+class StaffError(Exception):
+    """A staff request that cannot be done; `status` and `code` are what the HTTP API answers.
+
+    The message is written for the staff member ("only members of …"): channels show it to them as it is.
+    """
+
+    status = 400
+    code = "invalid_request"
+
+
+def staff_message(text: str) -> tuple[str, bool]:
+    """What a staff member wrote in a ticket's chat thread, and whether it is an internal note.
+
+    The one rule for every chat channel: a message starting with "note:" (any case) stays with staff.
+    """
+    internal = text.lower().startswith(NOTE_PREFIX)
+    return (text[len(NOTE_PREFIX):] if internal else text), internal

@@ -23,7 +23,7 @@ from bot.channels.teams.people import TeamsPeople
 from bot.channels.teams.staff import TeamsStaffConsole, TeamsTicketCards
 from bot.channels.web.channel import HealthProbes, WebChannel, correlation_and_errors, register_shared_assets
 from bot.channels.web.identity import WebIdentity
-from bot.core.engine import Engine
+from bot.core.engine import ConversationSide, Engine, OptionalServices
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
 from bot.core.policy import AnswerPolicy
 from bot.core.ports import Directory, SharedState, TurnOrder
@@ -153,9 +153,11 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
                              serial=turn_order)
     self_service = build_self_service(settings, directory=directory, database=database, audit=audit, store=store,
                                       handoffs=staff.queue, shared_state=shared_state, notifier=notifier)
-    engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue, policy=policy,
-                    max_message_chars=settings.max_message_chars, self_service=self_service.desk,
-                    contacts=contacts, relay=staff.desk, incidents=incidents, turn_order=turn_order)
+    engine = Engine(
+        conversation=ConversationSide(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue,
+                                      policy=policy, max_message_chars=settings.max_message_chars),
+        services=OptionalServices(self_service=self_service.desk, contacts=contacts, relay=staff.desk,
+                                  incidents=incidents, turn_order=turn_order))
     log.info("services_ready", chunks=index.chunk_count, llm=settings.llm or "none",
              answer_threshold=policy.answer_threshold, clarify_threshold=policy.clarify_threshold,
              intent_threshold=intents.threshold, directory=settings.directory)

@@ -15,7 +15,7 @@ from bot.actions.requester import Refusal, own_account
 from bot.audit import AuditEntry, AuditLog
 from bot.core.directory import DirectoryAccount, DirectoryError
 from bot.core.model import Choice, HandoffPacket, Reply, ReplyKind, UserRef
-from bot.core.ports import ActionTurn, ConversationStore, Directory, HandoffQueue, Notifier
+from bot.core.ports import ConversationStore, Directory, FlowTurn, HandoffQueue, Notifier
 
 log = structlog.get_logger(__name__)
 
@@ -37,7 +37,7 @@ class ApprovalWorkflow:
         self._store = store
         self._handoffs = handoffs
 
-    async def request(self, turn: ActionTurn, *, item: CatalogItem, account: DirectoryAccount, action: str,
+    async def request(self, turn: FlowTurn, *, item: CatalogItem, account: DirectoryAccount, action: str,
                       requester: str, approver: str, reason: str) -> None:
         """Ask `approver` (or, with none needed, grant at once) for `item` on the requester's `account`."""
         inbound = turn.inbound
@@ -67,11 +67,9 @@ class ApprovalWorkflow:
         await turn.send(Reply(kind=ReplyKind.ACTION, intent=action, text=messages.APPROVAL_ASKED.format(
             approver=approver, item=item.name, approval=approval.id)))
 
-    async def decide(self, turn: ActionTurn) -> None:
-        """An Approve or Deny click, from whoever clicked it."""
-        choice = turn.inbound.choice or ""
-        approve = choice.startswith(APPROVE)
-        approval = await self._approvals.get(choice.removeprefix(APPROVE).removeprefix(DENY))
+    async def decide(self, turn: FlowTurn, *, approval_id: str, approve: bool) -> None:
+        """An Approve or Deny click on `approval_id`, from whoever clicked it."""
+        approval = await self._approvals.get(approval_id)
         item = self._catalog.get(approval.item_id) if approval is not None else None
         if approval is None or item is None:
             await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_UNKNOWN_BUTTON))

@@ -22,7 +22,7 @@ from bot.core.directory import (
     PasswordRejected,
 )
 from bot.core.model import Reply, ReplyKind
-from bot.core.ports import ActionTurn, Directory
+from bot.core.ports import Directory, FlowTurn
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +46,7 @@ class Executor:
         self._audit = audit
         self._policy = policy
 
-    async def run(self, turn: ActionTurn, context: ActionContext) -> None:
+    async def run(self, turn: FlowTurn, context: ActionContext) -> None:
         try:
             if context.action == "reset_password":
                 await self._reset_password(turn, context)
@@ -72,7 +72,7 @@ class Executor:
             await self._failed(turn, context, outcome="failure", detail=detail,
                                template=messages.ACTION_FAILED.replace("{detail}", str(error)))
 
-    async def _reset_password(self, turn: ActionTurn, context: ActionContext) -> None:
+    async def _reset_password(self, turn: FlowTurn, context: ActionContext) -> None:
         password = temporary_password(length=self._policy.password.length)
         await self._directory.reset_password(context.account, new_password=password)
         await self._record(context, outcome="success", details={"change_at_next_sign_in": True})
@@ -80,19 +80,19 @@ class Executor:
                       text=messages.PASSWORD_RESET_DONE.format(password=password))
         await turn.send_secret(reply, transcript_text=messages.PASSWORD_RESET_TRANSCRIPT)
 
-    async def _unlock(self, turn: ActionTurn, context: ActionContext) -> None:
+    async def _unlock(self, turn: FlowTurn, context: ActionContext) -> None:
         unlocked = await self._directory.unlock(context.account)
         await self._record(context, outcome="success" if unlocked else "not_locked")
         text = messages.UNLOCK_DONE if unlocked else messages.UNLOCK_NOT_LOCKED
         await turn.send(Reply(kind=ReplyKind.ACTION, intent=context.action, text=text))
 
-    async def _reset_mfa(self, turn: ActionTurn, context: ActionContext) -> None:
+    async def _reset_mfa(self, turn: FlowTurn, context: ActionContext) -> None:
         removed = await self._directory.reset_mfa(context.account)
         await self._record(context, outcome="success", details={"methods_removed": removed})
         await turn.send(Reply(kind=ReplyKind.ACTION, intent=context.action,
                               text=messages.MFA_RESET_DONE.format(count=removed)))
 
-    async def _failed(self, turn: ActionTurn, context: ActionContext, *, outcome: str, detail: str,
+    async def _failed(self, turn: FlowTurn, context: ActionContext, *, outcome: str, detail: str,
                       template: str) -> None:
         log.warning("action_failed", action=context.action, outcome=outcome)
         await self._record(context, outcome=outcome, details={"error": detail[:500]})

@@ -15,7 +15,7 @@ from bot.app.staff import StaffServices, build_staff_services
 from bot.app.triage import build_triager
 from bot.audit import AuditLog
 from bot.channels.runtime.notify import ConversationNotifier
-from bot.core.engine import Engine
+from bot.core.engine import ConversationSide, Engine, OptionalServices
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
 from bot.core.policy import AnswerPolicy
 from bot.core.ports import Directory, SharedState, TurnOrder, Wakeups
@@ -125,9 +125,11 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
                                 turn_order=turn_order)
     self_service = build_self_service(settings, directory=directory, database=database, audit=audit, store=store,
                                       handoffs=staff.queue, shared_state=shared_state, notifier=notifier)
-    engine = Engine(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue, policy=policy,
-                    max_message_chars=settings.max_message_chars, self_service=self_service.actions,
-                    contacts=contacts, relay=staff.operations, incidents=incidents, turn_order=turn_order)
+    engine = Engine(
+        conversation=ConversationSide(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue,
+                                      policy=policy, max_message_chars=settings.max_message_chars),
+        services=OptionalServices(self_service=self_service.actions, contacts=contacts, relay=staff.operations,
+                                  incidents=incidents, turn_order=turn_order))
     log.info("services_ready", chunks=index.chunk_count, llm=settings.llm.model or "none",
              answer_threshold=policy.answer_threshold, clarify_threshold=policy.clarify_threshold,
              intent_threshold=intents.threshold, directory=settings.directory)

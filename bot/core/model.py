@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
+
+from bot.core.flows import Flow
 
 Expects = Literal["text", "code", "choice"]
 
@@ -188,8 +190,7 @@ class ConversationState:
     """What the engine remembers between turns: who owns the conversation and any flow in progress."""
 
     owner_id: str
-    flow: str | None = None
-    flow_data: dict[str, Any] = field(default_factory=dict)
+    flow: Flow | None = None
     open_handoff: str | None = None  # the ticket this conversation is with, if any
 
 

@@ -10,7 +10,9 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from bot.core.choices import Matcher
 from bot.core.directory import DirectoryAccount
+from bot.core.flows import ActionFlow, Flow
 from bot.core.itsm import MirrorTicket
 from bot.core.model import (
     Answer,
@@ -330,14 +332,15 @@ class Notifier(Protocol):
         ...
 
 
-class ActionTurn(Protocol):
-    """One turn as the self-service actions see it: who wrote what, the flow so far, and how to answer."""
+class FlowTurn(Protocol):
+    """One turn as a flow outside the core (the self-service actions) sees it: the message, the flow in progress,
+    and how to answer. Implemented by the engine's turn in progress."""
 
     @property
     def inbound(self) -> Inbound: ...
 
     @property
-    def flow_data(self) -> dict[str, Any]: ...
+    def flow(self) -> Flow | None: ...
 
     async def send(self, reply: Reply) -> None: ...
 
@@ -345,7 +348,7 @@ class ActionTurn(Protocol):
         """Deliver `reply` to the person only; the transcript keeps `transcript_text` in its place."""
         ...
 
-    async def set_flow(self, data: dict[str, Any] | None) -> None:
+    async def set_flow(self, flow: ActionFlow | None) -> None:
         """Remember the flow's state for the next turn (None ends the flow)."""
         ...
 
@@ -357,20 +360,17 @@ class ActionTurn(Protocol):
 class SelfService(Protocol):
     """The verified self-service actions (bot/actions): the engine hands it action intents and flow turns."""
 
-    def owns_choice(self, choice: str) -> bool:
-        """True for buttons that belong to an action flow or an approval."""
+    @property
+    def choices(self) -> tuple[Matcher, ...]:
+        """The buttons it answers (action flows and approvals), declared for the engine's choice router."""
         ...
 
-    def hides_input(self, flow_data: dict[str, Any]) -> bool:
-        """True while the flow waits for a one-time code: the person's next message must not be stored."""
+    async def start(self, turn: FlowTurn, *, intent: str, confidence: float) -> None: ...
+
+    async def resume(self, turn: FlowTurn, flow: ActionFlow) -> None:
+        """A message while an action flow is open in this conversation."""
         ...
 
-    async def start(self, turn: ActionTurn, *, intent: str, confidence: float) -> None: ...
-
-    async def resume(self, turn: ActionTurn) -> None:
-        """A message or button press while an action flow is open in this conversation."""
-        ...
-
-    async def choose(self, turn: ActionTurn) -> None:
-        """An action button (confirm, cancel, approve, deny), in any conversation."""
+    async def choose(self, turn: FlowTurn) -> None:
+        """One of its buttons (confirm, cancel, approve, deny), in any conversation."""
         ...

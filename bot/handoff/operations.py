@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 
 from bot import messages
-from bot.core.engine import RATING_PREFIX
+from bot.core.choices import RATING_PREFIX
 from bot.core.model import Choice, Reply, ReplyKind, UserRef
 from bot.core.ports import ConversationStore, Notifier
 from bot.core.tickets import (

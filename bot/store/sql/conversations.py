@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.core.flows import flow_from_stored, flow_to_stored
 from bot.core.model import ConversationRef, ConversationState, Reply, Turn, UserRef
 from bot.core.ports import Wakeups
 from bot.store.sql.database import Database
@@ -32,12 +33,14 @@ class SqlConversationStore:
             ).first()
         if row is None:
             return None
-        return ConversationState(owner_id=row.owner_id, flow=row.flow, flow_data=dict(row.flow_data or {}),
+        # A stored flow that no longer validates is dropped (and logged): the person starts afresh.
+        return ConversationState(owner_id=row.owner_id, flow=flow_from_stored(row.flow, row.flow_data),
                                  open_handoff=row.open_handoff)
 
     async def save_state(self, *, conversation: ConversationRef, state: ConversationState) -> None:
         now = datetime.now(UTC)
-        values = {"owner_id": state.owner_id, "flow": state.flow, "flow_data": state.flow_data,
+        flow, flow_data = flow_to_stored(state.flow)
+        values = {"owner_id": state.owner_id, "flow": flow, "flow_data": flow_data,
                   "open_handoff": state.open_handoff, "updated_at": now}
         async with self._db.engine.begin() as conn:
             # One statement: two replicas starting the same conversation at once must not both INSERT it.

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.core.flows import ClarifyFlow
 from bot.core.model import ConversationRef, ConversationState, Reply, ReplyKind, UserRef
 from bot.store.sql.contacts import SqlContacts
 from bot.store.sql.conversations import SqlConversationStore
@@ -18,6 +19,7 @@ from bot.store.sql.schema import SCHEMA_VERSION, schema_info
 
 CONVERSATION = ConversationRef(channel="web", id="c-1")
 ALICE = UserRef(id="alice")
+PICKING = ClarifyFlow(question="printer", options=("a", "b"), confidence=0.4)
 
 
 @pytest.mark.asyncio
@@ -26,7 +28,7 @@ async def test_a_restart_keeps_conversations_and_transcripts(database_url: str) 
     await first.migrate()
     store = SqlConversationStore(database=first)
     await store.save_state(conversation=CONVERSATION, state=ConversationState(
-        owner_id="alice", flow="clarify", flow_data={"options": ["a", "b"]}, open_handoff="HD-261122-ABCDEF"))
+        owner_id="alice", flow=PICKING, open_handoff="HD-261122-ABCDEF"))
     await store.append(conversation=CONVERSATION, user=ALICE, role="user", text="hello")
     await store.append(conversation=CONVERSATION, user=ALICE, role="bot", text="hi",
                        reply=Reply(kind=ReplyKind.INFO, text="hi"))
@@ -36,8 +38,7 @@ async def test_a_restart_keeps_conversations_and_transcripts(database_url: str) 
     await second.migrate()  # idempotent: nothing is recreated or lost
     reopened = SqlConversationStore(database=second)
     state = await reopened.load_state(CONVERSATION)
-    assert state == ConversationState(owner_id="alice", flow="clarify", flow_data={"options": ["a", "b"]},
-                                      open_handoff="HD-261122-ABCDEF")
+    assert state == ConversationState(owner_id="alice", flow=PICKING, open_handoff="HD-261122-ABCDEF")
     assert [t.text for t in await reopened.transcript(CONVERSATION)] == ["hello", "hi"]
     replies, cursor = await reopened.replies_after(conversation=CONVERSATION, after=0)
     assert [r.text for r in replies] == ["hi"] and cursor == 2
@@ -141,11 +142,11 @@ async def test_replicas_starting_the_same_conversation_at_once_all_succeed(datab
     for n in range(3):
         conversation = ConversationRef(channel="teams", id=f"a:1new-chat-{n}")
         await asyncio.gather(*(work for replica in range(3) for work in (
-            store.save_state(conversation=conversation, state=ConversationState(owner_id="alice", flow=f"r{replica}")),
+            store.save_state(conversation=conversation, state=ConversationState(owner_id=f"r{replica}")),
             references.save(conversation=conversation, reference={"replica": replica}),
             contacts.remember(email="Alice@example.com", conversation=conversation, user_id="alice"))))
         state, reference = await store.load_state(conversation), await references.load(conversation)
-        assert state is not None and state.flow in {"r0", "r1", "r2"}
+        assert state is not None and state.owner_id in {"r0", "r1", "r2"}
         assert reference is not None and reference["replica"] in {0, 1, 2}
     newest = await contacts.newest("alice@example.com")
     assert newest is not None and newest.conversation.id.startswith("a:1new-chat-")

@@ -1,0 +1,139 @@
+"""One turn in progress: the message, the conversation state as it evolves, and the ways to answer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import structlog
+
+from bot import messages
+from bot.core.flows import Flow
+from bot.core.model import (
+    ConversationState,
+    HandoffPacket,
+    HandoffReceipt,
+    Inbound,
+    KnowledgeHit,
+    Reply,
+    ReplyKind,
+)
+from bot.core.ports import ConversationStore, HandoffQueue, ReplyPort
+
+log = structlog.get_logger(__name__)
+
+
+class ConversationTurn:
+    """The engine's turn in progress; implements the FlowTurn port the self-service actions answer through."""
+
+    def __init__(self, *, inbound: Inbound, reply_port: ReplyPort, state: ConversationState,
+                 store: ConversationStore, handoffs: HandoffQueue) -> None:
+        """Args:
+            inbound: the message, its text already cleaned.
+            state: the conversation's state as loaded at the start of the turn.
+        """
+        self._inbound = inbound
+        self._reply_port = reply_port
+        self._store = store
+        self._handoffs = handoffs
+        self.state = state
+        self.seq = 0  # the last stored transcript entry of this turn
+        self.secret_text = False  # the message is a one-time code: never stored, never copied into a hand-off
+
+    @property
+    def inbound(self) -> Inbound:
+        return self._inbound
+
+    @property
+    def text(self) -> str:
+        return self._inbound.text
+
+    @property
+    def flow(self) -> Flow | None:
+        return self.state.flow
+
+    async def record_user(self, text: str) -> None:
+        """Store what the person sent (or a placeholder for it) in the transcript."""
+        inbound = self._inbound
+        self.seq = await self._store.append(conversation=inbound.conversation, user=inbound.user, role="user",
+                                            text=text)
+
+    async def send(self, reply: Reply) -> None:
+        """Store the reply in the transcript first, so a delivery failure never loses it."""
+        await self._deliver(reply, stored=reply)
+
+    async def send_secret(self, reply: Reply, *, transcript_text: str) -> None:
+        """The transcript keeps a placeholder; only the person's reply port ever sees the secret."""
+        await self._deliver(reply, stored=replace(reply, text=transcript_text))
+
+    async def _deliver(self, reply: Reply, *, stored: Reply) -> None:
+        inbound = self._inbound
+        self.seq = await self._store.append(conversation=inbound.conversation, user=inbound.user, role="bot",
+                                            text=stored.text, reply=stored)
+        await self._reply_port.send(replace(reply, seq=self.seq))
+
+    async def set_flow(self, flow: Flow | None) -> None:
+        """Remember `flow` for the next turn (None: no flow in progress)."""
+        await self.save(replace(self.state, flow=flow))
+
+    async def save(self, state: ConversationState) -> None:
+        self.state = state
+        await self._store.save_state(conversation=self._inbound.conversation, state=state)
+
+    async def hand_off(self, *, reason: str, intent: str | None, confidence: float | None, template: str) -> None:
+        """Open a ticket and tell the person; `template` is literal text apart from its {ticket} placeholder."""
+        # Escape the template's other braces (an error text may hold some) so only {ticket} is filled in.
+        escaped = template.replace("{", "{{").replace("}", "}}").replace("{{ticket}}", "{ticket}")
+        await self.open_ticket(reason=reason, intent=intent, confidence=confidence, template=escaped)
+
+    async def open_ticket(
+        self,
+        *,
+        reason: str,
+        intent: str | None,
+        confidence: float | None,
+        template: str,
+        hits: tuple[KnowledgeHit, ...] = (),
+        question: str | None = None,
+    ) -> None:
+        """Hand the conversation to IT staff with everything they need, and tell the person what happens next.
+
+        Args:
+            template: a format string with a {ticket} field.
+            question: what the ticket is about; by default this turn's message (unless it was a secret).
+        """
+        open_ticket = self.state.open_handoff
+        if open_ticket:  # one ticket per conversation: the transcript already carries the new message
+            await self.send(Reply(kind=ReplyKind.HANDOFF, intent=intent, handoff_id=str(open_ticket),
+                                  text=messages.HANDOFF_ALREADY_OPEN.format(ticket=open_ticket)))
+            return
+        inbound = self._inbound
+        if question is None:
+            question = "" if self.secret_text else self.text
+        packet = HandoffPacket(
+            conversation=inbound.conversation, user=inbound.user, reason=reason, question=question,
+            intent=intent, confidence=confidence,
+            retrieval=hits, transcript=tuple(await self._store.transcript(inbound.conversation)),
+        )
+        receipt = await self._handoffs.open(packet)
+        ticket = receipt.ticket
+        log.info("handoff_opened", ticket=ticket, reason=reason, intent=intent)
+        await self.save(replace(self.state, open_handoff=ticket))
+        text = f"{template.format(ticket=ticket)}\n\n{_what_next(receipt)}"
+        await self.send(Reply(kind=ReplyKind.HANDOFF, text=text, intent=intent, confidence=confidence,
+                              handoff_id=ticket))
+
+
+def _what_next(receipt: HandoffReceipt) -> str:
+    minutes = receipt.first_response_minutes
+    within = "" if minutes is None else messages.HANDOFF_WITHIN.format(duration=_duration(minutes))
+    return messages.HANDOFF_NEXT.format(within=within)
+
+
+def _duration(minutes: float) -> str:
+    """30 → "30 minutes", 120 → "2 hours", 1440 → "1 day": how people say response times."""
+    for unit, size in (("day", 1440), ("hour", 60)):
+        if minutes >= size and minutes % size == 0:
+            count = int(minutes // size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    count = round(minutes)
+    return f"{count} minute{'s' if count != 1 else ''}"

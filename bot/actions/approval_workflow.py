@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import structlog
 
@@ -13,9 +13,10 @@ from bot.actions.catalog import Catalog, CatalogItem
 from bot.actions.policy import ActionPolicy
 from bot.actions.requester import Refusal, own_account
 from bot.audit import AuditEntry, AuditLog
+from bot.core.clock import SystemClock
 from bot.core.directory import DirectoryAccount, DirectoryError
 from bot.core.model import Choice, HandoffPacket, Reply, ReplyKind, UserRef
-from bot.core.ports import ActionTurn, ConversationStore, Directory, HandoffQueue, Notifier
+from bot.core.ports import ActionTurn, Clock, ConversationStore, Directory, HandoffQueue, Notifier
 
 log = structlog.get_logger(__name__)
 
@@ -27,8 +28,9 @@ class ApprovalWorkflow:
 
     def __init__(self, *, directory: Directory | None, approvals: SqlApprovals, catalog: Catalog,
                  policy: ActionPolicy, audit: AuditLog, notifier: Notifier, store: ConversationStore,
-                 handoffs: HandoffQueue) -> None:
+                 handoffs: HandoffQueue, clock: Clock = SystemClock()) -> None:
         self._directory = directory
+        self._clock = clock
         self._approvals = approvals
         self._catalog = catalog
         self._policy = policy
@@ -110,7 +112,7 @@ class ApprovalWorkflow:
         return expired
 
     async def _expire_if_due(self, approval: Approval, *, item: CatalogItem | None) -> bool:
-        if approval.status != "pending" or approval.expires_at > _now():
+        if approval.status != "pending" or approval.expires_at > self._clock.now():
             return False
         if not await self._approvals.move(approval.id, from_status="pending", to_status="expired"):
             return False
@@ -168,7 +170,3 @@ class ApprovalWorkflow:
         await self._audit.record(AuditEntry(
             actor=approval.requester_email, account=approval.requester_account, action=approval.action,
             outcome=outcome, reason=approval.reason, approver=approver, details=details, rollback=rollback))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Any, Protocol
 
 import numpy as np
@@ -248,4 +249,16 @@ class SelfService(Protocol):
 
     async def choose(self, turn: ActionTurn) -> None:
         """An action button (confirm, cancel, approve, deny), in any conversation."""
+        ...
+
+
+class Clock(Protocol):
+    """The time as the code sees it, so expiries and timers can be tested without waiting."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware in UTC (for instants that are stored, compared or shown)."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back (for intervals, never for stored instants)."""
         ...

@@ -23,10 +23,11 @@ from bot.actions.policy import ActionPolicy, ActionSpec
 from bot.actions.requester import Refusal, names_someone_else, own_account
 from bot.actions.verification import CodeResult, Method, SecondFactor
 from bot.audit import AuditEntry, AuditLog
+from bot.core.clock import SystemClock
 from bot.core.directory import DirectoryAccount, DirectoryUnavailable
 from bot.core.engine import TALK_TO_PERSON
 from bot.core.model import Choice, Reply, ReplyKind
-from bot.core.ports import ActionTurn, Directory, SharedState, SharedStateUnavailable
+from bot.core.ports import ActionTurn, Clock, Directory, SharedState, SharedStateUnavailable
 from bot.identity.email_codes import EmailDeliveryError
 
 log = structlog.get_logger(__name__)
@@ -43,8 +44,9 @@ class SelfServiceActions:
 
     def __init__(self, *, directory: Directory | None, policy: ActionPolicy, catalog: Catalog, guards: Guards,
                  second_factor: SecondFactor, audit: AuditLog, approvals: ApprovalWorkflow,
-                 shared_state: SharedState) -> None:
+                 shared_state: SharedState, clock: Clock = SystemClock()) -> None:
         self._directory = directory
+        self._clock = clock
         self._policy = policy
         self._catalog = catalog
         self._guards = guards
@@ -194,7 +196,7 @@ class SelfServiceActions:
     async def resume(self, turn: ActionTurn) -> None:
         data = dict(turn.flow_data)
         choice, text = turn.inbound.choice, turn.inbound.text
-        if datetime.fromisoformat(data["expires"]) <= datetime.now(UTC):
+        if datetime.fromisoformat(data["expires"]) <= self._clock.now():
             await turn.set_flow(None)
             await self._audit_refusal(actor=data["email"], intent=data["action"], reason=data["reason"],
                                       why="the flow expired", outcome="expired")
@@ -356,7 +358,7 @@ class SelfServiceActions:
         await self._audit.record(AuditEntry(actor=actor, action=intent, outcome=outcome, reason=f"{reason}: {why}"))
 
     def _expiry(self) -> str:
-        return (datetime.now(UTC) + timedelta(minutes=self._policy.flow_minutes)).isoformat()
+        return (self._clock.now() + timedelta(minutes=self._policy.flow_minutes)).isoformat()
 
 
 def _clock(at: datetime) -> str:

@@ -123,8 +123,9 @@ class ApprovalWorkflow:
 
     async def _grant(self, approval: Approval, *, item: CatalogItem, approver: str | None) -> bool:
         """Add the membership after re-checking the requester's account; True when it was added."""
+        if self._directory is None:  # approvals are only offered when a directory is configured
+            raise RuntimeError("an approval was granted without a directory to act on")
         try:
-            assert self._directory is not None
             account = await own_account(self._directory, email=approval.requester_email, policy=self._policy)
             if isinstance(account, Refusal) or account.id != approval.requester_account:
                 why = account.why if isinstance(account, Refusal) else "the account changed since the request"

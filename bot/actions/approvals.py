@@ -56,7 +56,8 @@ class SqlApprovals:
         async with self._db.engine.begin() as conn:
             await conn.execute(approvals.insert().values(**values))
         found = await self.get(approval_id)
-        assert found is not None
+        if found is None:
+            raise RuntimeError(f"approval {approval_id} was not found right after it was stored")
         return found
 
     async def get(self, approval_id: str) -> Approval | None:

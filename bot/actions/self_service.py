@@ -114,7 +114,8 @@ class SelfServiceActions:
         return False
 
     async def _account(self, turn: ActionTurn, *, intent: str, email: str, reason: str) -> DirectoryAccount | None:
-        assert self._directory is not None
+        if self._directory is None:  # actions are only started when a directory is configured
+            raise RuntimeError("a self-service action was started without a directory")
         try:
             found = await own_account(self._directory, email=email, policy=self._policy)
         except DirectoryUnavailable:
@@ -169,7 +170,8 @@ class SelfServiceActions:
     def _approver_of(self, item: CatalogItem, *, account: DirectoryAccount, action: str) -> str | Refusal:
         """Who approves `item` for `account` ("" when nobody needs to), or why a human must handle it."""
         spec = self._policy.spec(action)
-        assert spec is not None
+        if spec is None:
+            raise RuntimeError(f"the action {action!r} is not enabled in the policy")
         if item.privileged or self._policy.is_privileged((item.group,)):
             return Refusal(why=messages.WHY_PRIVILEGED_ITEM.format(item=item.name))
         rule = item.approval or spec.approval
@@ -315,7 +317,8 @@ class SelfServiceActions:
         await turn.set_flow(None)
         if data.get("item"):
             item = self._catalog.get(data["item"])
-            assert item is not None
+            if item is None:  # the flow outlived a catalog change
+                raise LookupError(f"catalog item {data['item']!r} is no longer in the catalog")
             await self._approvals.request(turn, item=item, account=account, action=data["action"],
                                           requester=data["email"], approver=data.get("approver") or "",
                                           reason=data["reason"])
@@ -331,8 +334,9 @@ class SelfServiceActions:
             await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_IN_PROGRESS.format(
                 action=messages.ACTION_LABELS[data["action"]])))
             return
+        if self._executor is None:  # set whenever there is a directory, which every started action needs
+            raise RuntimeError("a self-service action was confirmed without a directory")
         try:
-            assert self._executor is not None
             await self._executor.run(turn, ActionContext(action=data["action"], requester=data["email"],
                                                          account=account, reason=data["reason"],
                                                          assurance=spec.assurance))

@@ -334,9 +334,9 @@ class SelfServiceActions:
             await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_IN_PROGRESS.format(
                 action=messages.ACTION_LABELS[data["action"]])))
             return
-        if self._executor is None:  # set whenever there is a directory, which every started action needs
-            raise RuntimeError("a self-service action was confirmed without a directory")
         try:
+            if self._executor is None:  # set whenever there is a directory, which every started action needs
+                raise RuntimeError("a self-service action was confirmed without a directory")
             await self._executor.run(turn, ActionContext(action=data["action"], requester=data["email"],
                                                          account=account, reason=data["reason"],
                                                          assurance=spec.assurance))

@@ -118,7 +118,7 @@ def _onnx_runner(model: SentenceTransformer) -> OnnxSentenceEncoder | None:
 
     try:
         return OnnxSentenceEncoder(model, threads=torch.get_num_threads())
-    except Exception as error:  # any export or runtime failure: torch still works, only slower
+    except Exception as error:  # noqa: BLE001 - any export or runtime failure: torch still works, only slower
         logging.getLogger(__name__).warning("ONNX Runtime unavailable for the encoder, using torch: %s", error)
         return None
 

@@ -47,7 +47,7 @@ class GroundedAnswerer:
         except TimeoutError:
             log.warning("llm_timeout", timeout_seconds=self._timeout)
             return None
-        except Exception as error:  # any provider error (auth, HTTP, parsing) means: fall back, don't fail
+        except Exception as error:  # noqa: BLE001 - any provider error (auth, HTTP, parsing): fall back, don't fail
             log.warning("llm_failed", error_type=type(error).__name__, error=str(error)[:300])
             return None
         text = str(message.text).strip()

@@ -80,36 +80,80 @@ def load_articles(*, directory: Path) -> LoadReport:
 
 def _parse_file(path: Path) -> tuple[Article, int] | list[ArticleError]:
     """The article and the line of its `id`, or the reasons it was rejected."""
-
-    def error(line: int, reason: str) -> ArticleError:
-        return ArticleError(path=path, line=line, reason=reason)
-
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")  # editors on Windows like to add a BOM
-    except UnicodeDecodeError as problem:
-        return [error(raw[: problem.start].count(b"\n") + 1, "file is not valid UTF-8")]
-
-    lines = [line.rstrip("\r") for line in text.split("\n")]
-    if lines[0].rstrip() != _FENCE:
-        return [error(1, "no front matter (file must start with '---')")]
-    close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == _FENCE), None)
-    if close is None:
-        return [error(1, "front matter is not closed (no second '---' line)")]
-
-    try:
-        data, key_lines, duplicates = _read_yaml("\n".join(lines[1:close]))
-    except yaml.YAMLError as problem:
-        mark = getattr(problem, "problem_mark", None)
-        detail = getattr(problem, "problem", None) or str(problem)
-        return [error(mark.line + 2 if mark is not None else 1, f"front matter is not valid YAML: {detail}")]
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        return [error(2, "front matter must be a mapping of fields (key: value)")]
+    split = _split_front_matter(path, raw)
+    if isinstance(split, list):
+        return split
+    lines, close = split
+    front = _front_matter(path, lines[1:close])
+    if isinstance(front, list):
+        return front
+    data, key_lines, duplicates = front
 
     def line_of(key: str) -> int:
         return key_lines.get(key, 1)
+
+    fields, errors = _checked_fields(path, data, line_of=line_of, duplicates=duplicates)
+    body = "\n".join(lines[close + 1 :]).strip()
+    if not body:
+        errors.append(ArticleError(path=path, line=min(close + 2, len(lines)), reason="article body is empty"))
+    if errors:
+        return errors
+    article = Article(
+        id=fields["id"], title=fields["title"], summary=fields["summary"], tags=fields["tags"],
+        owner=fields["owner"], last_reviewed=fields["last_reviewed"], body=body, path=path,
+        content_hash=hashlib.sha256(raw).hexdigest(), url=fields.get("url"),
+        actions=fields.get("actions", ()),
+    )
+    return article, line_of("id")
+
+
+def _split_front_matter(path: Path, raw: bytes) -> tuple[list[str], int] | list[ArticleError]:
+    """The file's lines and the index of the line closing the front matter, or why it has none."""
+
+    def error(line: int, reason: str) -> list[ArticleError]:
+        return [ArticleError(path=path, line=line, reason=reason)]
+
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # editors on Windows like to add a BOM
+    except UnicodeDecodeError as problem:
+        return error(raw[: problem.start].count(b"\n") + 1, "file is not valid UTF-8")
+
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    if lines[0].rstrip() != _FENCE:
+        return error(1, "no front matter (file must start with '---')")
+    close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == _FENCE), None)
+    if close is None:
+        return error(1, "front matter is not closed (no second '---' line)")
+    return lines, close
+
+
+def _front_matter(path: Path, lines: list[str]
+                  ) -> tuple[dict[Any, Any], dict[str, int], list[tuple[str, int]]] | list[ArticleError]:
+    """The front matter as a mapping, with the line of each key and the keys given twice; or why it is not one."""
+
+    def error(line: int, reason: str) -> list[ArticleError]:
+        return [ArticleError(path=path, line=line, reason=reason)]
+
+    try:
+        data, key_lines, duplicates = _read_yaml("\n".join(lines))
+    except yaml.YAMLError as problem:
+        mark = getattr(problem, "problem_mark", None)
+        detail = getattr(problem, "problem", None) or str(problem)
+        return error(mark.line + 2 if mark is not None else 1, f"front matter is not valid YAML: {detail}")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return error(2, "front matter must be a mapping of fields (key: value)")
+    return data, key_lines, duplicates
+
+
+def _checked_fields(path: Path, data: dict[Any, Any], *, line_of: Callable[[str], int],
+                    duplicates: list[tuple[str, int]]) -> tuple[dict[str, Any], list[ArticleError]]:
+    """The valid fields' values, and an error for each repeated, unknown, missing or invalid field."""
+
+    def error(line: int, reason: str) -> ArticleError:
+        return ArticleError(path=path, line=line, reason=reason)
 
     errors = [error(line, f"field '{key}' appears more than once") for key, line in duplicates]
     allowed = REQUIRED_FIELDS + OPTIONAL_FIELDS
@@ -128,19 +172,7 @@ def _parse_file(path: Path) -> tuple[Article, int] | list[ArticleError]:
                 fields[key] = value
             else:
                 errors.append(error(line_of(key), reason))
-
-    body = "\n".join(lines[close + 1 :]).strip()
-    if not body:
-        errors.append(error(min(close + 2, len(lines)), "article body is empty"))
-    if errors:
-        return errors
-    article = Article(
-        id=fields["id"], title=fields["title"], summary=fields["summary"], tags=fields["tags"],
-        owner=fields["owner"], last_reviewed=fields["last_reviewed"], body=body, path=path,
-        content_hash=hashlib.sha256(raw).hexdigest(), url=fields.get("url"),
-        actions=fields.get("actions", ()),
-    )
-    return article, line_of("id")
+    return fields, errors
 
 
 def _read_yaml(front: str) -> tuple[Any, dict[str, int], list[tuple[str, int]]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import structlog
 
@@ -13,9 +13,10 @@ from bot.actions.catalog import Catalog, CatalogItem
 from bot.actions.policy import ActionPolicy
 from bot.actions.requester import Refusal, own_account
 from bot.audit import AuditEntry, AuditLog
+from bot.core.clock import SystemClock
 from bot.core.directory import DirectoryAccount, DirectoryError
 from bot.core.model import Choice, HandoffPacket, Reply, ReplyKind, UserRef
-from bot.core.ports import ConversationStore, Directory, FlowTurn, HandoffQueue, Notifier
+from bot.core.ports import Clock, ConversationStore, Directory, FlowTurn, HandoffQueue, Notifier
 
 log = structlog.get_logger(__name__)
 
@@ -27,8 +28,9 @@ class ApprovalWorkflow:
 
     def __init__(self, *, directory: Directory | None, approvals: SqlApprovals, catalog: Catalog,
                  policy: ActionPolicy, audit: AuditLog, notifier: Notifier, store: ConversationStore,
-                 handoffs: HandoffQueue) -> None:
+                 handoffs: HandoffQueue, clock: Clock = SystemClock()) -> None:
         self._directory = directory
+        self._clock = clock
         self._approvals = approvals
         self._catalog = catalog
         self._policy = policy
@@ -108,7 +110,7 @@ class ApprovalWorkflow:
         return expired
 
     async def _expire_if_due(self, approval: Approval, *, item: CatalogItem | None) -> bool:
-        if approval.status != "pending" or approval.expires_at > _now():
+        if approval.status != "pending" or approval.expires_at > self._clock.now():
             return False
         if not await self._approvals.move(approval.id, from_status="pending", to_status="expired"):
             return False
@@ -119,8 +121,9 @@ class ApprovalWorkflow:
 
     async def _grant(self, approval: Approval, *, item: CatalogItem, approver: str | None) -> bool:
         """Add the membership after re-checking the requester's account; True when it was added."""
+        if self._directory is None:  # approvals are only offered when a directory is configured
+            raise RuntimeError("an approval was granted without a directory to act on")
         try:
-            assert self._directory is not None
             account = await own_account(self._directory, email=approval.requester_email, policy=self._policy)
             if isinstance(account, Refusal) or account.id != approval.requester_account:
                 why = account.why if isinstance(account, Refusal) else "the account changed since the request"
@@ -166,7 +169,3 @@ class ApprovalWorkflow:
         await self._audit.record(AuditEntry(
             actor=approval.requester_email, account=approval.requester_account, action=approval.action,
             outcome=outcome, reason=approval.reason, approver=approver, details=details, rollback=rollback))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from bot.core.clock import SystemClock
 from bot.core.model import ConversationRef
+from bot.core.ports import Clock
 from bot.store.sql.database import Database, as_utc
 from bot.store.sql.schema import approvals
 
@@ -35,13 +37,14 @@ class Approval:
 class SqlApprovals:
     """Approval requests in the bot's database; every status change is conditional, so a decision happens once."""
 
-    def __init__(self, *, database: Database) -> None:
+    def __init__(self, *, database: Database, clock: Clock = SystemClock()) -> None:
         self._db = database
+        self._clock = clock
 
     async def create(self, *, action: str, item_id: str, requester_email: str, requester_account: str,
                      conversation: ConversationRef, requester_user_id: str, approver_email: str, reason: str,
                      lifetime: timedelta) -> Approval:
-        now = datetime.now(UTC)
+        now = self._clock.now()
         approval_id = f"AP-{secrets.token_hex(5)}"
         values: dict[str, Any] = {
             "id": approval_id, "action": action, "item_id": item_id, "requester_email": requester_email.lower(),
@@ -53,7 +56,8 @@ class SqlApprovals:
         async with self._db.engine.begin() as conn:
             await conn.execute(approvals.insert().values(**values))
         found = await self.get(approval_id)
-        assert found is not None
+        if found is None:
+            raise RuntimeError(f"approval {approval_id} was not found right after it was stored")
         return found
 
     async def get(self, approval_id: str) -> Approval | None:
@@ -66,7 +70,7 @@ class SqlApprovals:
         """Change the status only if it is still `from_status` (and, from pending, not yet expired)."""
         conditions = [approvals.c.id == approval_id, approvals.c.status == from_status]
         if from_status == "pending" and to_status != "expired":
-            conditions.append(approvals.c.expires_at > datetime.now(UTC))
+            conditions.append(approvals.c.expires_at > self._clock.now())
         values: dict[str, Any] = {"status": to_status}
         if decided_by is not None:
             values["decided_by"] = decided_by.lower()
@@ -77,7 +81,7 @@ class SqlApprovals:
     async def overdue(self) -> list[Approval]:
         """Pending approvals whose time is up."""
         query = sa.select(approvals).where(approvals.c.status == "pending",
-                                           approvals.c.expires_at <= datetime.now(UTC))
+                                           approvals.c.expires_at <= self._clock.now())
         async with self._db.engine.connect() as conn:
             return [_approval(row) for row in (await conn.execute(query)).all()]
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from bot.actions.policy import ActionPolicy
 from bot.audit import AuditLog
-from bot.core.ports import SharedState
+from bot.core.clock import SystemClock
+from bot.core.ports import Clock, SharedState
 from bot.store.sql.database import Database, as_utc
 from bot.store.sql.schema import self_service_lockouts
 from bot.store.sql.upsert import upsert
@@ -20,8 +21,9 @@ class Guards:
     """Answers "may this person start this action now?" and records lockouts."""
 
     def __init__(self, *, database: Database, audit: AuditLog, shared_state: SharedState,
-                 policy: ActionPolicy) -> None:
+                 policy: ActionPolicy, clock: Clock = SystemClock()) -> None:
         self._db = database
+        self._clock = clock
         self._audit = audit
         self._shared = shared_state
         self._policy = policy
@@ -34,11 +36,11 @@ class Guards:
         if until is None:
             return None
         until = as_utc(until)
-        return until if until > datetime.now(UTC) else None
+        return until if until > self._clock.now() else None
 
     async def lock_out(self, email: str, *, reason: str) -> datetime:
         """Stop the person's self-service for the policy's lockout period; when it ends."""
-        until = datetime.now(UTC) + timedelta(minutes=self._policy.lockout_minutes)
+        until = self._clock.now() + timedelta(minutes=self._policy.lockout_minutes)
         async with self._db.engine.begin() as conn:
             await upsert(conn, self_service_lockouts, key={"email": _key(email)},
                          values={"until": until, "reason": reason})
@@ -53,7 +55,7 @@ class Guards:
         if last is None:
             return None
         until = last + timedelta(hours=spec.cooldown_hours)
-        return until if until > datetime.now(UTC) else None
+        return until if until > self._clock.now() else None
 
     async def over_rate_limit(self, email: str) -> bool:
         """Count one action request; True when the person or everyone together is over the limit."""

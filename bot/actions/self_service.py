@@ -24,10 +24,11 @@ from bot.actions.requester import Refusal, names_someone_else, own_account
 from bot.actions.verification import CodeResult, Method, SecondFactor
 from bot.audit import AuditEntry, AuditLog
 from bot.core.choices import TALK_TO_PERSON, ChoiceRouter, Matcher, Prefix
+from bot.core.clock import SystemClock
 from bot.core.directory import DirectoryAccount, DirectoryUnavailable
 from bot.core.flows import ActionFlow
 from bot.core.model import Choice, Reply, ReplyKind
-from bot.core.ports import Directory, FlowTurn, SharedState, SharedStateUnavailable
+from bot.core.ports import Clock, Directory, FlowTurn, SharedState, SharedStateUnavailable
 from bot.identity.email_codes import EmailDeliveryError
 
 log = structlog.get_logger(__name__)
@@ -45,8 +46,9 @@ class SelfServiceActions:
 
     def __init__(self, *, directory: Directory | None, policy: ActionPolicy, catalog: Catalog, guards: Guards,
                  second_factor: SecondFactor, audit: AuditLog, approvals: ApprovalWorkflow,
-                 shared_state: SharedState) -> None:
+                 shared_state: SharedState, clock: Clock = SystemClock()) -> None:
         self._directory = directory
+        self._clock = clock
         self._policy = policy
         self._catalog = catalog
         self._guards = guards
@@ -116,7 +118,8 @@ class SelfServiceActions:
         return False
 
     async def _account(self, turn: FlowTurn, *, intent: str, email: str, reason: str) -> DirectoryAccount | None:
-        assert self._directory is not None
+        if self._directory is None:  # actions are only started when a directory is configured
+            raise RuntimeError("a self-service action was started without a directory")
         try:
             found = await own_account(self._directory, email=email, policy=self._policy)
         except DirectoryUnavailable:
@@ -171,7 +174,8 @@ class SelfServiceActions:
     def _approver_of(self, item: CatalogItem, *, account: DirectoryAccount, action: str) -> str | Refusal:
         """Who approves `item` for `account` ("" when nobody needs to), or why a human must handle it."""
         spec = self._policy.spec(action)
-        assert spec is not None
+        if spec is None:
+            raise RuntimeError(f"the action {action!r} is not enabled in the policy")
         if item.privileged or self._policy.is_privileged((item.group,)):
             return Refusal(why=messages.WHY_PRIVILEGED_ITEM.format(item=item.name))
         rule = item.approval or spec.approval
@@ -207,7 +211,7 @@ class SelfServiceActions:
 
     async def resume(self, turn: FlowTurn, flow: ActionFlow) -> None:
         choice, text = turn.inbound.choice, turn.inbound.text
-        if flow.expires <= datetime.now(UTC):
+        if flow.expires <= self._clock.now():
             await turn.set_flow(None)
             await self._audit_refusal(actor=flow.email, intent=flow.action, reason=flow.reason,
                                       why="the flow expired", outcome="expired")
@@ -278,7 +282,8 @@ class SelfServiceActions:
                               choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),)))
 
     async def _check_code(self, turn: FlowTurn, *, flow: ActionFlow, code: str) -> None:
-        assert flow.method is not None  # ActionFlow refuses a code step without one
+        if flow.method is None:  # ActionFlow refuses a code step without one when it is loaded
+            raise ValueError("a one-time code arrived for a flow that asked for no second factor")
         method = Method(flow.method)
         result = await self._factor.check(method=method, email=flow.email, code=code, wrong_so_far=flow.wrong)
         if result is not CodeResult.MALFORMED:
@@ -327,7 +332,8 @@ class SelfServiceActions:
         await turn.set_flow(None)
         if flow.item:
             item = self._catalog.get(flow.item)
-            assert item is not None
+            if item is None:  # the flow outlived a catalog change
+                raise LookupError(f"catalog item {flow.item!r} is no longer in the catalog")
             await self._approvals.request(turn, item=item, account=account, action=flow.action,
                                           requester=flow.email, approver=flow.approver, reason=flow.reason)
             return
@@ -343,7 +349,8 @@ class SelfServiceActions:
                 action=messages.ACTION_LABELS[flow.action])))
             return
         try:
-            assert self._executor is not None
+            if self._executor is None:  # set whenever there is a directory, which every started action needs
+                raise RuntimeError("a self-service action was confirmed without a directory")
             await self._executor.run(turn, ActionContext(action=flow.action, requester=flow.email,
                                                          account=account, reason=flow.reason,
                                                          assurance=spec.assurance))
@@ -369,7 +376,7 @@ class SelfServiceActions:
         await self._audit.record(AuditEntry(actor=actor, action=intent, outcome=outcome, reason=f"{reason}: {why}"))
 
     def _expiry(self) -> datetime:
-        return datetime.now(UTC) + timedelta(minutes=self._policy.flow_minutes)
+        return self._clock.now() + timedelta(minutes=self._policy.flow_minutes)
 
 
 def _clock(at: datetime) -> str:

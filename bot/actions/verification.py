@@ -45,18 +45,21 @@ class SecondFactor:
             EmailDeliveryError: the mail server did not take it.
         """
         if method is Method.EMAIL:
-            assert self._email is not None and alternate_email
+            if self._email is None or not alternate_email:  # the flow only offers e-mail when both exist
+                raise RuntimeError("an e-mailed code needs the e-mail service and an alternate address")
             await self._email.send(person=email, to_address=alternate_email)
 
     async def check(self, *, method: Method, email: str, code: str, wrong_so_far: int) -> CodeResult:
         """Check one code; `wrong_so_far` counts this flow's earlier wrong codes."""
         try:
             if method is Method.TOTP:
-                assert self._totp is not None
+                if self._totp is None:
+                    raise RuntimeError("a TOTP code was checked without TOTP enrolments")
                 if await self._totp.verify(email, code):
                     return CodeResult.ACCEPTED
                 return CodeResult.EXHAUSTED if wrong_so_far + 1 >= self._attempts else CodeResult.WRONG
-            assert self._email is not None
+            if self._email is None:
+                raise RuntimeError("an e-mailed code was checked without the e-mail service")
             checked = await self._email.check(person=email, code=code)
         except CodeFormatError:
             return CodeResult.MALFORMED

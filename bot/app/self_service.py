@@ -14,7 +14,8 @@ from bot.actions.policy import ActionPolicy
 from bot.actions.self_service import SelfServiceActions
 from bot.actions.verification import SecondFactor
 from bot.audit import AuditLog
-from bot.core.ports import ConversationStore, Directory, HandoffQueue, Notifier, SharedState
+from bot.core.clock import SystemClock
+from bot.core.ports import Clock, ConversationStore, Directory, HandoffQueue, Notifier, SharedState
 from bot.identity.email_codes import EmailCodes, SmtpSettings
 from bot.identity.secrets import SecretBox
 from bot.identity.totp import TotpEnrolments
@@ -32,29 +33,35 @@ class SelfService:
 
 def build_self_service(settings: Settings, *, directory: Directory | None, database: Database, audit: AuditLog,
                        store: ConversationStore, handoffs: HandoffQueue, shared_state: SharedState,
-                       notifier: Notifier) -> SelfService:
-    """Raises PolicyError when the action policy or the catalog file is invalid."""
+                       notifier: Notifier, clock: Clock = SystemClock()) -> SelfService:
+    """The self-service actions and their approvals, with whatever second factors the settings allow (on `clock`'s
+    time).
+
+    Raises:
+        PolicyError: the action policy or the catalog file is invalid.
+    """
     policy = ActionPolicy.load(settings.action_policy)
     catalog = Catalog.load(settings.catalog)
     totp, email_codes = None, None
     if settings.secret_key is not None:
         box = SecretBox(key=settings.secret_key.get_secret_value())
-        totp = TotpEnrolments(database=database, box=box)
+        totp = TotpEnrolments(database=database, box=box, clock=clock)
         smtp = settings.smtp
         if smtp.host:
             email_codes = EmailCodes(
-                database=database, key=box.derived_key("email-codes"),
+                database=database, key=box.derived_key("email-codes"), clock=clock,
                 smtp=SmtpSettings(host=smtp.host, port=smtp.port, sender=smtp.sender, username=smtp.username,
                                   password=smtp.password.get_secret_value() if smtp.password else None,
                                   starttls=smtp.starttls))
     elif directory is not None:
         log.warning("no_second_factor", hint="HELPDESK_SECRET_KEY is not set: actions that need a second factor "
                     "(password reset, MFA reset) go to IT staff")
-    approvals = ApprovalWorkflow(directory=directory, approvals=SqlApprovals(database=database), catalog=catalog,
-                                 policy=policy, audit=audit, notifier=notifier, store=store, handoffs=handoffs)
+    approvals = ApprovalWorkflow(directory=directory, approvals=SqlApprovals(database=database, clock=clock),
+                                 catalog=catalog, policy=policy, audit=audit, notifier=notifier, store=store,
+                                 handoffs=handoffs, clock=clock)
     actions = SelfServiceActions(
         directory=directory, policy=policy, catalog=catalog,
-        guards=Guards(database=database, audit=audit, shared_state=shared_state, policy=policy),
+        guards=Guards(database=database, audit=audit, shared_state=shared_state, policy=policy, clock=clock),
         second_factor=SecondFactor(totp=totp, email_codes=email_codes, attempts=policy.code_attempts),
-        audit=audit, approvals=approvals, shared_state=shared_state)
+        audit=audit, approvals=approvals, shared_state=shared_state, clock=clock)
     return SelfService(actions=actions, approvals=approvals)

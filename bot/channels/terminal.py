@@ -71,7 +71,7 @@ async def chat_loop(*, engine: Engine) -> None:
             await engine.handle(Inbound(conversation=conversation, user=user, text="" if choice else line,
                                         choice=choice, in_reply_to=in_reply_to, correlation_id=correlation_id),
                                 port)
-        except Exception:  # the turn-level handler; then keep chatting
+        except Exception:  # noqa: BLE001 - the turn-level handler; then keep chatting
             await apologise(port, reference=correlation_id, conversation=conversation.key,
                             correlation_id=correlation_id)
         choices = [(c.id, r.seq) for r in port.replies for c in r.choices]

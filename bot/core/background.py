@@ -34,13 +34,13 @@ class BackgroundTurns:
             # Turns have their own error handler; reaching this is a bug in the adapter itself.
             log.error("background_turn_crashed", task=task.get_name(), exc_info=error)
 
-    async def drain(self, *, timeout: float | None = None) -> None:
+    async def drain(self, *, timeout: float | None = None) -> None:  # noqa: ASYNC109 - close() and tests share it
         """Wait until no turn is running (turns may start others, e.g. a slash command opening a DM)."""
         async with asyncio.timeout(timeout):
             while self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def close(self, *, timeout: float) -> None:
+    async def close(self, *, timeout: float) -> None:  # noqa: ASYNC109 - a grace period, after which it cancels
         """Let running turns finish for up to `timeout` seconds, then cancel the rest."""
         try:
             await self.drain(timeout=timeout)

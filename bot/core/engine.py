@@ -276,7 +276,8 @@ class Engine:
         await turn.send(_answer_reply(answer, confidence=retrieval.confidence))
 
     async def _action_choice(self, turn: ConversationTurn, _rest: str) -> None:
-        assert self._self_service is not None  # only declared with one
+        if self._self_service is None:  # the router declares this choice only when there is one
+            raise RuntimeError("an action choice arrived without self-service actions")
         await turn.record_user(f"[chose: {turn.inbound.choice}]")
         await self._self_service.choose(turn)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
@@ -51,7 +52,8 @@ def choose_threshold(scores: list[ThresholdScore]) -> ThresholdScore:
 
 async def nearest_rows(detector: NearestExampleIntentDetector, labelled: Path) -> list[Row]:
     """Each labelled utterance (JSON Lines {text, intent|null}) with its nearest example's intent and similarity."""
-    items = [json.loads(line) for line in labelled.read_text(encoding="utf-8").splitlines() if line.strip()]
+    text = await asyncio.to_thread(labelled.read_text, encoding="utf-8")  # off the event loop (ASYNC240)
+    items = [json.loads(line) for line in text.splitlines() if line.strip()]
     rows: list[Row] = []
     for item in items:
         intent, similarity, _ = await detector.nearest(item["text"])

@@ -70,15 +70,18 @@ class NearestExampleIntentDetector:
 
     async def warm_up(self) -> None:
         """Embed the examples once, at start-up, so the first message is not slow."""
+        await self._example_matrix()
+
+    async def _example_matrix(self) -> npt.NDArray[np.float32]:
         if self._matrix is None:
             self._matrix = await self._embedder.embed(list(self._examples.utterances))
+        return self._matrix
 
     async def nearest(self, text: str) -> tuple[str, float, str]:
         """The nearest example's intent, its similarity and the example itself (ignores the threshold)."""
-        await self.warm_up()
-        assert self._matrix is not None
+        matrix = await self._example_matrix()
         query = (await self._embedder.embed([text]))[0]
-        similarities = self._matrix @ query
+        similarities = matrix @ query
         best = int(np.argmax(similarities))
         return self._examples.labels[best], float(similarities[best]), self._examples.utterances[best]
 
@@ -89,9 +92,8 @@ class NearestExampleIntentDetector:
 
     async def detect_embedded(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> list[IntentMatch]:
         """`detect` for many texts whose embeddings are already computed (batch triage embeds once)."""
-        await self.warm_up()
-        assert self._matrix is not None
-        similarities = vectors @ self._matrix.T
+        matrix = await self._example_matrix()
+        similarities = vectors @ matrix.T
         best = similarities.argmax(axis=1)
         return [self._match(text, self._examples.labels[column], float(similarities[row, column]),
                             self._examples.utterances[column])

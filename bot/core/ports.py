@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol
 
 import numpy as np
@@ -373,4 +374,16 @@ class SelfService(Protocol):
 
     async def choose(self, turn: FlowTurn) -> None:
         """One of its buttons (confirm, cancel, approve, deny), in any conversation."""
+        ...
+
+
+class Clock(Protocol):
+    """The time as the code sees it, so expiries and timers can be tested without waiting."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware in UTC (for instants that are stored, compared or shown)."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back (for intervals, never for stored instants)."""
         ...

@@ -6,14 +6,14 @@ restart; and each notice is claimed in the store before it is sent, so it goes o
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import structlog
 
 from bot import messages
+from bot.core.clock import SystemClock
 from bot.core.model import Reply, ReplyKind
-from bot.core.ports import Notifier
+from bot.core.ports import Clock, Notifier
 from bot.core.tickets import EventKind, Ticket
 from bot.handoff.routing import StaffConfig
 from bot.handoff.store import SqlTickets
@@ -24,12 +24,12 @@ log = structlog.get_logger(__name__)
 
 class SlaWatcher:
     def __init__(self, *, tickets: SqlTickets, config: StaffConfig, cards: TicketCards, notifier: Notifier,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Clock = SystemClock()) -> None:
         self._tickets = tickets
         self._config = config
         self._cards = cards
         self._notifier = notifier
-        self._now = now
+        self._now = clock.now
 
     async def check(self) -> int:
         """Send the reminders and escalations that are due; how many were sent."""

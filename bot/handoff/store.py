@@ -146,7 +146,8 @@ async def _append_event(conn: AsyncConnection, ticket_id: str, *, actor: str, ki
                                                               actor_name=actor_name, kind=kind.value, text=text,
                                                               internal=internal))
     key = result.inserted_primary_key
-    assert key is not None
+    if key is None:
+        raise RuntimeError("the database returned no id for the new ticket event")
     return int(key[0])
 
 

@@ -60,7 +60,7 @@ class LlmSummarizer:
         try:
             message = await asyncio.wait_for(self._model.ainvoke(prompt), timeout=self._timeout)
             text = " ".join(str(message.text).split())
-        except Exception as error:  # any provider error or the timeout: the extractive summary still works
+        except Exception as error:  # noqa: BLE001 - any provider error or the timeout: the extractive summary works
             log.warning("llm_summary_failed", error_type=type(error).__name__)
             text = ""
         if not text:

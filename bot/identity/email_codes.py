@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from enum import StrEnum
 
@@ -18,6 +18,8 @@ import aiosmtplib
 import sqlalchemy as sa
 import structlog
 
+from bot.core.clock import SystemClock
+from bot.core.ports import Clock
 from bot.identity.totp import CODE, CodeFormatError
 from bot.store.sql.database import Database, as_utc
 from bot.store.sql.schema import email_codes
@@ -55,8 +57,9 @@ class EmailDeliveryError(Exception):
 class EmailCodes:
     """Sends and checks e-mailed one-time codes, one outstanding code per person."""
 
-    def __init__(self, *, database: Database, smtp: SmtpSettings, key: bytes) -> None:
+    def __init__(self, *, database: Database, smtp: SmtpSettings, key: bytes, clock: Clock = SystemClock()) -> None:
         self._db = database
+        self._clock = clock
         self._smtp = smtp
         self._key = key
 
@@ -79,7 +82,7 @@ class EmailCodes:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             log.warning("email_code_not_sent", error=type(error).__name__)
             raise EmailDeliveryError("the verification e-mail could not be sent") from None
-        values = {"code_hash": self._digest(person, code), "expires_at": datetime.now(UTC) + CODE_LIFETIME,
+        values = {"code_hash": self._digest(person, code), "expires_at": self._clock.now() + CODE_LIFETIME,
                   "attempts_left": ATTEMPTS}
         async with self._db.engine.begin() as conn:
             await upsert(conn, email_codes, key={"person": _normalise(person)}, values=values)
@@ -96,7 +99,7 @@ class EmailCodes:
             row = (await conn.execute(sa.select(email_codes).where(email_codes.c.person == address))).first()
             if row is None:
                 return CodeCheck.NONE_SENT
-            if as_utc(row.expires_at) <= datetime.now(UTC):
+            if as_utc(row.expires_at) <= self._clock.now():
                 await conn.execute(email_codes.delete().where(email_codes.c.person == address))
                 return CodeCheck.EXPIRED
             if hmac.compare_digest(row.code_hash, self._digest(address, code)):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pyotp
 import sqlalchemy as sa
 
+from bot.core.clock import SystemClock
+from bot.core.ports import Clock
 from bot.identity.secrets import SecretBox
 from bot.store.sql.database import Database
 from bot.store.sql.schema import totp_enrolments
@@ -35,15 +35,16 @@ class Enrolment:
 class TotpEnrolments:
     """Enrolled TOTP secrets, encrypted at rest; a code is accepted at most once."""
 
-    def __init__(self, *, database: Database, box: SecretBox) -> None:
+    def __init__(self, *, database: Database, box: SecretBox, clock: Clock = SystemClock()) -> None:
         self._db = database
+        self._clock = clock
         self._box = box
 
     async def enroll(self, email: str) -> Enrolment:
         """A fresh secret for `email`, replacing any earlier one."""
         address = _normalise(email)
         secret = pyotp.random_base32()
-        values = {"secret": self._box.encrypt(secret), "last_step": None, "created_at": datetime.now(UTC)}
+        values = {"secret": self._box.encrypt(secret), "last_step": None, "created_at": self._clock.now()}
         async with self._db.engine.begin() as conn:
             await upsert(conn, totp_enrolments, key={"email": address}, values=values)
         return Enrolment(secret=secret, uri=pyotp.TOTP(secret).provisioning_uri(name=address, issuer_name=ISSUER))
@@ -54,7 +55,7 @@ class TotpEnrolments:
                                        .where(totp_enrolments.c.email == _normalise(email)))
             return found.first() is not None
 
-    async def verify(self, email: str, code: str, *, now: float | None = None) -> bool:
+    async def verify(self, email: str, code: str) -> bool:
         """True when `code` is the person's current code and has not been used before.
 
         Raises:
@@ -64,7 +65,7 @@ class TotpEnrolments:
         if not CODE.match(code):
             raise CodeFormatError("a code is six digits")
         address = _normalise(email)
-        moment = time.time() if now is None else now
+        moment = self._clock.now().timestamp()
         async with self._db.engine.begin() as conn:
             row = (await conn.execute(sa.select(totp_enrolments)
                                       .where(totp_enrolments.c.email == address))).first()

@@ -60,7 +60,8 @@ class SqlIncidents:
                 at=at, person=person, user_id=user_id, channel=conversation.channel,
                 conversation_id=conversation.id, text=text, vector=_to_bytes(vector), incident=incident))
             key = result.inserted_primary_key
-            assert key is not None
+            if key is None:
+                raise RuntimeError("the database returned no id for the new problem report")
             report_id = int(key[0])
         return Report(id=report_id, at=at, person=person, vector=vector, incident=incident)
 

@@ -96,6 +96,7 @@ class TicketClassifier:
         return cls(vectorizer=vectorizer, model=model)
 
 
-def _features(vectors: Vectors, words: sp.spmatrix) -> sp.csr_matrix:
+def _features(vectors: Vectors, words: sp.csr_matrix) -> sp.csr_matrix:
     """[embedding | tf-idf] per row, sparse (the TF-IDF block is 99.9 % zeros)."""
-    return sp.hstack([sp.csr_matrix(vectors), words], format="csr")
+    features: sp.csr_matrix = sp.hstack([sp.csr_matrix(vectors), words], format="csr")  # scipy-stubs: Any here
+    return features

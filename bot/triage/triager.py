@@ -16,7 +16,8 @@ UNSURE_CATEGORY = "general"
 # A detected self-service intent names the category better than any text model.
 INTENT_CATEGORIES = {"reset_password": "account", "unlock_account": "account", "reset_mfa": "account",
                      "request_access": "access", "request_software": "software"}
-assert set(INTENT_CATEGORIES) == ACTION_INTENTS
+if set(INTENT_CATEGORIES) != ACTION_INTENTS:  # checked at import, so a new action intent cannot be forgotten here
+    raise RuntimeError("INTENT_CATEGORIES must name exactly the action intents")
 
 
 class Triager:

@@ -330,17 +330,23 @@ def _block_errors(blocks: Any, *, limit: int = 50) -> list[str]:
         elif block["type"] == "header" and not _plain_text(block.get("text"), 150):
             errors.append(f"[{index}] header text must be plain_text of at most 150")
         elif block["type"] == "actions":
-            elements = block.get("elements", [])
-            action_ids = [e.get("action_id") for e in elements]
-            if len(elements) > 25 or len(set(action_ids)) != len(action_ids):
-                errors.append(f"[{index}] too many elements or repeated action_id")
-            for element in elements:
-                if len(element.get("text", {}).get("text", "")) > 75 or len(element.get("value", "")) > 2000:
-                    errors.append(f"[{index}] button text over 75 or value over 2000")
-            if any(e.get("style") not in (None, "primary", "danger") for e in elements):
-                errors.append(f"[{index}] button style must be primary or danger")
+            errors.extend(f"[{index}] {problem}" for problem in _actions_errors(block))
         elif block["type"] == "input":
             errors.extend(f"[{index}] {problem}" for problem in _input_errors(block))
+    return errors
+
+
+def _actions_errors(block: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    elements = block.get("elements", [])
+    action_ids = [e.get("action_id") for e in elements]
+    if len(elements) > 25 or len(set(action_ids)) != len(action_ids):
+        errors.append("too many elements or repeated action_id")
+    for element in elements:
+        if len(element.get("text", {}).get("text", "")) > 75 or len(element.get("value", "")) > 2000:
+            errors.append("button text over 75 or value over 2000")
+    if any(e.get("style") not in (None, "primary", "danger") for e in elements):
+        errors.append("button style must be primary or danger")
     return errors
 
 

@@ -26,6 +26,7 @@ from bot.store.sql.database import Database
 from bot.store.sql.schema import conversations, handoffs, itsm_outbox
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.servicenow_server import FakeServiceNow
+from tests.support.clock import FakeClock
 from tests.support.settings import settings_from
 
 pytestmark = pytest.mark.asyncio
@@ -280,17 +281,7 @@ async def test_jira_not_answering_in_time_is_retried(jira: FakeJira, desk: JiraS
 
 # ---- the outbox --------------------------------------------------------------------------------------------------
 
-class Clock:
-    """The outbox's idea of now, moved by hand."""
-
-    def __init__(self) -> None:
-        self.at = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, **delta: float) -> None:
-        self.at += timedelta(**delta)
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # the outbox's idea of now; tests move it by hand
 
 
 
@@ -318,8 +309,8 @@ async def outbox_rows(db: Database, ticket_id: str) -> list[sa.Row[Any]]:
         return list((await conn.execute(query)).all())
 
 
-def outbox(db: Database, clock: Clock, *systems: ItsmSystem) -> ItsmOutbox:
-    return ItsmOutbox(db, systems, now=clock, jitter=lambda: 0.5)  # 0.5: no jitter, so delays are exact
+def outbox(db: Database, clock: FakeClock, *systems: ItsmSystem) -> ItsmOutbox:
+    return ItsmOutbox(db, systems, clock=clock, jitter=lambda: 0.5)  # 0.5: no jitter, so delays are exact
 
 
 async def queue_whole_life(box: ItsmOutbox, ticket_id: str) -> None:
@@ -334,7 +325,7 @@ async def test_queuing_a_change_writes_a_row_per_system_and_calls_nobody(
         database: Database, servicenow: FakeServiceNow, jira: FakeJira, incidents: ServiceNowIncidents,
         desk: JiraServiceDesk) -> None:
     ticket = await open_ticket(database, "HD-1")
-    box = outbox(database, Clock(), incidents, desk)
+    box = outbox(database, FakeClock(at=START), incidents, desk)
 
     await box.enqueue(ticket, "create", vpn_ticket(ticket))
 
@@ -346,7 +337,7 @@ async def test_queuing_a_change_writes_a_row_per_system_and_calls_nobody(
 async def test_changes_reach_servicenow_in_the_order_they_were_made(
         database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
     ticket = await open_ticket(database, "HD-1")
-    box = outbox(database, Clock(), incidents)
+    box = outbox(database, FakeClock(at=START), incidents)
     await queue_whole_life(box, ticket)
 
     assert await box.run_due() == 5
@@ -364,7 +355,7 @@ async def test_one_ticket_goes_to_servicenow_and_jira_and_keeps_both_ids(
         database: Database, servicenow: FakeServiceNow, jira: FakeJira, incidents: ServiceNowIncidents,
         desk: JiraServiceDesk) -> None:
     ticket = await open_ticket(database, "HD-1", external={"legacy": "CASE-9"})
-    box = outbox(database, Clock(), incidents, desk)
+    box = outbox(database, FakeClock(at=START), incidents, desk)
     await queue_whole_life(box, ticket)
 
     assert await box.run_due() == 10
@@ -376,7 +367,7 @@ async def test_one_ticket_goes_to_servicenow_and_jira_and_keeps_both_ids(
 
 async def test_a_failed_delivery_comes_back_later_and_later(
         database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
-    clock = Clock()
+    clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, clock, incidents)
     await box.enqueue(ticket, "create", vpn_ticket(ticket))
@@ -399,8 +390,8 @@ async def test_a_failed_delivery_comes_back_later_and_later(
 
 async def test_retries_are_spread_by_up_to_a_tenth(database: Database, servicenow: FakeServiceNow,
                                                    incidents: ServiceNowIncidents) -> None:
-    clock = Clock()
-    box = ItsmOutbox(database, [incidents], now=clock)  # the real random jitter
+    clock = FakeClock(at=START)
+    box = ItsmOutbox(database, [incidents], clock=clock)  # the real random jitter
     for number in range(8):
         await box.enqueue(await open_ticket(database, f"HD-{number}"), "create", vpn_ticket(f"HD-{number}"))
     servicenow.fail_next(8)
@@ -415,7 +406,7 @@ async def test_retries_are_spread_by_up_to_a_tenth(database: Database, serviceno
 
 async def test_while_the_create_keeps_failing_later_changes_wait_their_turn(
         database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
-    clock = Clock()
+    clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, clock, incidents)
     await queue_whole_life(box, ticket)
@@ -437,7 +428,7 @@ async def test_while_the_create_keeps_failing_later_changes_wait_their_turn(
 
 async def test_a_comment_that_failed_holds_back_the_resolution_behind_it(
         database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
-    clock = Clock()
+    clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, clock, incidents)
     await box.enqueue(ticket, "create", vpn_ticket(ticket))
@@ -460,7 +451,7 @@ async def test_a_comment_that_failed_holds_back_the_resolution_behind_it(
 
 async def test_a_change_queued_before_its_create_waits_for_the_record(
         database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
-    clock = Clock()
+    clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, clock, incidents)
     await box.enqueue(ticket, "comment", {"text": "Picked up from the old queue.", "internal": True})
@@ -479,7 +470,7 @@ async def test_a_change_queued_before_its_create_waits_for_the_record(
 async def test_a_refused_ticket_is_given_up_without_holding_up_another(
         database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
     broken, fine = await open_ticket(database, "HD-1"), await open_ticket(database, "HD-2")
-    box = outbox(database, Clock(), incidents)
+    box = outbox(database, FakeClock(at=START), incidents)
     await box.enqueue(broken, "create", vpn_ticket(broken, title=" "))  # no short description: a data policy says no
     await box.enqueue(broken, "comment", {"text": "Hello?", "internal": False})
     await box.enqueue(fine, "create", vpn_ticket(fine))
@@ -498,7 +489,7 @@ async def test_a_refused_ticket_is_given_up_without_holding_up_another(
 
 async def test_after_twelve_failed_attempts_the_change_is_given_up(
         database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
-    clock = Clock()
+    clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, clock, incidents)
     await box.enqueue(ticket, "create", vpn_ticket(ticket))
@@ -516,7 +507,7 @@ async def test_after_twelve_failed_attempts_the_change_is_given_up(
 
 async def test_two_workers_never_send_the_same_change_twice(
         database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
-    clock = Clock()
+    clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     first, second = outbox(database, clock, incidents), outbox(database, clock, incidents)
     await first.enqueue(ticket, "create", vpn_ticket(ticket))
@@ -537,7 +528,7 @@ async def test_no_password_or_token_reaches_the_outbox_or_the_logs(
         JiraServiceDesk(site_url=jira.base_url, email=JIRA_EMAIL, api_token=JIRA_TOKEN,
                         service_desk_id=jira.service_desk_id, request_type_id=jira.request_type_id)]
     ticket = await open_ticket(database, "HD-1")
-    box = outbox(database, Clock(), *clients)
+    box = outbox(database, FakeClock(at=START), *clients)
     await box.enqueue(ticket, "create", vpn_ticket(ticket))
     jira.fail_next(1, status=500)
 

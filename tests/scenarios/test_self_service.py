@@ -296,7 +296,7 @@ async def test_an_unanswered_confirmation_expires(slapd: Slapd, smtp: tuple[Mail
                                 tmp_path=tmp_path / "bot", encoder=encoder, action_policy=policy) as desk:
         carol = desk.person("carol")
         [confirm] = await carol.say("unlock my account")
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)  # the whole bot runs on the system clock (build_services takes no Clock yet)
         [expired] = await carol.press(confirm, messages.ACTION_YES)
     assert expired["text"] == messages.ACTION_EXPIRED
 

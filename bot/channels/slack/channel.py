@@ -98,7 +98,8 @@ class SlackChannel:
 
     async def handle_http(self, request: web.Request) -> web.Response:
         """Verify the signature before parsing anything, then let bolt route the payload."""
-        assert self._verifier is not None
+        if self._verifier is None:  # the route is only added with a verifier
+            raise RuntimeError("Slack events over HTTP need the signing secret")
         try:
             body = (await request.read()).decode("utf-8")  # Slack always sends UTF-8
         except UnicodeDecodeError:
@@ -157,7 +158,8 @@ class SlackChannel:
     async def _mention_copy(self, reply: SlackTurn, body: dict[str, Any], event: dict[str, Any]) -> None:
         """The `message` copy of an @-mention in a thread. Elsewhere its app_mention is the bot's turn, so it is only
         claimed (against that copy) once it is known to be under a ticket card, whichever copy Slack sends first."""
-        assert self._staff is not None
+        if self._staff is None:  # only routed when a staff channel is configured
+            raise RuntimeError("a staff thread message arrived without a staff channel")
         ticket = await self._staff.ticket_of_thread(reply)
         if ticket is not None and await self._first_delivery(body, event):
             await self._staff.thread_message(reply, ticket)
@@ -174,11 +176,13 @@ class SlackChannel:
 
     async def _on_staff_click(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        assert self._staff is not None
+        if self._staff is None:  # only routed when a staff channel is configured
+            raise RuntimeError("a staff button was clicked without a staff channel")
         self.turns.spawn(self._staff.click(body, action), name=f"slack-staff-{body.get('trigger_id')}")
 
     async def _on_resolve_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        assert self._staff is not None
+        if self._staff is None:  # only routed when a staff channel is configured
+            raise RuntimeError("a resolve dialog was submitted without a staff channel")
         form = resolve_form(view)
         if form is None:
             await ack()
@@ -229,7 +233,7 @@ class SlackChannel:
             await self._engine.handle(inbound, port)
         except ConversationNotYoursError:
             await port.send(Reply(kind=ReplyKind.INFO, text=messages.SLACK_NOT_YOUR_THREAD, private=True))
-        except Exception:
+        except Exception:  # noqa: BLE001 - the turn-level handler: log, apologise, offer a human
             await apologise(port, reference=turn.delivery_id, conversation=turn.thread.conversation.key,
                             event_id=turn.delivery_id)
         finally:

@@ -77,8 +77,13 @@ def turn_from_message(activity: Activity) -> TeamsTurn | None:
 
 def conversation_of(activity: Activity, *, scope: str) -> ConversationRef:
     """Personal chat and channel threads are conversations as Teams names them; in a group chat, which has no
-    threads, each person who mentions the bot has their own conversation with it."""
-    assert activity.conversation is not None
+    threads, each person who mentions the bot has their own conversation with it.
+
+    Raises:
+        ValueError: the activity names no conversation.
+    """
+    if activity.conversation is None:
+        raise ValueError("the activity names no conversation")
     conversation_id = activity.conversation.id
     if scope == GROUP_CHAT and activity.from_property is not None:
         person = activity.from_property.aad_object_id or activity.from_property.id
@@ -100,7 +105,8 @@ def roster_of(activity: Activity) -> str:
     team = channel_data.get("team")
     if isinstance(team, dict) and team.get("id"):
         return str(team["id"])
-    assert activity.conversation is not None
+    if activity.conversation is None:
+        raise ValueError("the activity names no conversation")
     return activity.conversation.id
 
 

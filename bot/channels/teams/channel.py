@@ -177,7 +177,7 @@ class TeamsChannel:
             await self._engine.handle(inbound, port)
         except ConversationNotYoursError:
             await port.send(Reply(kind=ReplyKind.INFO, text=messages.TEAMS_NOT_YOUR_THREAD, private=True))
-        except Exception:
+        except Exception:  # noqa: BLE001 - the turn-level handler: log, apologise, offer a human
             await apologise(port, reference=turn.delivery_id, conversation=turn.conversation.key,
                             activity_id=turn.delivery_id)
         finally:

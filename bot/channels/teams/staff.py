@@ -144,7 +144,7 @@ class TeamsTicketCards:
         async def guarded(context: TurnContext) -> None:
             try:
                 await work(context)
-            except Exception as error:  # re-raised below, outside the SDK's pipeline
+            except Exception as error:  # noqa: BLE001 - re-raised below, outside the SDK's pipeline
                 failures.append(error)
 
         await self._proactive(reference, guarded)

@@ -51,7 +51,8 @@ class WebIdentity:
                                     message="'user' with a non-empty 'id' is required")
             return body_user
         presented = request.headers.get(self.secret_header, "")
-        assert self.proxy_secret is not None
+        if self.proxy_secret is None:  # __post_init__ refuses header mode without one
+            raise RuntimeError("header identity needs a proxy secret")
         if not hmac.compare_digest(presented.encode(), self.proxy_secret.encode()):
             raise IdentityError(status=401, code="unauthenticated",
                                 message="request did not come through the authenticating proxy")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.clock import SystemClock
 from bot.core.itsm import ItsmError, MirrorTicket
-from bot.core.ports import ItsmSystem
+from bot.core.ports import Clock, ItsmSystem
 from bot.store.sql.database import Database, as_utc
 from bot.store.sql.schema import handoffs, itsm_outbox
 
@@ -44,10 +45,6 @@ class OutboxRow:
     last_error: str | None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class ItsmOutbox:
     """Queues ticket changes for every configured ITSM system and delivers them.
 
@@ -57,10 +54,10 @@ class ItsmOutbox:
     """
 
     def __init__(self, database: Database, systems: Sequence[ItsmSystem], *,
-                 now: Callable[[], datetime] = _utc_now, jitter: Callable[[], float] = random.random) -> None:
+                 clock: Clock = SystemClock(), jitter: Callable[[], float] = random.random) -> None:
         self._db = database
         self._systems = {system.name: system for system in systems}
-        self._now = now
+        self._now = clock.now
         self._jitter = jitter  # a number in [0, 1); injectable so a test can pin the backoff
 
     async def enqueue(self, ticket_id: str, operation: Operation,

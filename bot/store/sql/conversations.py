@@ -64,7 +64,8 @@ class SqlConversationStore:
                 )
             )
             key = result.inserted_primary_key
-            assert key is not None
+            if key is None:
+                raise RuntimeError("the database returned no id for the new turn")
         if self._wakeups is not None and reply is not None and role in BOT_ROLES:  # what `replies_after` reads
             self._wakeups.notify(conversation.key)
         return int(key[0])

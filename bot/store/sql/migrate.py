@@ -54,7 +54,8 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "bot/store/sql/migrations/versions holds no revision"
+    if head is None:
+        raise RuntimeError("bot/store/sql/migrations/versions holds no revision")
     return head
 
 
@@ -62,7 +63,8 @@ def current_state(connection: sa.Connection) -> SchemaState:
     """The database's revision (None for an empty or pre-migration database) and whether this release knows it."""
     script = ScriptDirectory.from_config(alembic_config())
     head = script.get_current_head()
-    assert head is not None
+    if head is None:
+        raise RuntimeError("bot/store/sql/migrations/versions holds no revision")
     revisions = MigrationContext.configure(connection).get_current_heads()
     if not revisions:
         return SchemaState(revision=None, head=head, legacy_version=legacy_upgrade.legacy_version(connection))

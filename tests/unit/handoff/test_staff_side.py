@@ -23,18 +23,11 @@ from bot.handoff.ticket_cards import TicketCards
 from bot.store.sql.conversations import SqlConversationStore
 from bot.store.sql.database import Database
 from bot.store.sql.schema import SCHEMA_VERSION, handoffs, schema_info
+from tests.support.clock import FakeClock
 from tests.support.staffapi import write_staff_config
 
 CREATED = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 CONVERSATION = ConversationRef(channel="web", id="c-1")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = CREATED
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class RecordingNotifier:
@@ -70,25 +63,25 @@ async def open_ticket(tickets: SqlTickets, *, priority: str = "P2", ticket_id: s
     return ticket
 
 
-def watcher(database: Database, config: StaffConfig, clock: Clock, notifier: RecordingNotifier) -> SlaWatcher:
+def watcher(database: Database, config: StaffConfig, clock: FakeClock, notifier: RecordingNotifier) -> SlaWatcher:
     return SlaWatcher(tickets=SqlTickets(database=database), config=config, cards=TicketCards(config=config),
-                      notifier=notifier, now=clock)
+                      notifier=notifier, clock=clock)
 
 
 @pytest.mark.asyncio
 async def test_sla_reminds_then_escalates_once_each_even_after_a_restart(database: Database, tmp_path: Path) -> None:
     config = StaffConfig.load(write_staff_config(tmp_path / "staff.yml", members=[], lead="lead@example.com",
                                                  first_response_minutes=30))
-    clock, notifier = Clock(), RecordingNotifier()
+    clock, notifier = FakeClock(at=CREATED), RecordingNotifier()
     tickets = SqlTickets(database=database)
     ticket = await open_ticket(tickets)
 
-    clock.now = CREATED + timedelta(minutes=20)
+    clock.at = CREATED + timedelta(minutes=20)
     assert await watcher(database, config, clock, notifier).check() == 0  # 20 of 30 minutes: not yet 80 %
-    clock.now = CREATED + timedelta(minutes=25)
+    clock.at = CREATED + timedelta(minutes=25)
     assert await watcher(database, config, clock, notifier).check() == 1
     assert await watcher(database, config, clock, notifier).check() == 0  # a restarted watcher does not repeat it
-    clock.now = CREATED + timedelta(minutes=31)
+    clock.at = CREATED + timedelta(minutes=31)
     assert await watcher(database, config, clock, notifier).check() == 1
     assert await watcher(database, config, clock, notifier).check() == 0
 
@@ -102,16 +95,16 @@ async def test_sla_reminds_then_escalates_once_each_even_after_a_restart(databas
 async def test_a_first_response_stops_that_clock_and_closed_tickets_have_none(database: Database,
                                                                              tmp_path: Path) -> None:
     config = StaffConfig.load(write_staff_config(tmp_path / "staff.yml", members=[], first_response_minutes=30))
-    clock, notifier = Clock(), RecordingNotifier()
+    clock, notifier = FakeClock(at=CREATED), RecordingNotifier()
     tickets = SqlTickets(database=database)
     answered = await open_ticket(tickets, ticket_id="HD-261122-AAAAAA")
     await tickets.note_first_response(answered.id)
     closed = await open_ticket(tickets, ticket_id="HD-261122-BBBBBB")
     await tickets.transition(closed.id, allowed_from=(TicketStatus.OPEN,), to=TicketStatus.CANCELLED,
                              event=EventKind.CANCELLED, actor="requester")
-    clock.now = CREATED + timedelta(minutes=45)
+    clock.at = CREATED + timedelta(minutes=45)
     assert await watcher(database, config, clock, notifier).check() == 0
-    clock.now = CREATED + timedelta(minutes=481)  # the resolution target still runs for the answered one
+    clock.at = CREATED + timedelta(minutes=481)  # the resolution target still runs for the answered one
     assert await watcher(database, config, clock, notifier).check() == 1
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,56 +16,63 @@ from bot.identity.secrets import SecretBox, SecretKeyError, new_secret_key
 from bot.identity.totp import CodeFormatError, TotpEnrolments
 from bot.store.sql.database import Database
 from bot.store.sql.schema import totp_enrolments
+from tests.support.clock import FakeClock
 
 runner = CliRunner()
 KEY = new_secret_key()
 
 
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
 @pytest_asyncio.fixture
-async def enrolments(tmp_path: Path) -> AsyncIterator[TotpEnrolments]:
+async def enrolments(tmp_path: Path, clock: FakeClock) -> AsyncIterator[TotpEnrolments]:
     database = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}")
     await database.migrate()
-    yield TotpEnrolments(database=database, box=SecretBox(key=KEY))
+    yield TotpEnrolments(database=database, box=SecretBox(key=KEY), clock=clock)
     await database.close()
 
 
 @pytest.mark.asyncio
-async def test_the_current_code_works_once(enrolments: TotpEnrolments) -> None:
+async def test_the_current_code_works_once(enrolments: TotpEnrolments, clock: FakeClock) -> None:
     enrolment = await enrolments.enroll("Alice@Example.org")
-    now = time.time()
+    now = clock.now().timestamp()
     code = pyotp.TOTP(enrolment.secret).at(now)
 
-    assert await enrolments.verify("alice@example.org", code, now=now)
-    assert not await enrolments.verify("alice@example.org", code, now=now)  # replayed
+    assert await enrolments.verify("alice@example.org", code)
+    assert not await enrolments.verify("alice@example.org", code)  # replayed
 
 
 @pytest.mark.asyncio
-async def test_a_neighbouring_step_is_accepted_but_an_old_code_is_not(enrolments: TotpEnrolments) -> None:
+async def test_a_neighbouring_step_is_accepted_but_an_old_code_is_not(enrolments: TotpEnrolments,
+                                                                      clock: FakeClock) -> None:
     totp = pyotp.TOTP((await enrolments.enroll("alice@example.org")).secret)
-    now = time.time()
-    assert await enrolments.verify("alice@example.org", totp.at(now - 30), now=now)  # a slow phone clock
-    assert not await enrolments.verify("alice@example.org", totp.at(now - 120), now=now)
+    now = clock.now().timestamp()
+    assert await enrolments.verify("alice@example.org", totp.at(now - 30))  # a slow phone clock
+    assert not await enrolments.verify("alice@example.org", totp.at(now - 120))
     # After a newer code has been used, an earlier one (still in the window) is refused too.
-    assert await enrolments.verify("alice@example.org", totp.at(now + 30), now=now)
-    assert not await enrolments.verify("alice@example.org", totp.at(now), now=now)
+    assert await enrolments.verify("alice@example.org", totp.at(now + 30))
+    assert not await enrolments.verify("alice@example.org", totp.at(now))
 
 
 @pytest.mark.asyncio
-async def test_wrong_codes_unknown_people_and_malformed_codes(enrolments: TotpEnrolments) -> None:
+async def test_wrong_codes_unknown_people_and_malformed_codes(enrolments: TotpEnrolments, clock: FakeClock) -> None:
     enrolment = await enrolments.enroll("alice@example.org")
-    now = time.time()
+    now = clock.now().timestamp()
     right = pyotp.TOTP(enrolment.secret).at(now)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
-    assert not await enrolments.verify("alice@example.org", wrong, now=now)
-    assert not await enrolments.verify("bob@example.org", right, now=now)
+    assert not await enrolments.verify("alice@example.org", wrong)
+    assert not await enrolments.verify("bob@example.org", right)
     for malformed in ("12345", "1234567", "abcdef", "", "12 34 5x"):
         with pytest.raises(CodeFormatError):
-            await enrolments.verify("alice@example.org", malformed, now=now)
-    assert await enrolments.verify("alice@example.org", f" {right[:3]} {right[3:]} ", now=now)  # typed with spaces
+            await enrolments.verify("alice@example.org", malformed)
+    assert await enrolments.verify("alice@example.org", f" {right[:3]} {right[3:]} ")  # typed with spaces
 
 
 @pytest.mark.asyncio
-async def test_the_secret_is_stored_encrypted_and_re_enrolment_replaces_it(enrolments: TotpEnrolments,
+async def test_the_secret_is_stored_encrypted_and_re_enrolment_replaces_it(enrolments: TotpEnrolments, clock: FakeClock,
                                                                           tmp_path: Path) -> None:
     first = await enrolments.enroll("alice@example.org")
     second = await enrolments.enroll("alice@example.org")
@@ -76,9 +82,9 @@ async def test_the_secret_is_stored_encrypted_and_re_enrolment_replaces_it(enrol
         [stored] = (await conn.execute(sa.select(totp_enrolments.c.secret))).scalars().all()
     await database.close()
     assert second.secret not in stored and first.secret not in stored
-    now = time.time()
-    assert not await enrolments.verify("alice@example.org", pyotp.TOTP(first.secret).at(now), now=now)
-    assert await enrolments.verify("alice@example.org", pyotp.TOTP(second.secret).at(now), now=now)
+    now = clock.now().timestamp()
+    assert not await enrolments.verify("alice@example.org", pyotp.TOTP(first.secret).at(now))
+    assert await enrolments.verify("alice@example.org", pyotp.TOTP(second.secret).at(now))
 
 
 def test_a_bad_or_changed_key_is_a_clear_error() -> None:

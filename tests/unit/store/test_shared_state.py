@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.background import BackgroundTurns
 from bot.store.shared.memory import InProcessSharedState
+from tests.support.clock import FakeClock
 
 
 @pytest.mark.asyncio
@@ -20,9 +21,12 @@ async def test_only_the_first_claim_of_a_key_wins() -> None:
 
 @pytest.mark.asyncio
 async def test_a_claim_can_be_made_again_once_it_expires() -> None:
-    state = InProcessSharedState()
-    assert await state.claim("k", ttl_seconds=0.05)
-    await asyncio.sleep(0.1)
+    clock = FakeClock()
+    state = InProcessSharedState(clock=clock)
+    assert await state.claim("k", ttl_seconds=30)
+    clock.advance(seconds=29)
+    assert not await state.claim("k", ttl_seconds=30)
+    clock.advance(seconds=1)
     assert await state.claim("k", ttl_seconds=60)
 
 

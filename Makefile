@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export ORT_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test bench lint typecheck calibrate clean
+.PHONY: run test bench lint typecheck calibrate docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,7 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot knowledge tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir $(VENV)/site
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed
@@ -54,6 +55,11 @@ typecheck: $(VENV)/.installed
 calibrate: $(VENV)/.installed
 	$(BOT) intents calibrate
 	$(BOT) kb calibrate
+
+# The documentation site (docs/, mkdocs.yml) with live reload at http://127.0.0.1:8000; the configuration
+# reference in it is generated from Settings on every build.
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve
 
 clean:
 	rm -rf $(VENV) var

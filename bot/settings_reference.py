@@ -81,14 +81,15 @@ def _walk(model: type[BaseModel], *, prefix: str, path: str, section: str, secti
 def _accepted_names(field: FieldInfo, *, env_name: str, prefix: str, top: bool) -> list[str]:
     """The names pydantic-settings reads the field from.
 
-    A top-level alias is a complete variable name (the prefix is not added to aliases). In a nested model an
-    alias written in capitals is taken as a complete name too; a lower-case one is a key under the group's prefix.
+    A top-level alias is a complete variable name (the prefix is not added to aliases). In a nested model the
+    field keeps its HELPDESK_<GROUP>_<FIELD> name (bot/settings/sources.py renames the other names to it); an alias
+    written in capitals is another complete name, a lower-case one a key under the group's prefix.
     """
     alias = field.validation_alias
     if alias is None:
         return [env_name]
     choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
-    names: list[str] = []
+    names: list[str] = [] if top else [env_name]
     for choice in choices:
         key = choice.path[0] if isinstance(choice, AliasPath) else choice
         if not isinstance(key, str):

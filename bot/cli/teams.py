@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,12 +15,12 @@ teams_app = typer.Typer(help="Microsoft Teams tools.", no_args_is_help=True)
 @teams_app.command("package")
 def package(
     host: Annotated[str, typer.Option(help="The bot's public host name, e.g. helpdesk.example.com.")],
-    app_id: Annotated[str | None, typer.Option(help="Microsoft App ID (default: TEAMS_APP_ID).")] = None,
+    app_id: Annotated[str | None, typer.Option(help="Microsoft App ID (default: TEAMS_APP_ID).",
+                                               envvar=["TEAMS_APP_ID", "HELPDESK_TEAMS_APP_ID"])] = None,
     out: Annotated[Path, typer.Option(help="Where to write the zip.")] = Path("helpdesk-teams.zip"),
     manifest_dir: Annotated[Path, typer.Option(help="Folder with manifest.json and the icons.")] = MANIFEST_DIR,
 ) -> None:
     """Fill the app id and host into manifests/teams/manifest.json and zip it with the icons."""
-    app_id = app_id or os.environ.get("TEAMS_APP_ID") or os.environ.get("HELPDESK_TEAMS_APP_ID")
     if not app_id:
         typer.echo("No app id: pass --app-id or set TEAMS_APP_ID.", err=True)
         raise typer.Exit(2)

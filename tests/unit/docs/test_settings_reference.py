@@ -120,7 +120,6 @@ def test_the_rendered_page_names_every_variable_literally_under_its_section() ->
     assert page.index("## General") < page.index("`HELPDESK_HOST`")
 
 
-@pytest.mark.xfail(strict=True, reason="descriptions land with the nested settings")
 def test_every_setting_has_a_description() -> None:
     undescribed = [entry.name for entry in settings_reference(Settings) if not entry.described]
 

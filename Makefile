@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export ORT_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test bench lint typecheck calibrate docs clean
+.PHONY: run test bench lint format typecheck calibrate docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,13 @@ run: $(VENV)/.installed
 	-$(BOT) kb sync
 	$(BOT) run
 
-# The suite also holds the code to the design's rules: ruff clean, mypy --strict clean, and the package
-# boundaries (import-linter contracts in pyproject.toml).
+# The suite also holds the code to the design's rules: formatted and ruff clean, mypy --strict clean, the package
+# boundaries (import-linter contracts in pyproject.toml) and a documentation site that builds without warnings.
+LINTED := bot knowledge tests bench docs/hooks
+
 test: $(VENV)/.installed
-	$(VENV)/bin/ruff check bot knowledge tests bench
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir $(VENV)/site
@@ -47,7 +50,12 @@ bench: $(VENV)/.installed
 	$(PY) bench/replicas.py
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check bot knowledge tests bench
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/ruff check $(LINTED)
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format $(LINTED)
+	$(VENV)/bin/ruff check --fix $(LINTED)
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy

@@ -107,8 +107,10 @@ def print_table(rows: list[Row], *, unit: str) -> None:
     print("|---|---|---|---|---|---|---|---|")
     for name, count, ack, reply in rows:
         a, r = np.array(ack) * 1000, np.array(reply) * 1000
-        print(f"| {name} | {count} | {np.percentile(a, 50):.1f} | {np.percentile(a, 95):.1f} | {a.max():.1f} | "
-              f"{np.percentile(r, 50):.1f} | {np.percentile(r, 95):.1f} | {r.max():.1f} |")
+        print(
+            f"| {name} | {count} | {np.percentile(a, 50):.1f} | {np.percentile(a, 95):.1f} | {a.max():.1f} | "
+            f"{np.percentile(r, 50):.1f} | {np.percentile(r, 95):.1f} | {r.max():.1f} |"
+        )
     print("\nburst reply times are measured from the moment the whole burst started.")
 
 

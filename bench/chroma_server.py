@@ -57,8 +57,9 @@ class Precomputed:
         return self._encoder.encode(texts)
 
 
-async def measure(*, label: str, encoder: MiniLMEncoder, questions: list[str], directory: Path,
-                  chroma_url: str | None) -> dict[str, float]:
+async def measure(
+    *, label: str, encoder: MiniLMEncoder, questions: list[str], directory: Path, chroma_url: str | None
+) -> dict[str, float]:
     from knowledge.chroma_store import dense_text
     from knowledge.chunking import chunk_article
 
@@ -111,24 +112,32 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=200, help=f"how many labelled questions (≤ {MAX_QUESTIONS})")
     args = parser.parse_args()
-    questions = [q.question for q in load_questions(QUESTIONS)][:min(args.questions, MAX_QUESTIONS)]
+    questions = [q.question for q in load_questions(QUESTIONS)][: min(args.questions, MAX_QUESTIONS)]
     encoder = MiniLMEncoder()
     with tempfile.TemporaryDirectory(prefix="bench-chroma-") as temporary:
         root = Path(temporary)
-        embedded = await measure(label="embedded", encoder=encoder, questions=questions, directory=root / "embedded",
-                                 chroma_url=None)
+        embedded = await measure(
+            label="embedded", encoder=encoder, questions=questions, directory=root / "embedded", chroma_url=None
+        )
         with running_chroma(root / "server") as server:
-            remote = await measure(label="server", encoder=encoder, questions=questions, directory=root / "replica",
-                                   chroma_url=server.url)
-    print(f"\nStarter articles ({embedded['chunks']:.0f} chunks); retrieval over {len(questions)} questions, "
-          "query embeddings cached\n")
-    print("| store | kb sync s | sync, vectors known s | open index ms | retrieval p50 ms | retrieval p95 ms "
-          "| refresh check ms |")
+            remote = await measure(
+                label="server", encoder=encoder, questions=questions, directory=root / "replica", chroma_url=server.url
+            )
+    print(
+        f"\nStarter articles ({embedded['chunks']:.0f} chunks); retrieval over {len(questions)} questions, "
+        "query embeddings cached\n"
+    )
+    print(
+        "| store | kb sync s | sync, vectors known s | open index ms | retrieval p50 ms | retrieval p95 ms "
+        "| refresh check ms |"
+    )
     print("|---|---|---|---|---|---|---|")
     for label, row in (("embedded (PersistentClient)", embedded), ("Chroma server on loopback", remote)):
         refresh = f"{row['refresh_ms']:.2f}" if row is remote else "—"  # the embedded store has nothing to ask
-        print(f"| {label} | {row['sync_s']:.1f} | {row['store_sync_s']:.2f} | {row['open_ms']:.0f} "
-              f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {refresh} |")
+        print(
+            f"| {label} | {row['sync_s']:.1f} | {row['store_sync_s']:.2f} | {row['open_ms']:.0f} "
+            f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {refresh} |"
+        )
 
 
 if __name__ == "__main__":

@@ -131,9 +131,14 @@ def criterion_value(scores: Scores, criterion: Criterion) -> float:
     return scores.in_scope_accuracy + scores.oos_recall
 
 
-def choose_threshold(*, predicted: IntArray, confidence: FloatArray, gold: IntArray,
-                     criterion: Criterion = "accuracy",
-                     candidates: Sequence[float] = THRESHOLD_GRID) -> Scores:
+def choose_threshold(
+    *,
+    predicted: IntArray,
+    confidence: FloatArray,
+    gold: IntArray,
+    criterion: Criterion = "accuracy",
+    candidates: Sequence[float] = THRESHOLD_GRID,
+) -> Scores:
     """The validation scores of the candidate threshold that maximises `criterion` (ties: the lowest)."""
     best: Scores | None = None
     for threshold in sorted(candidates):
@@ -145,16 +150,17 @@ def choose_threshold(*, predicted: IntArray, confidence: FloatArray, gold: IntAr
     return best
 
 
-def nearest_example(queries: Vectors, examples: Vectors, labels: IntArray,
-                    *, chunk: int = 1024) -> tuple[IntArray, FloatArray]:
+def nearest_example(
+    queries: Vectors, examples: Vectors, labels: IntArray, *, chunk: int = 1024
+) -> tuple[IntArray, FloatArray]:
     """Our detector's rule: the label of the most similar example and that (cosine) similarity."""
     predicted = np.empty(len(queries), dtype=np.int64)
     similarity = np.empty(len(queries), dtype=np.float32)
     for start in range(0, len(queries), chunk):
-        similarities = queries[start:start + chunk] @ examples.T
+        similarities = queries[start : start + chunk] @ examples.T
         best = similarities.argmax(axis=1)
-        predicted[start:start + chunk] = labels[best]
-        similarity[start:start + chunk] = similarities[np.arange(len(best)), best]
+        predicted[start : start + chunk] = labels[best]
+        similarity[start : start + chunk] = similarities[np.arange(len(best)), best]
     return predicted, similarity
 
 
@@ -166,11 +172,20 @@ class Method:
     detail: str = ""
 
 
-def evaluate(name: str, *, validation: tuple[IntArray, FloatArray], test: tuple[IntArray, FloatArray],
-             gold_validation: IntArray, gold_test: IntArray, criterion: Criterion, detail: str = "") -> Method:
+def evaluate(
+    name: str,
+    *,
+    validation: tuple[IntArray, FloatArray],
+    test: tuple[IntArray, FloatArray],
+    gold_validation: IntArray,
+    gold_test: IntArray,
+    criterion: Criterion,
+    detail: str = "",
+) -> Method:
     """Choose the threshold on validation, then score test with it."""
-    chosen = choose_threshold(predicted=validation[0], confidence=validation[1], gold=gold_validation,
-                              criterion=criterion)
+    chosen = choose_threshold(
+        predicted=validation[0], confidence=validation[1], gold=gold_validation, criterion=criterion
+    )
     tested = score(predicted=test[0], confidence=test[1], gold=gold_test, threshold=chosen.threshold)
     return Method(name=name, validation=chosen, test=tested, detail=detail)
 
@@ -187,8 +202,9 @@ def load_splits(folder: Path) -> dict[str, list[tuple[str, str]]]:
     sys.exit(f"{folder}: no data_full.json.gz or data_full.json")
 
 
-def logistic_regression(train: Vectors, train_labels: IntArray, validation: Vectors, gold_validation: IntArray,
-                        test: Vectors) -> tuple[tuple[IntArray, FloatArray], tuple[IntArray, FloatArray], float]:
+def logistic_regression(
+    train: Vectors, train_labels: IntArray, validation: Vectors, gold_validation: IntArray, test: Vectors
+) -> tuple[tuple[IntArray, FloatArray], tuple[IntArray, FloatArray], float]:
     """Fit on train (C chosen on val in-scope accuracy, no threshold); (predicted, max probability) per split."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -219,8 +235,9 @@ def run(folder: Path, criterion: Criterion, log: bool) -> dict[str, object]:
     index = {intent: number for number, intent in enumerate(intents)}
 
     def gold(*names: str) -> IntArray:
-        return np.array([OOS if intent == "oos" else index[intent] for name in names for _, intent in splits[name]],
-                        dtype=np.int64)
+        return np.array(
+            [OOS if intent == "oos" else index[intent] for name in names for _, intent in splits[name]], dtype=np.int64
+        )
 
     from knowledge.embeddings import MiniLMEncoder
 
@@ -232,39 +249,62 @@ def run(folder: Path, criterion: Criterion, log: bool) -> dict[str, object]:
     embed_seconds = time.perf_counter() - started
     total = sum(len(splits[name]) for name in SPLITS)
     if log:
-        print(f"model loaded in {load_seconds:.1f} s; embedded {total:,} utterances in {embed_seconds:.1f} s "
-              f"({total / embed_seconds:.0f}/s, {os.cpu_count()} cores)", file=sys.stderr)
+        print(
+            f"model loaded in {load_seconds:.1f} s; embedded {total:,} utterances in {embed_seconds:.1f} s "
+            f"({total / embed_seconds:.0f}/s, {os.cpu_count()} cores)",
+            file=sys.stderr,
+        )
 
     train, train_labels = vectors["train"], gold("train")
     validation = np.concatenate([vectors["val"], vectors["oos_val"]])
     test = np.concatenate([vectors["test"], vectors["oos_test"]])
     gold_validation, gold_test = gold("val", "oos_val"), gold("test", "oos_test")
 
-    nearest = evaluate("nearest example", validation=nearest_example(validation, train, train_labels),
-                       test=nearest_example(test, train, train_labels), gold_validation=gold_validation,
-                       gold_test=gold_test, criterion=criterion)
+    nearest = evaluate(
+        "nearest example",
+        validation=nearest_example(validation, train, train_labels),
+        test=nearest_example(test, train, train_labels),
+        gold_validation=gold_validation,
+        gold_test=gold_test,
+        criterion=criterion,
+    )
     started = time.perf_counter()
-    logistic_validation, logistic_test, c = logistic_regression(train, train_labels, validation, gold_validation,
-                                                                test)
+    logistic_validation, logistic_test, c = logistic_regression(train, train_labels, validation, gold_validation, test)
     fit_seconds = time.perf_counter() - started
-    logistic = evaluate("logistic regression", validation=logistic_validation, test=logistic_test,
-                        gold_validation=gold_validation, gold_test=gold_test, criterion=criterion, detail=f"C={c:g}")
+    logistic = evaluate(
+        "logistic regression",
+        validation=logistic_validation,
+        test=logistic_test,
+        gold_validation=gold_validation,
+        gold_test=gold_test,
+        criterion=criterion,
+        detail=f"C={c:g}",
+    )
     if log:
-        print(f"logistic regression: C={c:g} (of {', '.join(f'{x:g}' for x in LOGISTIC_C_CANDIDATES)}), "
-              f"fitted in {fit_seconds:.1f} s", file=sys.stderr)
+        print(
+            f"logistic regression: C={c:g} (of {', '.join(f'{x:g}' for x in LOGISTIC_C_CANDIDATES)}), "
+            f"fitted in {fit_seconds:.1f} s",
+            file=sys.stderr,
+        )
 
     def rounded(scores: Scores) -> dict[str, float]:
         return {key: round(value, 4) for key, value in asdict(scores).items()}
 
     return {
-        "dataset": "CLINC150 data_full", "protocol": "oos-threshold", "criterion": criterion,
-        "train": len(splits["train"]), "intents": len(intents),
+        "dataset": "CLINC150 data_full",
+        "protocol": "oos-threshold",
+        "criterion": criterion,
+        "train": len(splits["train"]),
+        "intents": len(intents),
         "validation": {"in_scope": int((gold_validation != OOS).sum()), "oos": int((gold_validation == OOS).sum())},
         "test": {"in_scope": int((gold_test != OOS).sum()), "oos": int((gold_test == OOS).sum())},
-        "model_load_seconds": round(load_seconds, 1), "embedding_seconds": round(embed_seconds, 1),
-        "logistic_regression_fit_seconds": round(fit_seconds, 1), "logistic_regression_c": c,
-        "methods": {m.name: {"test": rounded(m.test), "validation": rounded(m.validation)}
-                    for m in (nearest, logistic)},
+        "model_load_seconds": round(load_seconds, 1),
+        "embedding_seconds": round(embed_seconds, 1),
+        "logistic_regression_fit_seconds": round(fit_seconds, 1),
+        "logistic_regression_c": c,
+        "methods": {
+            m.name: {"test": rounded(m.test), "validation": rounded(m.validation)} for m in (nearest, logistic)
+        },
     }
 
 
@@ -275,33 +315,45 @@ def percent(value: float) -> str:
 def print_table(result: dict[str, object]) -> None:
     methods, test_counts = result["methods"], result["test"]
     assert isinstance(methods, dict) and isinstance(test_counts, dict)
-    labels = {"nearest example": "ours: nearest example + threshold",
-              "logistic regression": "ours: logistic regression on the same embeddings + threshold"}
-    print(f"CLINC150 Full, oos-threshold protocol: intent examples = train ({result['train']:,} utterances, "
-          f"{result['intents']} intents); threshold chosen on val + oos_val by {result['criterion']}; "
-          f"scored on test + oos_test ({test_counts['in_scope']:,} in-scope + {test_counts['oos']:,} OOS). "
-          f"Embeddings: all-MiniLM-L6-v2.\n")
+    labels = {
+        "nearest example": "ours: nearest example + threshold",
+        "logistic regression": "ours: logistic regression on the same embeddings + threshold",
+    }
+    print(
+        f"CLINC150 Full, oos-threshold protocol: intent examples = train ({result['train']:,} utterances, "
+        f"{result['intents']} intents); threshold chosen on val + oos_val by {result['criterion']}; "
+        f"scored on test + oos_test ({test_counts['in_scope']:,} in-scope + {test_counts['oos']:,} OOS). "
+        f"Embeddings: all-MiniLM-L6-v2.\n"
+    )
     print("| model | in-scope accuracy % | OOS recall % | OOS precision % | accuracy % | threshold |")
     print("|---|---|---|---|---|---|")
     for name, label in labels.items():
         test = methods[name]["test"]
         threshold = f"{test['threshold']:.2f}"
-        print(f"| {label} (T={threshold}) | {percent(test['in_scope_accuracy'])} | {percent(test['oos_recall'])} "
-              f"| {percent(test['oos_precision'])} | {percent(test['accuracy'])} | {threshold} |")
+        print(
+            f"| {label} (T={threshold}) | {percent(test['in_scope_accuracy'])} | {percent(test['oos_recall'])} "
+            f"| {percent(test['oos_precision'])} | {percent(test['accuracy'])} | {threshold} |"
+        )
     for label, accuracy, recall in PUBLISHED:
         print(f"| published: {label} | {accuracy} | {recall} | — | — | — |")
     print("\nvalidation (where the threshold was chosen):")
     for name, label in labels.items():
         validation = methods[name]["validation"]
-        print(f"  {label}: in-scope accuracy {percent(validation['in_scope_accuracy'])} %, "
-              f"OOS recall {percent(validation['oos_recall'])} %, accuracy {percent(validation['accuracy'])} %")
+        print(
+            f"  {label}: in-scope accuracy {percent(validation['in_scope_accuracy'])} %, "
+            f"OOS recall {percent(validation['oos_recall'])} %, accuracy {percent(validation['accuracy'])} %"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path, help="folder with CLINC150's data_full.json.gz")
-    parser.add_argument("--criterion", choices=["accuracy", "sum"], default="accuracy",
-                        help="what the threshold maximises on validation (default: the paper's, accuracy)")
+    parser.add_argument(
+        "--criterion",
+        choices=["accuracy", "sum"],
+        default="accuracy",
+        help="what the threshold maximises on validation (default: the paper's, accuracy)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object with the measured numbers")
     args = parser.parse_args()
     result = run(args.folder, args.criterion, log=True)

@@ -32,8 +32,10 @@ def main() -> None:
         for article in articles:
             corpus.write(json.dumps({"_id": article.id, "title": article.title, "text": article.body}) + "\n")
     questions = [q for q in load_questions(ROOT / "knowledge" / "eval" / "questions.jsonl") if q.article_id]
-    with (out / "queries.jsonl").open("w", encoding="utf-8") as queries, \
-            (out / "qrels.tsv").open("w", encoding="utf-8") as qrels:
+    with (
+        (out / "queries.jsonl").open("w", encoding="utf-8") as queries,
+        (out / "qrels.tsv").open("w", encoding="utf-8") as qrels,
+    ):
         qrels.write("query-id\tcorpus-id\tscore\n")
         for number, question in enumerate(questions):
             queries.write(json.dumps({"_id": f"q{number}", "text": question.question}) + "\n")

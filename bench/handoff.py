@@ -47,12 +47,15 @@ async def timed(session: aiohttp.ClientSession, method: str, url: str, **kwargs:
     return (time.perf_counter() - started) * 1000, payload
 
 
-async def one_person(session: aiohttp.ClientSession, url: str, number: int,
-                     timings: dict[str, list[float]]) -> None:
+async def one_person(session: aiohttp.ClientSession, url: str, number: int, timings: dict[str, list[float]]) -> None:
     user = {"id": f"p{number}", "email": f"p{number}@example.org", "name": f"Person {number}"}
     conversation = f"handoff-{number}"
-    elapsed, payload = await timed(session, "POST", f"{url}/api/chat", json={
-        "conversation_id": conversation, "user": user, "text": "I want to talk to a person"})
+    elapsed, payload = await timed(
+        session,
+        "POST",
+        f"{url}/api/chat",
+        json={"conversation_id": conversation, "user": user, "text": "I want to talk to a person"},
+    )
     [handoff] = payload["replies"]
     ticket, cursor = handoff["handoff_id"], payload["seq"]
     timings["ask for a person → ticket reply"].append(elapsed)
@@ -60,18 +63,32 @@ async def one_person(session: aiohttp.ClientSession, url: str, number: int,
     elapsed, _ = await timed(session, "POST", f"{url}/api/staff/tickets/{ticket}/claim", headers=STAFF)
     timings["claim"].append(elapsed)
     started = time.perf_counter()
-    await timed(session, "POST", f"{url}/api/staff/tickets/{ticket}/messages", headers=STAFF,
-                json={"text": "Hi, which laptop model is it?"})
+    await timed(
+        session,
+        "POST",
+        f"{url}/api/staff/tickets/{ticket}/messages",
+        headers=STAFF,
+        json={"text": "Hi, which laptop model is it?"},
+    )
     while True:  # as the chat page does, but without its polling interval
         _, events = await timed(session, "GET", f"{url}/api/chat/{conversation}/events", params={"after": cursor})
         if any(reply["kind"] == "staff" for reply in events["replies"]):
             break
     timings["staff message → readable by the person"].append((time.perf_counter() - started) * 1000)
-    elapsed, _ = await timed(session, "POST", f"{url}/api/chat", json={
-        "conversation_id": conversation, "user": user, "text": "A ThinkPad T14"})
+    elapsed, _ = await timed(
+        session,
+        "POST",
+        f"{url}/api/chat",
+        json={"conversation_id": conversation, "user": user, "text": "A ThinkPad T14"},
+    )
     timings["person's reply → relayed into the ticket"].append(elapsed)
-    elapsed, _ = await timed(session, "POST", f"{url}/api/staff/tickets/{ticket}/resolve", headers=STAFF,
-                             json={"note": "Replaced the dock's power supply."})
+    elapsed, _ = await timed(
+        session,
+        "POST",
+        f"{url}/api/staff/tickets/{ticket}/resolve",
+        headers=STAFF,
+        json={"note": "Replaced the dock's power supply."},
+    )
     timings["resolve (note, rating request, draft)"].append(elapsed)
 
 
@@ -87,23 +104,33 @@ async def run(people: int, backlog: int) -> None:
         services = await build_services(settings, encoder=encoder)
         runner, url = await serve(create_web_app(services))
         timings: dict[str, list[float]] = {
-            "ask for a person → ticket reply": [], "claim": [], "staff message → readable by the person": [],
-            "person's reply → relayed into the ticket": [], "resolve (note, rating request, draft)": []}
+            "ask for a person → ticket reply": [],
+            "claim": [],
+            "staff message → readable by the person": [],
+            "person's reply → relayed into the ticket": [],
+            "resolve (note, rating request, draft)": [],
+        }
         queue: dict[str, float] = {}
         try:
             async with aiohttp.ClientSession() as session:
                 for number in range(people):
                     await one_person(session, url, number, timings)
                 for number in range(people, people + backlog):  # a backlog of open tickets
-                    await session.post(f"{url}/api/chat", json={
-                        "conversation_id": f"backlog-{number}", "text": "I want to talk to a person",
-                        "user": {"id": f"p{number}", "email": f"p{number}@example.org"}})
-                lists = [(await timed(session, "GET", f"{url}/api/staff/tickets", headers=STAFF))
-                         for _ in range(20)]
+                    await session.post(
+                        f"{url}/api/chat",
+                        json={
+                            "conversation_id": f"backlog-{number}",
+                            "text": "I want to talk to a person",
+                            "user": {"id": f"p{number}", "email": f"p{number}@example.org"},
+                        },
+                    )
+                lists = [(await timed(session, "GET", f"{url}/api/staff/tickets", headers=STAFF)) for _ in range(20)]
                 queue["list active queue (first 200)"] = float(np.percentile([t for t, _ in lists], 50))
                 ticket = lists[0][1]["tickets"][0]["id"]
-                views = [(await timed(session, "GET", f"{url}/api/staff/tickets/{ticket}", headers=STAFF))[0]
-                         for _ in range(20)]
+                views = [
+                    (await timed(session, "GET", f"{url}/api/staff/tickets/{ticket}", headers=STAFF))[0]
+                    for _ in range(20)
+                ]
                 queue["open one ticket"] = float(np.percentile(views, 50))
         finally:
             await runner.cleanup()

@@ -65,8 +65,9 @@ def peak_memory_mb(replica: Replica) -> float:
     return float("nan")
 
 
-async def load_step(step: Step, *, replicas: list[Replica], slack: FakeSlack, texts: list[str], seconds: float,
-                    first_person: int) -> None:
+async def load_step(
+    step: Step, *, replicas: list[Replica], slack: FakeSlack, texts: list[str], seconds: float, first_person: int
+) -> None:
     """Send `step.rate` events a second for `seconds`, then wait for their replies."""
     sent_at: dict[str, float] = {}
     tasks: list[asyncio.Task[None]] = []
@@ -74,16 +75,32 @@ async def load_step(step: Step, *, replicas: list[Replica], slack: FakeSlack, te
     async def deliver(session: aiohttp.ClientSession, number: int) -> None:
         user = f"UL{number:06d}"
         ts = next_ts()
-        body = json.dumps({"type": "event_callback", "team_id": slack.team_id, "event_id": f"EvLOAD{number:07d}",
-                           "event": {"type": "message", "channel_type": "im", "channel": f"D{user}", "user": user,
-                                     "text": texts[number % len(texts)], "ts": ts, "event_ts": ts}}).encode()
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": slack.team_id,
+                "event_id": f"EvLOAD{number:07d}",
+                "event": {
+                    "type": "message",
+                    "channel_type": "im",
+                    "channel": f"D{user}",
+                    "user": user,
+                    "text": texts[number % len(texts)],
+                    "ts": ts,
+                    "event_ts": ts,
+                },
+            }
+        ).encode()
         replica = replicas[number % len(replicas)]
         started = time.monotonic()
         sent_at[f"D{user}"] = started
         try:
-            async with session.post(f"{replica.url}/slack/events", data=body,
-                                    headers={**sign(body), "Content-Type": "application/json"},
-                                    timeout=aiohttp.ClientTimeout(total=10)) as response:
+            async with session.post(
+                f"{replica.url}/slack/events",
+                data=body,
+                headers={**sign(body), "Content-Type": "application/json"},
+                timeout=aiohttp.ClientTimeout(total=10),
+            ) as response:
                 await response.read()
                 if response.status != 200:
                     step.errors += 1
@@ -124,15 +141,19 @@ def percentile_ms(values: list[float], q: float) -> str:
 
 
 def print_table(steps: list[Step]) -> None:
-    print("| replicas | offered events/s | sent | errors | answered | replies/s | ack p50 ms | ack p95 ms | "
-          "ack p99 ms | reply p50 ms | reply p95 ms | reply p99 ms | peak MB per replica |")
+    print(
+        "| replicas | offered events/s | sent | errors | answered | replies/s | ack p50 ms | ack p95 ms | "
+        "ack p99 ms | reply p50 ms | reply p95 ms | reply p99 ms | peak MB per replica |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in steps:
         throughput = len(s.replies) / s.seconds if s.seconds else 0.0
-        print(f"| {s.replicas} | {s.rate:g} | {s.sent} | {s.errors} | {len(s.replies)} | {throughput:.1f} | "
-              f"{percentile_ms(s.acks, 50)} | {percentile_ms(s.acks, 95)} | {percentile_ms(s.acks, 99)} | "
-              f"{percentile_ms(s.replies, 50)} | {percentile_ms(s.replies, 95)} | {percentile_ms(s.replies, 99)} | "
-              f"{' / '.join(f'{mb:.0f}' for mb in s.peak_mb)} |")
+        print(
+            f"| {s.replicas} | {s.rate:g} | {s.sent} | {s.errors} | {len(s.replies)} | {throughput:.1f} | "
+            f"{percentile_ms(s.acks, 50)} | {percentile_ms(s.acks, 95)} | {percentile_ms(s.acks, 99)} | "
+            f"{percentile_ms(s.replies, 50)} | {percentile_ms(s.replies, 95)} | {percentile_ms(s.replies, 99)} | "
+            f"{' / '.join(f'{mb:.0f}' for mb in s.peak_mb)} |"
+        )
     print("\nreplies/s = replies received ÷ (sending time + time until the last reply arrived).")
 
 
@@ -152,24 +173,34 @@ async def run(*, rates: list[float], seconds: float, replica_counts: list[int], 
         person = 0
         for count in replica_counts:
             with postgres.fresh_database() as database_url:
-                env = {"HELPDESK_DATABASE_URL": database_url, "HELPDESK_REDIS_URL": redis.url,
-                       "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                       "SLACK_API_URL": slack.api_url, "HELPDESK_SLACK_PROGRESS_REACTION": "",
-                       "HELPDESK_LOG_LEVEL": "warning"}
-                async with running_replicas(count, data_dir=work / "data", work_dir=work / f"run-{count}",
-                                            env=env) as replicas:
+                env = {
+                    "HELPDESK_DATABASE_URL": database_url,
+                    "HELPDESK_REDIS_URL": redis.url,
+                    "SLACK_BOT_TOKEN": slack.bot_token,
+                    "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                    "SLACK_API_URL": slack.api_url,
+                    "HELPDESK_SLACK_PROGRESS_REACTION": "",
+                    "HELPDESK_LOG_LEVEL": "warning",
+                }
+                async with running_replicas(
+                    count, data_dir=work / "data", work_dir=work / f"run-{count}", env=env
+                ) as replicas:
                     warm = Step(replicas=count, rate=count)
-                    await load_step(warm, replicas=replicas, slack=slack, texts=texts, seconds=1,
-                                    first_person=person)  # one turn per replica: caches and connections warm
+                    await load_step(
+                        warm, replicas=replicas, slack=slack, texts=texts, seconds=1, first_person=person
+                    )  # one turn per replica: caches and connections warm
                     person += warm.sent
                     for rate in rates:
                         step = Step(replicas=count, rate=rate)
-                        await load_step(step, replicas=replicas, slack=slack, texts=texts, seconds=seconds,
-                                        first_person=person)
+                        await load_step(
+                            step, replicas=replicas, slack=slack, texts=texts, seconds=seconds, first_person=person
+                        )
                         person += step.sent
                         steps.append(step)
-                        print(f"  {count} replica(s), {rate:g}/s: {len(step.replies)}/{step.sent} answered",
-                              file=sys.stderr)
+                        print(
+                            f"  {count} replica(s), {rate:g}/s: {len(step.replies)}/{step.sent} answered",
+                            file=sys.stderr,
+                        )
         await slack.close()
     print_table(steps)
 
@@ -181,8 +212,14 @@ def main() -> None:
     parser.add_argument("--replicas", default="1,2", help="replica counts to compare, comma-separated")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (the replicas' logs)")
     arguments = parser.parse_args()
-    asyncio.run(run(rates=[float(r) for r in arguments.rates.split(",")], seconds=arguments.seconds,
-                    replica_counts=[int(r) for r in arguments.replicas.split(",")], keep=arguments.keep))
+    asyncio.run(
+        run(
+            rates=[float(r) for r in arguments.rates.split(",")],
+            seconds=arguments.seconds,
+            replica_counts=[int(r) for r in arguments.replicas.split(",")],
+            keep=arguments.keep,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -62,11 +62,19 @@ def ticket_articles(path: Path, limit: int) -> list[Article]:
             text = row["Document"].strip()
             if not text:
                 continue
-            articles.append(Article(
-                id=f"ticket-{number}", title=f"{row['Topic_group']} ticket {number}", summary=text[:80],
-                tags=(row["Topic_group"].lower(),), owner="bench", last_reviewed=date(2026, 1, 1),
-                body=text, path=path, content_hash=hashlib.sha256(text.encode()).hexdigest(),
-            ))
+            articles.append(
+                Article(
+                    id=f"ticket-{number}",
+                    title=f"{row['Topic_group']} ticket {number}",
+                    summary=text[:80],
+                    tags=(row["Topic_group"].lower(),),
+                    owner="bench",
+                    last_reviewed=date(2026, 1, 1),
+                    body=text,
+                    path=path,
+                    content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                )
+            )
     return articles
 
 
@@ -100,16 +108,22 @@ async def measure(corpus: str, tickets: Path | None, scaled_chunks: int, queries
         for question in questions:
             encoder.clear_cache()
             port = CollectingReplyPort()
-            inbound = Inbound(conversation=ConversationRef(channel="bench", id=uuid.uuid4().hex),
-                              user=UserRef(id="bench"), text=question)
+            inbound = Inbound(
+                conversation=ConversationRef(channel="bench", id=uuid.uuid4().hex),
+                user=UserRef(id="bench"),
+                text=question,
+            )
             t0 = time.perf_counter()
             await services.engine.handle(inbound, port)
             turn_ms.append((time.perf_counter() - t0) * 1000)
         await services.close()
 
     return {
-        "corpus": corpus, "articles": len(articles), "chunks": chunks,
-        "index_seconds": round(index_seconds, 1), "chunks_per_second": round(chunks / index_seconds, 1),
+        "corpus": corpus,
+        "articles": len(articles),
+        "chunks": chunks,
+        "index_seconds": round(index_seconds, 1),
+        "chunks_per_second": round(chunks / index_seconds, 1),
         "retrieval_p50_ms": round(statistics.median(retrieval_ms), 1),
         "retrieval_p95_ms": round(float(np.percentile(retrieval_ms, 95, method="nearest")), 1),
         "turn_p50_ms": round(statistics.median(turn_ms), 1),
@@ -134,18 +148,30 @@ def main() -> None:
     corpora = ["starter"] + (["scaled"] if args.tickets else [])
     rows = []
     for corpus in corpora:
-        command = [sys.executable, __file__, "--corpus", corpus, "--scaled-chunks", str(args.scaled_chunks),
-                   "--queries", str(args.queries)] + (["--tickets", str(args.tickets)] if args.tickets else [])
+        command = [
+            sys.executable,
+            __file__,
+            "--corpus",
+            corpus,
+            "--scaled-chunks",
+            str(args.scaled_chunks),
+            "--queries",
+            str(args.queries),
+        ] + (["--tickets", str(args.tickets)] if args.tickets else [])
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         rows.append(json.loads(output.strip().splitlines()[-1]))
     print(f"cores: {os.cpu_count()}, queries per corpus: {args.queries}, cold query embeddings, no LLM\n")
-    print("| corpus | articles | chunks | index s | chunks/s | retrieval p50 ms | retrieval p95 ms "
-          "| turn p50 ms | turn p95 ms | peak RSS MB |")
+    print(
+        "| corpus | articles | chunks | index s | chunks/s | retrieval p50 ms | retrieval p95 ms "
+        "| turn p50 ms | turn p95 ms | peak RSS MB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['corpus']} | {r['articles']} | {r['chunks']} | {r['index_seconds']} | {r['chunks_per_second']} "
-              f"| {r['retrieval_p50_ms']} | {r['retrieval_p95_ms']} | {r['turn_p50_ms']} | {r['turn_p95_ms']} "
-              f"| {r['peak_rss_mb']} |")
+        print(
+            f"| {r['corpus']} | {r['articles']} | {r['chunks']} | {r['index_seconds']} | {r['chunks_per_second']} "
+            f"| {r['retrieval_p50_ms']} | {r['retrieval_p95_ms']} | {r['turn_p50_ms']} | {r['turn_p95_ms']} "
+            f"| {r['peak_rss_mb']} |"
+        )
     if not args.tickets:
         print("\n(add --tickets PATH to also measure a scaled corpus of 10,000+ chunks)")
 

@@ -57,8 +57,11 @@ def add_people(url: str, count: int) -> list[str]:
     emails = []
     for number in range(count):
         uid = f"bench{number}"
-        connection.add(f"uid={uid},{PEOPLE}", ["inetOrgPerson"],
-                       {"cn": uid, "sn": uid, "mail": f"{uid}@example.org", "userPassword": "Bench-pw-1234"})
+        connection.add(
+            f"uid={uid},{PEOPLE}",
+            ["inetOrgPerson"],
+            {"cn": uid, "sn": uid, "mail": f"{uid}@example.org", "userPassword": "Bench-pw-1234"},
+        )
         emails.append(f"{uid}@example.org")
     connection.unbind()
     return emails
@@ -82,40 +85,60 @@ async def run(people: int) -> None:
         key = new_secret_key()
         policy = Path(scratch) / "policy.yml"  # the packaged policy, with rate limits a benchmark does not trip
         policy.write_text(DEFAULT_POLICY_PATH.read_text().replace("global_per_minute: 60", "global_per_minute: 100000"))
-        settings = settings_from(data_dir=data_dir, directory="ldap", ldap_url=slapd.url, ldap_bind_dn=SERVICE_DN,
-                                 ldap_bind_password=SERVICE_PASSWORD, ldap_base_dn=BASE_DN,
-                                 secret_key=key, action_policy=policy)
+        settings = settings_from(
+            data_dir=data_dir,
+            directory="ldap",
+            ldap_url=slapd.url,
+            ldap_bind_dn=SERVICE_DN,
+            ldap_bind_password=SERVICE_PASSWORD,
+            ldap_base_dn=BASE_DN,
+            secret_key=key,
+            action_policy=policy,
+        )
         services = await build_services(settings, encoder=encoder)
         totp = TotpEnrolments(database=services.database, box=SecretBox(key=key))
         secrets = {email: (await totp.enroll(email)).secret for email in emails}
         runner, url = await serve(create_web_app(services))
-        timings: dict[str, list[float]] = {"intent → confirmation": [], "confirm → unlocked / not locked": [],
-                                           "intent → confirmation (reset)": [], "confirm → code prompt": [],
-                                           "code → temporary password": []}
+        timings: dict[str, list[float]] = {
+            "intent → confirmation": [],
+            "confirm → unlocked / not locked": [],
+            "intent → confirmation (reset)": [],
+            "confirm → code prompt": [],
+            "code → temporary password": [],
+        }
         try:
             async with aiohttp.ClientSession() as session:
                 for number, email in enumerate(emails):
                     user = {"id": f"u{number}", "email": email}
                     conversation = f"unlock-{number}"
-                    elapsed, [confirm] = await turn(session, url, {"conversation_id": conversation, "user": user,
-                                                                   "text": "my account is locked"})
+                    elapsed, [confirm] = await turn(
+                        session, url, {"conversation_id": conversation, "user": user, "text": "my account is locked"}
+                    )
                     timings["intent → confirmation"].append(elapsed)
-                    elapsed, [done] = await turn(session, url, {"conversation_id": conversation, "user": user,
-                                                                "choice": confirm["choices"][0]["id"]})
+                    elapsed, [done] = await turn(
+                        session,
+                        url,
+                        {"conversation_id": conversation, "user": user, "choice": confirm["choices"][0]["id"]},
+                    )
                     assert done["text"] in (messages.UNLOCK_DONE, messages.UNLOCK_NOT_LOCKED), done
                     timings["confirm → unlocked / not locked"].append(elapsed)
 
                     conversation = f"reset-{number}"
-                    elapsed, [confirm] = await turn(session, url, {"conversation_id": conversation, "user": user,
-                                                                   "text": "I forgot my password"})
+                    elapsed, [confirm] = await turn(
+                        session, url, {"conversation_id": conversation, "user": user, "text": "I forgot my password"}
+                    )
                     timings["intent → confirmation (reset)"].append(elapsed)
-                    elapsed, [prompt] = await turn(session, url, {"conversation_id": conversation, "user": user,
-                                                                  "choice": confirm["choices"][0]["id"]})
+                    elapsed, [prompt] = await turn(
+                        session,
+                        url,
+                        {"conversation_id": conversation, "user": user, "choice": confirm["choices"][0]["id"]},
+                    )
                     assert prompt["expects"] == "code", prompt
                     timings["confirm → code prompt"].append(elapsed)
                     code = pyotp.TOTP(secrets[email]).now()
-                    elapsed, [done] = await turn(session, url, {"conversation_id": conversation, "user": user,
-                                                                "text": code})
+                    elapsed, [done] = await turn(
+                        session, url, {"conversation_id": conversation, "user": user, "text": code}
+                    )
                     assert done["private"], done
                     timings["code → temporary password"].append(elapsed)
         finally:

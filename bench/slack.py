@@ -40,9 +40,21 @@ from tests.support.slackchat import SIGNING_SECRET, next_ts, sign
 
 
 def envelope(*, user: str, text: str, ts: str, number: int) -> bytes:
-    return json.dumps({"type": "event_callback", "team_id": "T0001", "event_id": f"EvBENCH{number:06d}",
-                       "event": {"type": "message", "channel_type": "im", "channel": f"D{user}", "user": user,
-                                 "text": text, "ts": ts}}).encode()
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0001",
+            "event_id": f"EvBENCH{number:06d}",
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "channel": f"D{user}",
+                "user": user,
+                "text": text,
+                "ts": ts,
+            },
+        }
+    ).encode()
 
 
 async def run(questions: int, burst: int) -> None:
@@ -55,8 +67,12 @@ async def run(questions: int, burst: int) -> None:
         await api.start()
         for number in [*range(max(questions, burst)), *range(100_000, 100_000 + burst), 999_999]:
             api.add_user(f"UB{number:06d}", email=f"person{number}@example.com", real_name=f"Person {number}")
-        settings = settings_from(data_dir=data_dir, slack_bot_token=api.bot_token,
-                                 slack_signing_secret=SIGNING_SECRET, slack_api_url=api.api_url)
+        settings = settings_from(
+            data_dir=data_dir,
+            slack_bot_token=api.bot_token,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=api.api_url,
+        )
         services = await build_services(settings, encoder=encoder)
         application = create_web_app(services)
         runner, base_url = await serve(application)
@@ -65,13 +81,17 @@ async def run(questions: int, burst: int) -> None:
         async def deliver(session: aiohttp.ClientSession, number: int, text: str) -> float:
             body = envelope(user=f"UB{number:06d}", text=text, ts=next_ts(), number=number)
             sent = time.monotonic()
-            async with session.post(f"{base_url}/slack/events", data=body,
-                                    headers={**sign(body), "Content-Type": "application/json"}) as response:
+            async with session.post(
+                f"{base_url}/slack/events", data=body, headers={**sign(body), "Content-Type": "application/json"}
+            ) as response:
                 assert response.status == 200, await response.text()
             return sent
 
-        slack = ChannelUnderTest(deliver=deliver, drain=lambda timeout: turns.drain(timeout=timeout),
-                                 reply_times=lambda: [call.at for call in api.calls_to("chat.postMessage")])
+        slack = ChannelUnderTest(
+            deliver=deliver,
+            drain=lambda timeout: turns.drain(timeout=timeout),
+            reply_times=lambda: [call.at for call in api.calls_to("chat.postMessage")],
+        )
         rows = await measure(slack, texts=texts, questions=questions, burst=burst)
         await runner.cleanup()
         await services.close()

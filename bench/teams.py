@@ -45,10 +45,17 @@ _ids = itertools.count(1)
 
 def message(*, connector: FakeBotConnector, number: int, text: str) -> dict[str, Any]:
     person = f"29:bench-{number}"
-    return {"type": "message", "id": f"bench-{next(_ids)}", "serviceUrl": connector.service_url,
-            "channelId": "msteams", "from": {"id": person, "aadObjectId": f"aad-{number}"},
-            "recipient": {"id": BOT_ID}, "conversation": {"id": f"a:{number}", "conversationType": "personal"},
-            "channelData": {"tenant": {"id": TENANT}}, "text": text}
+    return {
+        "type": "message",
+        "id": f"bench-{next(_ids)}",
+        "serviceUrl": connector.service_url,
+        "channelId": "msteams",
+        "from": {"id": person, "aadObjectId": f"aad-{number}"},
+        "recipient": {"id": BOT_ID},
+        "conversation": {"id": f"a:{number}", "conversationType": "personal"},
+        "channelData": {"tenant": {"id": TENANT}},
+        "text": text,
+    }
 
 
 async def run(questions: int, burst: int) -> None:
@@ -61,10 +68,15 @@ async def run(questions: int, burst: int) -> None:
         await connector.start()
         connector.trust_keys()
         for number in [*range(max(questions, burst)), *range(100_000, 100_000 + burst), 999_999]:
-            connector.add_member(f"29:bench-{number}", aad_object_id=f"aad-{number}", name=f"Person {number}",
-                                 email=f"person{number}@example.com")
-        settings = settings_from(data_dir=data_dir, teams_app_id=connector.app_id,
-                                 teams_app_password=APP_PASSWORD, teams_tenant_id=TENANT)
+            connector.add_member(
+                f"29:bench-{number}",
+                aad_object_id=f"aad-{number}",
+                name=f"Person {number}",
+                email=f"person{number}@example.com",
+            )
+        settings = settings_from(
+            data_dir=data_dir, teams_app_id=connector.app_id, teams_app_password=APP_PASSWORD, teams_tenant_id=TENANT
+        )
         services = await build_services(settings, encoder=encoder)
         application = create_web_app(services, teams_connections=static_connections(connector))
         runner, base_url = await serve(application)
@@ -73,14 +85,19 @@ async def run(questions: int, burst: int) -> None:
 
         async def deliver(session: aiohttp.ClientSession, number: int, text: str) -> float:
             sent = time.monotonic()
-            async with session.post(f"{base_url}/api/messages",
-                                    json=message(connector=connector, number=number, text=text),
-                                    headers={"Authorization": f"Bearer {token}"}) as response:
+            async with session.post(
+                f"{base_url}/api/messages",
+                json=message(connector=connector, number=number, text=text),
+                headers={"Authorization": f"Bearer {token}"},
+            ) as response:
                 assert response.status == 202, await response.text()
             return sent
 
-        teams = ChannelUnderTest(deliver=deliver, drain=lambda timeout: turns.drain(timeout=timeout),
-                                 reply_times=lambda: [call.at for call in connector.posted()])
+        teams = ChannelUnderTest(
+            deliver=deliver,
+            drain=lambda timeout: turns.drain(timeout=timeout),
+            reply_times=lambda: [call.at for call in connector.posted()],
+        )
         rows = await measure(teams, texts=texts, questions=questions, burst=burst)
         await runner.cleanup()
         await services.close()

@@ -38,8 +38,10 @@ def backlog_texts(tickets: Path | None, text_col: str, label_col: str, lines: in
         data = read_labelled(tickets, text_column=text_col, label_column=label_col)
         return list(data.texts[:lines]), f"first {min(lines, len(data.texts))} of {tickets.name}"
     examples = read_labelled(DEFAULT_TICKETS, text_column="text", label_column="category").texts
-    return ([f"{text} (#{number})" for number, text in zip(range(lines), cycle(examples), strict=False)],
-            f"{DEFAULT_TICKETS.name} repeated")
+    return (
+        [f"{text} (#{number})" for number, text in zip(range(lines), cycle(examples), strict=False)],
+        f"{DEFAULT_TICKETS.name} repeated",
+    )
 
 
 def main() -> None:
@@ -58,8 +60,13 @@ def main() -> None:
                 sink.write(json.dumps({"id": number, "text": text}) + "\n")
         env = {**os.environ, "HELPDESK_DATA_DIR": str(Path(folder) / "data")}
         started = time.perf_counter()
-        finished = subprocess.run([sys.executable, "-m", "bot", "triage", "--input", str(backlog), "--output",
-                                   str(output)], env=env, capture_output=True, text=True, check=False)
+        finished = subprocess.run(
+            [sys.executable, "-m", "bot", "triage", "--input", str(backlog), "--output", str(output)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         wall = time.perf_counter() - started
         if finished.returncode != 0:
             sys.exit(f"triage failed ({finished.returncode}):\n{finished.stderr}")
@@ -72,8 +79,10 @@ def main() -> None:
     print(f"backlog: {source}, {len(texts)} lines, {words:.0f} words per ticket on average\n")
     print("| lines | written | whole command s | of which triage s | tickets/s (triage) | peak RSS MB |")
     print("|---|---|---|---|---|---|")
-    print(f"| {len(texts)} | {written} | {wall:.1f} | {triage_seconds:.1f} | "
-          f"{written / triage_seconds:.0f} | {peak_mb:.0f} |")
+    print(
+        f"| {len(texts)} | {written} | {wall:.1f} | {triage_seconds:.1f} | "
+        f"{written / triage_seconds:.0f} | {peak_mb:.0f} |"
+    )
 
 
 if __name__ == "__main__":

@@ -64,10 +64,20 @@ class AuditRecord:
     hash: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "at": self.at.isoformat(), "actor": self.entry.actor,
-                "account": self.entry.account, "action": self.entry.action, "outcome": self.entry.outcome,
-                "reason": self.entry.reason, "approver": self.entry.approver, "details": dict(self.entry.details),
-                "rollback": self.entry.rollback, "prev_hash": self.prev_hash, "hash": self.hash}
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.entry.actor,
+            "account": self.entry.account,
+            "action": self.entry.action,
+            "outcome": self.entry.outcome,
+            "reason": self.entry.reason,
+            "approver": self.entry.approver,
+            "details": dict(self.entry.details),
+            "rollback": self.entry.rollback,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,12 +114,29 @@ class AuditLog:
                 await insert_if_absent(conn, audit_head, {"id": 1, "next_seq": 1, "last_hash": GENESIS})
                 head = (await conn.execute(_claim_next)).one()
             seq, prev_hash = head.next_seq - 1, head.last_hash
-            sealed = AuditRecord(seq=seq, at=at, entry=entry, prev_hash=prev_hash,
-                                 hash=_hash(seq=seq, at=at, entry=entry, prev_hash=prev_hash))
-            await conn.execute(audit_log.insert().values(
-                seq=seq, at=at, actor=entry.actor, account=entry.account, action=entry.action,
-                outcome=entry.outcome, reason=entry.reason, approver=entry.approver, details=dict(entry.details),
-                rollback=entry.rollback, prev_hash=prev_hash, hash=sealed.hash))
+            sealed = AuditRecord(
+                seq=seq,
+                at=at,
+                entry=entry,
+                prev_hash=prev_hash,
+                hash=_hash(seq=seq, at=at, entry=entry, prev_hash=prev_hash),
+            )
+            await conn.execute(
+                audit_log.insert().values(
+                    seq=seq,
+                    at=at,
+                    actor=entry.actor,
+                    account=entry.account,
+                    action=entry.action,
+                    outcome=entry.outcome,
+                    reason=entry.reason,
+                    approver=entry.approver,
+                    details=dict(entry.details),
+                    rollback=entry.rollback,
+                    prev_hash=prev_hash,
+                    hash=sealed.hash,
+                )
+            )
             await conn.execute(audit_head.update().where(audit_head.c.id == 1).values(last_hash=sealed.hash))
         return sealed
 
@@ -125,7 +152,8 @@ class AuditLog:
     async def last_success(self, *, actor: str, action: str) -> datetime | None:
         """When `actor` last had `action` succeed (for cooldowns), or None."""
         query = sa.select(sa.func.max(audit_log.c.at)).where(
-            audit_log.c.actor == actor, audit_log.c.action == action, audit_log.c.outcome == "success")
+            audit_log.c.actor == actor, audit_log.c.action == action, audit_log.c.outcome == "success"
+        )
         async with self._db.engine.connect() as conn:
             at = (await conn.execute(query)).scalar_one_or_none()
         return None if at is None else _utc(at)
@@ -136,32 +164,52 @@ class AuditLog:
         async for stored in self.records():
             count += 1
             if stored.seq != count:
-                return Verification(ok=False, records=count - 1,
-                                    problem=f"record {count} is missing (next is {stored.seq})")
+                return Verification(
+                    ok=False, records=count - 1, problem=f"record {count} is missing (next is {stored.seq})"
+                )
             if stored.prev_hash != expected_prev:
-                return Verification(ok=False, records=count - 1,
-                                    problem=f"record {stored.seq} does not follow record {stored.seq - 1}")
+                return Verification(
+                    ok=False, records=count - 1, problem=f"record {stored.seq} does not follow record {stored.seq - 1}"
+                )
             if _hash(seq=stored.seq, at=stored.at, entry=stored.entry, prev_hash=stored.prev_hash) != stored.hash:
                 return Verification(ok=False, records=count - 1, problem=f"record {stored.seq} was altered")
             expected_prev = stored.hash
         async with self._db.engine.connect() as conn:
             head = (await conn.execute(sa.select(audit_head))).first()
         if head is not None and (head.last_hash != expected_prev or head.next_seq != count + 1):
-            return Verification(ok=False, records=count,
-                                problem=f"records after {count} were deleted (the head names a later one)")
+            return Verification(
+                ok=False, records=count, problem=f"records after {count} were deleted (the head names a later one)"
+            )
         return Verification(ok=True, records=count)
 
 
-_claim_next = (audit_head.update().where(audit_head.c.id == 1).values(next_seq=audit_head.c.next_seq + 1)
-               .returning(audit_head.c.next_seq, audit_head.c.last_hash))
+_claim_next = (
+    audit_head.update()
+    .where(audit_head.c.id == 1)
+    .values(next_seq=audit_head.c.next_seq + 1)
+    .returning(audit_head.c.next_seq, audit_head.c.last_hash)
+)
 
 
 def _hash(*, seq: int, at: datetime, entry: AuditEntry, prev_hash: str) -> str:
-    canonical = json.dumps({
-        "seq": seq, "at": _utc(at).isoformat(), "actor": entry.actor, "account": entry.account,
-        "action": entry.action, "outcome": entry.outcome, "reason": entry.reason, "approver": entry.approver,
-        "details": dict(entry.details), "rollback": entry.rollback, "prev_hash": prev_hash,
-    }, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(
+        {
+            "seq": seq,
+            "at": _utc(at).isoformat(),
+            "actor": entry.actor,
+            "account": entry.account,
+            "action": entry.action,
+            "outcome": entry.outcome,
+            "reason": entry.reason,
+            "approver": entry.approver,
+            "details": dict(entry.details),
+            "rollback": entry.rollback,
+            "prev_hash": prev_hash,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -171,6 +219,14 @@ def _utc(at: datetime) -> datetime:
 
 
 def _record(row: sa.Row[Any]) -> AuditRecord:
-    entry = AuditEntry(actor=row.actor, account=row.account, action=row.action, outcome=row.outcome,
-                       reason=row.reason, approver=row.approver, details=dict(row.details), rollback=row.rollback)
+    entry = AuditEntry(
+        actor=row.actor,
+        account=row.account,
+        action=row.action,
+        outcome=row.outcome,
+        reason=row.reason,
+        approver=row.approver,
+        details=dict(row.details),
+        rollback=row.rollback,
+    )
     return AuditRecord(seq=row.seq, at=_utc(row.at), entry=entry, prev_hash=row.prev_hash, hash=row.hash)

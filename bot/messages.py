@@ -2,13 +2,13 @@
 
 GREETING = (
     "Hi! I'm the IT help bot. Ask me an IT question in your own words — for example "
-    "\"how do I connect to the VPN?\" — or say \"talk to a person\" at any time."
+    '"how do I connect to the VPN?" — or say "talk to a person" at any time.'
 )
 HELP = (
     "I can answer everyday IT questions from the company knowledge base (VPN, Wi-Fi, printers, Outlook, "
     "Teams, OneDrive, laptops, security…) and point you to the article I used. For anything I can't "
     "answer, I'll pass you to the IT Service Desk with our conversation so you don't have to repeat yourself. "
-    "Say \"talk to a person\" whenever you like."
+    'Say "talk to a person" whenever you like.'
 )
 THANKS = "You're welcome! Anything else I can help with?"
 EMPTY_MESSAGE = "I didn't catch that — your message was empty. What can I help you with?"
@@ -57,7 +57,7 @@ CLARIFY_UNKNOWN_CHOICE = "That option isn't available any more. Please type your
 
 TURN_FAILED = (
     "Sorry — something went wrong on my side (reference {reference}). "
-    "Please try again, or say \"talk to a person\" and I'll get someone from IT."
+    'Please try again, or say "talk to a person" and I\'ll get someone from IT.'
 )
 CONVERSATION_NOT_YOURS = "This conversation belongs to someone else."
 
@@ -126,10 +126,10 @@ ACTION_APPROVE = "Approve"
 ACTION_DENY = "Deny"
 ACTION_CONFIRM = {
     "reset_password": "I can reset the password of your account **{account}** ({name}). You'll get a temporary "
-                      "password here, only visible to you, and must choose a new one when you next sign in. Go ahead?",
+    "password here, only visible to you, and must choose a new one when you next sign in. Go ahead?",
     "unlock_account": "I can unlock your account **{account}** ({name}) if it is locked. Go ahead?",
     "reset_mfa": "I can remove the multi-factor sign-in methods registered on your account **{account}** ({name}), "
-                 "so you can set them up again (e.g. on a new phone) at your next sign-in. Go ahead?",
+    "so you can set them up again (e.g. on a new phone) at your next sign-in. Go ahead?",
     "request_access": "I can ask for **{item}** to be added to your account **{account}**. {approval} Go ahead?",
     "request_software": "I can request **{item}** for your account **{account}**. {approval} Go ahead?",
 }
@@ -142,10 +142,8 @@ ACTION_NO_CATALOG = (
 )
 ACTION_CANCELLED = "OK — I've cancelled that. Nothing was changed."
 ACTION_EXPIRED = "That request timed out before it was finished, so nothing was changed. Just ask again if you need it."
-ACTION_IN_PROGRESS = (
-    "You're in the middle of another request ({action}). Please finish it or press Cancel first."
-)
-ACTION_CONFIRM_AGAIN = "Please press \"Yes, go ahead\" or \"Cancel\" (or type yes or cancel)."
+ACTION_IN_PROGRESS = "You're in the middle of another request ({action}). Please finish it or press Cancel first."
+ACTION_CONFIRM_AGAIN = 'Please press "Yes, go ahead" or "Cancel" (or type yes or cancel).'
 ACTION_UNKNOWN_BUTTON = "That button belongs to a request that is finished or no longer open."
 
 CODE_HIDDEN = "[one-time code entered; not stored]"
@@ -167,7 +165,7 @@ SELF_SERVICE_LOCKED = (
 )
 SELF_SERVICE_PAUSED = (
     "I can't do self-service actions right now: a system they rely on is unavailable for the moment, and I won't "
-    "act without it. Nothing was changed. Please try again in a few minutes, or choose \"Talk to a person\"."
+    'act without it. Nothing was changed. Please try again in a few minutes, or choose "Talk to a person".'
 )
 RATE_LIMITED = (
     "You've made a lot of requests in a short time, so I've passed this one to the IT Service Desk (ticket {ticket}) "
@@ -189,8 +187,10 @@ WHY_ACCOUNT_DISABLED = "your account is disabled"
 WHY_PRIVILEGED = "your account is a privileged one, which only IT staff may change"
 WHY_OTHER_PERSON = "I can only act on your own account, and your message names someone else"
 WHY_PRIVILEGED_ITEM = "access to {item} is privileged and always granted by IT staff"
-WHY_NO_SECOND_FACTOR = "this needs a second check of your identity and you have no authenticator app or alternate " \
+WHY_NO_SECOND_FACTOR = (
+    "this needs a second check of your identity and you have no authenticator app or alternate "
     "e-mail address registered with me"
+)
 WHY_EMAIL_FAILED = "I couldn't send the verification e-mail"
 WHY_DIRECTORY_DOWN = "the company directory isn't answering right now"
 WHY_STAFF_APPROVAL = "IT staff approve {item} themselves"
@@ -207,8 +207,10 @@ PASSWORD_REJECTED = (
     "I've passed this to the IT Service Desk (ticket {ticket})."
 )
 UNLOCK_DONE = "Done — your account is unlocked. You can sign in again now."
-UNLOCK_NOT_LOCKED = "Your account isn't locked, so I didn't change anything. If you still can't sign in, your " \
+UNLOCK_NOT_LOCKED = (
+    "Your account isn't locked, so I didn't change anything. If you still can't sign in, your "
     "password may be wrong: I can reset it if you ask."
+)
 MFA_RESET_DONE = (
     "Done — I removed {count} sign-in method(s) from your account. At your next sign-in you'll be asked to set up "
     "multi-factor authentication again."
@@ -220,9 +222,7 @@ ACTION_FAILED = (
 APPROVAL_ASKED = (
     "I've asked {approver} to approve **{item}** (request {approval}). I'll tell you here as soon as they decide."
 )
-APPROVAL_REQUEST = (
-    "**Approval needed** ({approval}): {requester} asks for **{item}**. Approve or deny?"
-)
+APPROVAL_REQUEST = "**Approval needed** ({approval}): {requester} asks for **{item}**. Approve or deny?"
 APPROVAL_NOT_YOURS = "Only {approver} can decide request {approval}."
 APPROVAL_ALREADY_DECIDED = "Request {approval} is already {status}."
 APPROVAL_APPROVED_APPROVER = "Approved — {requester} now has {item}."
@@ -239,19 +239,28 @@ APPROVAL_FAILED_APPROVER = "Approved, but adding it failed ({detail}); IT staff 
 # ---- the IT staff queue (bot/handoff) ---------------------------------------------------------------------------
 HANDOFF_NEXT = (
     "What happens next: someone from IT will reply right here{within}. Until then I'll pass on anything you write "
-    "here to them. Say \"cancel\" if you no longer need help."
+    'here to them. Say "cancel" if you no longer need help.'
 )
 HANDOFF_WITHIN = " — usually within {duration}"
 HANDOFF_RELAYED = "Added to your ticket {ticket}. IT will see it when they pick it up."
 HANDOFF_CANCELLED = "OK — I've closed ticket {ticket}. I'm back: ask me anything."
-HANDOFF_CANCEL_WORDS = ("cancel", "cancel ticket", "cancel the ticket", "cancel my ticket", "close ticket",
-                        "close the ticket", "never mind", "nevermind", "no longer needed")
+HANDOFF_CANCEL_WORDS = (
+    "cancel",
+    "cancel ticket",
+    "cancel the ticket",
+    "cancel my ticket",
+    "close ticket",
+    "close the ticket",
+    "never mind",
+    "nevermind",
+    "no longer needed",
+)
 HANDOFF_CLAIMED = "Your ticket {ticket} has been picked up by {name}, who will reply here."
 HANDOFF_RESOLVED = "Your ticket {ticket} has been resolved by {name}:\n\n{note}"
 HANDOFF_RATE = "How did we do? Rate the help you got from 1 (poor) to 5 (excellent)."
 HANDOFF_RETURNED = (
     "{name} has handed this conversation back to me (ticket {ticket} is closed). "
-    "Ask me anything, or say \"talk to a person\" to reach IT again."
+    'Ask me anything, or say "talk to a person" to reach IT again.'
 )
 RATING_THANKS = "Thank you for rating ticket {ticket} {rating}/5."
 RATING_UNKNOWN = "I can't record that rating: the ticket isn't yours or isn't resolved."
@@ -269,13 +278,19 @@ STAFF_CLOSED = "Ticket {ticket} is {status}; nothing was changed."
 
 # Incidents: many people reporting the same problem (README, "Triage and incidents"). Other reporters' words are
 # never repeated to anyone; only the title staff give the incident is.
-KNOWN_ISSUE = ("This looks like a problem IT already knows about{title} ({incident}): several people have "
-               "reported it and IT is working on it. I've linked this conversation to it and will tell you here as "
-               "soon as it's fixed. If your problem is something else, choose \"Talk to a person\".")
-INCIDENT_CONFIRMED = ("IT has confirmed a wider problem{title} ({incident}) that matches what you reported, and is "
-                      "working on it. I'll tell you here when it's fixed.")
-INCIDENT_RESOLVED = ("Good news: the problem you reported{title} ({incident}) has been fixed.{note} If it still "
-                     "doesn't work for you, tell me here.")
+KNOWN_ISSUE = (
+    "This looks like a problem IT already knows about{title} ({incident}): several people have "
+    "reported it and IT is working on it. I've linked this conversation to it and will tell you here as "
+    'soon as it\'s fixed. If your problem is something else, choose "Talk to a person".'
+)
+INCIDENT_CONFIRMED = (
+    "IT has confirmed a wider problem{title} ({incident}) that matches what you reported, and is "
+    "working on it. I'll tell you here when it's fixed."
+)
+INCIDENT_RESOLVED = (
+    "Good news: the problem you reported{title} ({incident}) has been fixed.{note} If it still "
+    "doesn't work for you, tell me here."
+)
 
 
 def incident_title(title: str | None) -> str:
@@ -283,9 +298,11 @@ def incident_title(title: str | None) -> str:
     return f" \u2014 {title}" if title else ""
 
 
-INCIDENT_SUSPECTED_ALERT = ("Suspected incident {incident}: {reporters} people reported similar problems within "
-                            "{minutes} minutes. First report: \u201c{summary}\u201d. Confirm it (people who report "
-                            "it next are told it is known) or resolve it: staff console, or "
-                            "`helpdesk-bot incidents confirm|resolve {incident}`.")
+INCIDENT_SUSPECTED_ALERT = (
+    "Suspected incident {incident}: {reporters} people reported similar problems within "
+    "{minutes} minutes. First report: \u201c{summary}\u201d. Confirm it (people who report "
+    "it next are told it is known) or resolve it: staff console, or "
+    "`helpdesk-bot incidents confirm|resolve {incident}`."
+)
 INCIDENT_CONFIRMED_ALERT = "Incident {incident} confirmed by {actor}{title}: {reporters} people have reported it."
 INCIDENT_RESOLVED_ALERT = "Incident {incident} resolved by {actor}: {reporters} people told."

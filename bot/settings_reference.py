@@ -50,16 +50,21 @@ def settings_reference(model: type[BaseModel]) -> list[EnvVar]:
     return _group_flat(entries)
 
 
-def _walk(model: type[BaseModel], *, prefix: str, path: str, section: str, section_title: str,
-          top: bool) -> Iterator[EnvVar]:
+def _walk(
+    model: type[BaseModel], *, prefix: str, path: str, section: str, section_title: str, top: bool
+) -> Iterator[EnvVar]:
     for field_name, field in model.model_fields.items():
         nested = _nested_model(field.annotation)
         env_name = f"{prefix}{field_name.upper()}"
         if nested is not None:
-            yield from _walk(nested, prefix=f"{env_name}_", path=f"{path}{field_name}.",
-                             section=field_name if top else section,
-                             section_title=_section_title(field_name, field, nested) if top else section_title,
-                             top=False)
+            yield from _walk(
+                nested,
+                prefix=f"{env_name}_",
+                path=f"{path}{field_name}.",
+                section=field_name if top else section,
+                section_title=_section_title(field_name, field, nested) if top else section_title,
+                top=False,
+            )
             continue
         names = _accepted_names(field, env_name=env_name, prefix=prefix, top=top)
         primary = env_name if env_name in names else names[0]
@@ -119,8 +124,13 @@ def _is_secret(annotation: Any) -> bool:
 
 
 _TYPE_NAMES: dict[Any, str] = {
-    str: "string", int: "integer", float: "number", bool: "true / false", Path: "path",
-    SecretStr: "string", SecretBytes: "bytes",
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "true / false",
+    Path: "path",
+    SecretStr: "string",
+    SecretBytes: "bytes",
 }
 
 
@@ -183,12 +193,19 @@ def _from_name(field_name: str) -> str:
 
 
 # Titles for the flat Settings' groups that capitalising gets wrong (nested groups bring their own titles).
-_FLAT_TITLES = {"ldap": "LDAP", "smtp": "SMTP", "llm": "LLM", "itsm": "ITSM", "servicenow": "ServiceNow",
-                "max": "Limits"}
+_FLAT_TITLES = {
+    "ldap": "LDAP",
+    "smtp": "SMTP",
+    "llm": "LLM",
+    "itsm": "ITSM",
+    "servicenow": "ServiceNow",
+    "max": "Limits",
+}
 
 
 def _group_flat(entries: list[EnvVar]) -> list[EnvVar]:
     """Sections for a flat Settings: fields sharing a first word (ldap_url, ldap_flavor) form a group."""
+
     def first_word(entry: EnvVar) -> str:
         return entry.field_path.split("_", 1)[0]
 
@@ -222,8 +239,10 @@ def render_markdown(entries: list[EnvVar]) -> str:
             cell = [f"`{entry.name}`"]
             if entry.other_names:
                 cell.append("also " + ", ".join(f"`{other}`" for other in entry.other_names))
-            cell.append(f"{_cell(entry.type)} · default {_cell(entry.default, code=True)} · "
-                        f"secret: {'yes' if entry.secret else 'no'}")
+            cell.append(
+                f"{_cell(entry.type)} · default {_cell(entry.default, code=True)} · "
+                f"secret: {'yes' if entry.secret else 'no'}"
+            )
             lines.append(f"| {'<br>'.join(cell)} | {_cell(entry.description)} |")
         lines.append("")
     return "\n".join(lines)

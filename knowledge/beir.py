@@ -59,12 +59,17 @@ class Metrics:
 def load_beir(*, corpus: Path, queries: Path, qrels: Path) -> BeirDataset:
     """Read and cross-check the three files; raises BeirFormatError naming the first bad line."""
     documents = [
-        BeirDocument(id=_id(path, number, row), title=_text(path, number, row, "title", required=False),
-                     text=_text(path, number, row, "text", required=True))
+        BeirDocument(
+            id=_id(path, number, row),
+            title=_text(path, number, row, "title", required=False),
+            text=_text(path, number, row, "text", required=True),
+        )
         for path, number, row in _unique_rows(corpus)
     ]
-    texts = {_id(path, number, row): _text(path, number, row, "text", required=True)
-             for path, number, row in _unique_rows(queries)}
+    texts = {
+        _id(path, number, row): _text(path, number, row, "text", required=True)
+        for path, number, row in _unique_rows(queries)
+    }
     known_documents = {document.id for document in documents}
     judgements: dict[str, dict[str, int]] = {}
     for number, query_id, document_id, grade in _qrels_lines(qrels):
@@ -78,9 +83,7 @@ def load_beir(*, corpus: Path, queries: Path, qrels: Path) -> BeirDataset:
     return BeirDataset(corpus=tuple(documents), queries=texts, qrels=judgements)
 
 
-def score_rankings(
-    *, rankings: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, int]]
-) -> Metrics:
+def score_rankings(*, rankings: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, int]]) -> Metrics:
     """nDCG@10, Recall@10 and MRR@10 of ranked document ids, averaged over queries with a relevant one."""
     ndcg = recall = mrr = 0.0
     scored = 0
@@ -97,8 +100,7 @@ def score_rankings(
         mrr += next((1 / (i + 1) for i, doc in enumerate(top) if doc in relevant), 0.0)
     if not scored:
         return Metrics(ndcg_at_10=0.0, recall_at_10=0.0, mrr_at_10=0.0, queries=0)
-    return Metrics(ndcg_at_10=ndcg / scored, recall_at_10=recall / scored, mrr_at_10=mrr / scored,
-                   queries=scored)
+    return Metrics(ndcg_at_10=ndcg / scored, recall_at_10=recall / scored, mrr_at_10=mrr / scored, queries=scored)
 
 
 async def evaluate_beir(
@@ -133,9 +135,17 @@ async def evaluate_beir(
 
 def _as_article(document: BeirDocument) -> Article:
     digest = hashlib.sha256(f"{document.title}\n{document.text}".encode()).hexdigest()
-    return Article(id=document.id, title=document.title, summary="", tags=(), owner="beir",
-                   last_reviewed=date(1970, 1, 1), body=document.text or document.title,
-                   path=Path(document.id), content_hash=digest)
+    return Article(
+        id=document.id,
+        title=document.title,
+        summary="",
+        tags=(),
+        owner="beir",
+        last_reviewed=date(1970, 1, 1),
+        body=document.text or document.title,
+        path=Path(document.id),
+        content_hash=digest,
+    )
 
 
 def _rows(path: Path) -> Iterator[tuple[Path, int, dict[str, Any]]]:
@@ -154,8 +164,9 @@ def _unique_rows(path: Path) -> Iterator[tuple[Path, int, dict[str, Any]]]:
     for path_, number, row in _rows(path):
         identifier = _id(path_, number, row)
         if identifier in first_line:
-            raise BeirFormatError(f"{path}:{number}: duplicate _id {identifier!r} (first on line "
-                                  f"{first_line[identifier]})")
+            raise BeirFormatError(
+                f"{path}:{number}: duplicate _id {identifier!r} (first on line {first_line[identifier]})"
+            )
         first_line[identifier] = number
         yield path_, number, row
 
@@ -182,8 +193,9 @@ def _qrels_lines(path: Path) -> Iterator[tuple[int, str, str, int]]:
         if position == 0 and len(fields) == 3 and not _is_int(fields[2]):
             continue  # the header, e.g. "query-id\tcorpus-id\tscore"
         if len(fields) != 3:
-            raise BeirFormatError(f"{path}:{number}: expected 3 tab-separated fields (query-id, corpus-id, "
-                                  f"score), got {len(fields)}")
+            raise BeirFormatError(
+                f"{path}:{number}: expected 3 tab-separated fields (query-id, corpus-id, score), got {len(fields)}"
+            )
         query_id, document_id, score = (field.strip() for field in fields)
         if not _is_int(score):
             raise BeirFormatError(f"{path}:{number}: score must be an integer, got {score!r}")

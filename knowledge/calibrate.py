@@ -49,7 +49,7 @@ def load_questions(path: Path) -> list[LabelledQuestion]:
             data = json.loads(line)
             items.append(LabelledQuestion(question=str(data["question"]), article_id=data["article_id"]))
         except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise ValueError(f"{path}:{number}: expected {{\"question\", \"article_id\"}}: {error}") from error
+            raise ValueError(f'{path}:{number}: expected {{"question", "article_id"}}: {error}') from error
     return items
 
 
@@ -59,11 +59,14 @@ async def observe(*, retriever: HybridRetriever, questions: Sequence[LabelledQue
     for item in questions:
         result = await retriever.search(item.question, k=10)
         ranked = result.article_ids()
-        observations.append(Observation(
-            item=item, features=retrieval_features(result),
-            top_correct=item.article_id is not None and bool(ranked) and ranked[0] == item.article_id,
-            in_top_choices=item.article_id is not None and item.article_id in ranked[:CLARIFY_OPTIONS],
-        ))
+        observations.append(
+            Observation(
+                item=item,
+                features=retrieval_features(result),
+                top_correct=item.article_id is not None and bool(ranked) and ranked[0] == item.article_id,
+                in_top_choices=item.article_id is not None and item.article_id in ranked[:CLARIFY_OPTIONS],
+            )
+        )
     return observations
 
 
@@ -78,10 +81,12 @@ class _Columns:
 
     @classmethod
     def of(cls, observations: Sequence[Observation]) -> _Columns:
-        return cls(features=np.array([o.features for o in observations], dtype=float),
-                   correct=np.array([o.top_correct for o in observations]),
-                   useful=np.array([o.in_top_choices for o in observations]),
-                   unanswerable=np.array([o.item.article_id is None for o in observations]))
+        return cls(
+            features=np.array([o.features for o in observations], dtype=float),
+            correct=np.array([o.top_correct for o in observations]),
+            useful=np.array([o.in_top_choices for o in observations]),
+            unanswerable=np.array([o.item.article_id is None for o in observations]),
+        )
 
 
 def held_out_scores(observations: Sequence[Observation], *, folds: int = 5, seed: int = 7) -> np.ndarray:
@@ -96,8 +101,12 @@ def held_out_scores(observations: Sequence[Observation], *, folds: int = 5, seed
 
 
 def choose_thresholds(
-    observations: Sequence[Observation], scores: np.ndarray, *, target_precision: float,
-    min_useful_clarify: float, max_unanswerable_leak: float,
+    observations: Sequence[Observation],
+    scores: np.ndarray,
+    *,
+    target_precision: float,
+    min_useful_clarify: float,
+    max_unanswerable_leak: float,
 ) -> tuple[float, float]:
     """The lowest answer threshold meeting the precision target, then the lowest clarify threshold whose band
     still mostly offers the right article and lets few unanswerable questions through."""
@@ -121,8 +130,9 @@ def choose_thresholds(
     return answer, clarify
 
 
-def summarise(observations: Sequence[Observation], scores: np.ndarray, *, answer: float,
-              clarify: float) -> dict[str, Any]:
+def summarise(
+    observations: Sequence[Observation], scores: np.ndarray, *, answer: float, clarify: float
+) -> dict[str, Any]:
     """The figures the README reports, computed on held-out scores."""
     columns = _Columns.of(observations)
     correct, useful, unanswerable = columns.correct, columns.useful, columns.unanswerable
@@ -153,19 +163,35 @@ def summarise(observations: Sequence[Observation], scores: np.ndarray, *, answer
 
 
 async def calibrate(
-    *, retriever: HybridRetriever, questions: Sequence[LabelledQuestion], target_precision: float = 0.9,
-    min_useful_clarify: float = 0.6, max_unanswerable_leak: float = 0.2,
+    *,
+    retriever: HybridRetriever,
+    questions: Sequence[LabelledQuestion],
+    target_precision: float = 0.9,
+    min_useful_clarify: float = 0.6,
+    max_unanswerable_leak: float = 0.2,
 ) -> ConfidenceModel:
     """Measure, choose thresholds on held-out scores, then fit the final model on everything."""
     observations = await observe(retriever=retriever, questions=questions)
     scores = held_out_scores(observations)
-    answer, clarify = choose_thresholds(observations, scores, target_precision=target_precision,
-                                        min_useful_clarify=min_useful_clarify,
-                                        max_unanswerable_leak=max_unanswerable_leak)
+    answer, clarify = choose_thresholds(
+        observations,
+        scores,
+        target_precision=target_precision,
+        min_useful_clarify=min_useful_clarify,
+        max_unanswerable_leak=max_unanswerable_leak,
+    )
     report = summarise(observations, scores, answer=answer, clarify=clarify)
-    report["targets"] = {"answered_precision": target_precision, "clarify_useful": min_useful_clarify,
-                         "unanswerable_leak": max_unanswerable_leak}
+    report["targets"] = {
+        "answered_precision": target_precision,
+        "clarify_useful": min_useful_clarify,
+        "unanswerable_leak": max_unanswerable_leak,
+    }
     columns = _Columns.of(observations)
     final = LogisticRegression(max_iter=1000).fit(columns.features, columns.correct.astype(int))
-    return ConfidenceModel(weights=tuple(float(w) for w in final.coef_[0]), bias=float(final.intercept_[0]),
-                           answer_threshold=answer, clarify_threshold=clarify, report=report)
+    return ConfidenceModel(
+        weights=tuple(float(w) for w in final.coef_[0]),
+        bias=float(final.intercept_[0]),
+        answer_threshold=answer,
+        clarify_threshold=clarify,
+        report=report,
+    )

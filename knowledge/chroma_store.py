@@ -82,8 +82,11 @@ def dense_text(chunk: Chunk) -> str:
 def record_metadata(chunk: Chunk, *, content_hash: str, count: int) -> Metadata:
     """A chunk's Chroma metadata; with the document (its dense text) the chunk can be rebuilt from it."""
     metadata: Metadata = {
-        "article_id": chunk.article_id, "article_title": chunk.article_title, "heading": chunk.heading,
-        HASH_KEY: content_hash, COUNT_KEY: count,
+        "article_id": chunk.article_id,
+        "article_title": chunk.article_title,
+        "heading": chunk.heading,
+        HASH_KEY: content_hash,
+        COUNT_KEY: count,
     }
     if chunk.url:
         metadata["url"] = chunk.url
@@ -119,8 +122,10 @@ def connect(*, directory: Path, chroma_url: str | None, timeout_seconds: float) 
 
 def unavailable(where: str, error: BaseException) -> KnowledgeStoreUnavailable:
     reason = str(error) or type(error).__name__
-    return KnowledgeStoreUnavailable(f"cannot reach the Chroma server at {where}: {reason} "
-                                     f"({type(error).__name__}); check HELPDESK_CHROMA_URL and the server")
+    return KnowledgeStoreUnavailable(
+        f"cannot reach the Chroma server at {where}: {reason} "
+        f"({type(error).__name__}); check HELPDESK_CHROMA_URL and the server"
+    )
 
 
 def _bound_requests(client: ClientAPI, timeout: httpx.Timeout) -> None:
@@ -168,8 +173,13 @@ def read_server_state(collection: ChromaCollection, *, state_format: int, dimens
         return IndexState(manifest={}, chunks=[], marker=marker)
     stored = collection.metadata or {}
     if (stored.get(FORMAT_KEY), stored.get(DIMENSION_KEY)) != (state_format, dimension):
-        log.warning("knowledge_index_foreign", records=len(ids), found_format=stored.get(FORMAT_KEY),
-                    found_dimension=stored.get(DIMENSION_KEY), hint="run `helpdesk-bot kb sync` to rebuild it")
+        log.warning(
+            "knowledge_index_foreign",
+            records=len(ids),
+            found_format=stored.get(FORMAT_KEY),
+            found_dimension=stored.get(DIMENSION_KEY),
+            hint="run `helpdesk-bot kb sync` to rebuild it",
+        )
         return IndexState(manifest={}, chunks=[], consistent=False, marker=marker)
 
     by_article: dict[str, list[tuple[int, Chunk, str, int]]] = {}
@@ -199,15 +209,22 @@ def _chunk(chunk_id: str, document: str | None, metadata: Metadata) -> tuple[int
     article_id, _, position = chunk_id.rpartition("#")
     title, heading = metadata.get("article_title"), metadata.get("heading")
     content_hash, count, url = metadata.get(HASH_KEY), metadata.get(COUNT_KEY), metadata.get("url")
-    if (metadata.get("article_id") != article_id or not position.isdigit() or document is None
-            or not isinstance(title, str) or not isinstance(heading, str) or not isinstance(content_hash, str)
-            or not isinstance(count, int) or not isinstance(url, str | None)):
+    if (
+        metadata.get("article_id") != article_id
+        or not position.isdigit()
+        or document is None
+        or not isinstance(title, str)
+        or not isinstance(heading, str)
+        or not isinstance(content_hash, str)
+        or not isinstance(count, int)
+        or not isinstance(url, str | None)
+    ):
         return None
     chunk = Chunk(chunk_id=chunk_id, article_id=article_id, article_title=title, heading=heading, text="", url=url)
     head = dense_text(chunk)  # the document is this prefix followed by the chunk's text
     if not document.startswith(head):
         return None
-    return int(position), replace(chunk, text=document[len(head):]), content_hash, count
+    return int(position), replace(chunk, text=document[len(head) :]), content_hash, count
 
 
 def chunk_counts(chunks: Sequence[Chunk]) -> dict[str, int]:

@@ -30,7 +30,10 @@ def chunk_article(*, article: Article, max_chars: int = 1500) -> list[Chunk]:
     headings above it, e.g. "Connecting to the VPN > Steps" (the article title if there is no heading).
     """
     splitter = RecursiveCharacterTextSplitter(
-        chunk_size=max_chars, chunk_overlap=0, separators=_SEPARATORS, is_separator_regex=True,
+        chunk_size=max_chars,
+        chunk_overlap=0,
+        separators=_SEPARATORS,
+        is_separator_regex=True,
         keep_separator="start",
     )
     chunks: list[Chunk] = []
@@ -38,11 +41,16 @@ def chunk_article(*, article: Article, max_chars: int = 1500) -> list[Chunk]:
         pieces = [text] if len(text) <= max_chars else splitter.split_text(text)
         for piece in pieces:
             if piece.strip():
-                chunks.append(Chunk(
-                    chunk_id=f"{article.id}#{len(chunks)}", article_id=article.id,
-                    article_title=article.title, heading=heading or article.title, text=piece.strip(),
-                    url=article.url,
-                ))
+                chunks.append(
+                    Chunk(
+                        chunk_id=f"{article.id}#{len(chunks)}",
+                        article_id=article.id,
+                        article_title=article.title,
+                        heading=heading or article.title,
+                        text=piece.strip(),
+                        url=article.url,
+                    )
+                )
     return chunks
 
 

@@ -36,7 +36,8 @@ def retrieval_features(result: SearchResult) -> list[float]:
     dense_first = min((h for h in result.hits if h.dense_rank is not None), key=_dense_rank, default=None)
     bm25_first = min((h for h in result.hits if h.bm25_rank is not None), key=_bm25_rank, default=None)
     agreement = float(
-        dense_first is not None and bm25_first is not None
+        dense_first is not None
+        and bm25_first is not None
         and dense_first.chunk.article_id == top_article == bm25_first.chunk.article_id
     )
     return [
@@ -87,9 +88,13 @@ class ConfidenceModel:
             raise FileNotFoundError(f"{path}: no calibration file; run `helpdesk-bot kb calibrate`") from error
         if tuple(data.get("features", ())) != FEATURE_NAMES:
             raise ValueError(f"{path}: calibrated for features {data.get('features')}, expected {FEATURE_NAMES}")
-        return cls(weights=tuple(float(w) for w in data["weights"]), bias=float(data["bias"]),
-                   answer_threshold=float(data["answer_threshold"]),
-                   clarify_threshold=float(data["clarify_threshold"]), report=dict(data.get("report", {})))
+        return cls(
+            weights=tuple(float(w) for w in data["weights"]),
+            bias=float(data["bias"]),
+            answer_threshold=float(data["answer_threshold"]),
+            clarify_threshold=float(data["clarify_threshold"]),
+            report=dict(data.get("report", {})),
+        )
 
     def save(self, path: Path) -> None:
         payload = {"features": list(FEATURE_NAMES), **asdict(self)}

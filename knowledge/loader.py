@@ -100,9 +100,16 @@ def _parse_file(path: Path) -> tuple[Article, int] | list[ArticleError]:
     if errors:
         return errors
     article = Article(
-        id=fields["id"], title=fields["title"], summary=fields["summary"], tags=fields["tags"],
-        owner=fields["owner"], last_reviewed=fields["last_reviewed"], body=body, path=path,
-        content_hash=hashlib.sha256(raw).hexdigest(), url=fields.get("url"),
+        id=fields["id"],
+        title=fields["title"],
+        summary=fields["summary"],
+        tags=fields["tags"],
+        owner=fields["owner"],
+        last_reviewed=fields["last_reviewed"],
+        body=body,
+        path=path,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        url=fields.get("url"),
         actions=fields.get("actions", ()),
     )
     return article, line_of("id")
@@ -128,8 +135,9 @@ def _split_front_matter(path: Path, raw: bytes) -> tuple[list[str], int] | list[
     return lines, close
 
 
-def _front_matter(path: Path, lines: list[str]
-                  ) -> tuple[dict[Any, Any], dict[str, int], list[tuple[str, int]]] | list[ArticleError]:
+def _front_matter(
+    path: Path, lines: list[str]
+) -> tuple[dict[Any, Any], dict[str, int], list[tuple[str, int]]] | list[ArticleError]:
     """The front matter as a mapping, with the line of each key and the keys given twice; or why it is not one."""
 
     def error(line: int, reason: str) -> list[ArticleError]:
@@ -148,8 +156,9 @@ def _front_matter(path: Path, lines: list[str]
     return data, key_lines, duplicates
 
 
-def _checked_fields(path: Path, data: dict[Any, Any], *, line_of: Callable[[str], int],
-                    duplicates: list[tuple[str, int]]) -> tuple[dict[str, Any], list[ArticleError]]:
+def _checked_fields(
+    path: Path, data: dict[Any, Any], *, line_of: Callable[[str], int], duplicates: list[tuple[str, int]]
+) -> tuple[dict[str, Any], list[ArticleError]]:
     """The valid fields' values, and an error for each repeated, unknown, missing or invalid field."""
 
     def error(line: int, reason: str) -> ArticleError:

@@ -46,10 +46,16 @@ class OnnxSentenceEncoder:
         with tempfile.TemporaryDirectory() as folder, torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             path = Path(folder) / "encoder.onnx"
-            torch.onnx.export(transformer, (sample["input_ids"], sample["attention_mask"]), path,
-                              input_names=["input_ids", "attention_mask"], output_names=["hidden"],
-                              dynamic_axes={"input_ids": axes, "attention_mask": axes, "hidden": axes},
-                              opset_version=OPSET, dynamo=False)
+            torch.onnx.export(
+                transformer,
+                (sample["input_ids"], sample["attention_mask"]),
+                path,
+                input_names=["input_ids", "attention_mask"],
+                output_names=["hidden"],
+                dynamic_axes={"input_ids": axes, "attention_mask": axes, "hidden": axes},
+                opset_version=OPSET,
+                dynamo=False,
+            )
             exported = path.read_bytes()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
@@ -61,12 +67,18 @@ class OnnxSentenceEncoder:
         # Similar lengths together: less padding, which is most of the cost for short texts.
         order = np.argsort([len(text) for text in texts], kind="stable")
         for start in range(0, len(texts), batch_size):
-            rows = order[start:start + batch_size]
-            tokens = self._tokenizer([texts[row] for row in rows], padding=True, truncation=True,
-                                     max_length=self._max_length, return_tensors="np")
+            rows = order[start : start + batch_size]
+            tokens = self._tokenizer(
+                [texts[row] for row in rows],
+                padding=True,
+                truncation=True,
+                max_length=self._max_length,
+                return_tensors="np",
+            )
             mask = tokens["attention_mask"].astype(np.int64)
-            hidden = self._session.run(None, {"input_ids": tokens["input_ids"].astype(np.int64),
-                                              "attention_mask": mask})[0]
+            hidden = self._session.run(
+                None, {"input_ids": tokens["input_ids"].astype(np.int64), "attention_mask": mask}
+            )[0]
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             vectors[rows] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)

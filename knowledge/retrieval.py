@@ -26,9 +26,7 @@ class HybridRetriever:
     ("dense", "bm25") report just their own signal, with that signal as the score.
     """
 
-    def __init__(
-        self, *, index: KnowledgeIndex, encoder: Encoder, candidates: int = 30, rrf_k: int = 60
-    ) -> None:
+    def __init__(self, *, index: KnowledgeIndex, encoder: Encoder, candidates: int = 30, rrf_k: int = 60) -> None:
         if candidates < 1 or rrf_k < 0:
             raise ValueError("candidates must be at least 1 and rrf_k must not be negative")
         self._index = index
@@ -46,30 +44,40 @@ class HybridRetriever:
         lexical = self._index.bm25_scores(query) if mode != "dense" else None
         bm25_ranked = lexical.top(self._candidates) if lexical is not None else []
         if mode == "bm25":
-            return SearchResult(query=query, hits=tuple(
-                ScoredChunk(chunk=chunk, score=score, bm25_score=score, bm25_rank=rank)
-                for rank, (chunk, score) in enumerate(bm25_ranked[:k], 1)
-            ))
+            return SearchResult(
+                query=query,
+                hits=tuple(
+                    ScoredChunk(chunk=chunk, score=score, bm25_score=score, bm25_rank=rank)
+                    for rank, (chunk, score) in enumerate(bm25_ranked[:k], 1)
+                ),
+            )
 
         # The caller's exact string: the intent detector has just embedded it, so the encoder's cache answers.
         embedding = (await asyncio.to_thread(self._encoder.encode, [query]))[0]
         dense_ranked = await self._index.dense_search(embedding=embedding, n=self._candidates)
         if mode == "dense":
-            return SearchResult(query=query, hits=tuple(
-                ScoredChunk(chunk=chunk, score=similarity, dense_similarity=similarity, dense_rank=rank)
-                for rank, (chunk, similarity) in enumerate(dense_ranked[:k], 1)
-            ))
+            return SearchResult(
+                query=query,
+                hits=tuple(
+                    ScoredChunk(chunk=chunk, score=similarity, dense_similarity=similarity, dense_rank=rank)
+                    for rank, (chunk, similarity) in enumerate(dense_ranked[:k], 1)
+                ),
+            )
 
         fused: dict[str, ScoredChunk] = {}
         for rank, (chunk, similarity) in enumerate(dense_ranked, 1):
-            fused[chunk.chunk_id] = ScoredChunk(chunk=chunk, score=1 / (self._rrf_k + rank),
-                                                dense_similarity=similarity, dense_rank=rank)
+            fused[chunk.chunk_id] = ScoredChunk(
+                chunk=chunk, score=1 / (self._rrf_k + rank), dense_similarity=similarity, dense_rank=rank
+            )
         for rank, (chunk, score) in enumerate(bm25_ranked, 1):
             seen = fused.get(chunk.chunk_id)
             fused[chunk.chunk_id] = ScoredChunk(
-                chunk=chunk, score=(seen.score if seen else 0.0) + 1 / (self._rrf_k + rank),
+                chunk=chunk,
+                score=(seen.score if seen else 0.0) + 1 / (self._rrf_k + rank),
                 dense_similarity=seen.dense_similarity if seen else None,
-                dense_rank=seen.dense_rank if seen else None, bm25_score=score, bm25_rank=rank,
+                dense_rank=seen.dense_rank if seen else None,
+                bm25_score=score,
+                bm25_rank=rank,
             )
         # Equal fused scores (rank r on one side only, either side) go to the higher cosine similarity.
         best = sorted(fused.values(), key=_fused_order)[:k]
@@ -87,8 +95,14 @@ def _complete(hit: ScoredChunk, similarities: dict[str, float], lexical: Lexical
     bm25_score = hit.bm25_score
     if bm25_score is None and lexical is not None:
         bm25_score = lexical.score_of(chunk_id)
-    return ScoredChunk(chunk=hit.chunk, score=hit.score, dense_similarity=dense_similarity,
-                       bm25_score=bm25_score, dense_rank=hit.dense_rank, bm25_rank=hit.bm25_rank)
+    return ScoredChunk(
+        chunk=hit.chunk,
+        score=hit.score,
+        dense_similarity=dense_similarity,
+        bm25_score=bm25_score,
+        dense_rank=hit.dense_rank,
+        bm25_rank=hit.bm25_rank,
+    )
 
 
 def _fused_order(hit: ScoredChunk) -> tuple[float, float, str]:

@@ -26,9 +26,19 @@ APPROVE, DENY = "approval:approve:", "approval:deny:"
 class ApprovalWorkflow:
     """Creates approvals, takes decisions (once, and only from the named approver) and expires stale ones."""
 
-    def __init__(self, *, directory: Directory | None, approvals: SqlApprovals, catalog: Catalog,
-                 policy: ActionPolicy, audit: AuditLog, notifier: Notifier, store: ConversationStore,
-                 handoffs: HandoffQueue, clock: Clock = SystemClock()) -> None:
+    def __init__(
+        self,
+        *,
+        directory: Directory | None,
+        approvals: SqlApprovals,
+        catalog: Catalog,
+        policy: ActionPolicy,
+        audit: AuditLog,
+        notifier: Notifier,
+        store: ConversationStore,
+        handoffs: HandoffQueue,
+        clock: Clock = SystemClock(),
+    ) -> None:
         self._directory = directory
         self._clock = clock
         self._approvals = approvals
@@ -39,35 +49,63 @@ class ApprovalWorkflow:
         self._store = store
         self._handoffs = handoffs
 
-    async def request(self, turn: FlowTurn, *, item: CatalogItem, account: DirectoryAccount, action: str,
-                      requester: str, approver: str, reason: str) -> None:
+    async def request(
+        self,
+        turn: FlowTurn,
+        *,
+        item: CatalogItem,
+        account: DirectoryAccount,
+        action: str,
+        requester: str,
+        approver: str,
+        reason: str,
+    ) -> None:
         """Ask `approver` (or, with none needed, grant at once) for `item` on the requester's `account`."""
         inbound = turn.inbound
         approval = await self._approvals.create(
-            action=action, item_id=item.id, requester_email=requester, requester_account=account.id,
-            conversation=inbound.conversation, requester_user_id=inbound.user.id,
-            approver_email=approver or requester, reason=reason,
-            lifetime=timedelta(hours=self._policy.approval_hours))
+            action=action,
+            item_id=item.id,
+            requester_email=requester,
+            requester_account=account.id,
+            conversation=inbound.conversation,
+            requester_user_id=inbound.user.id,
+            approver_email=approver or requester,
+            reason=reason,
+            lifetime=timedelta(hours=self._policy.approval_hours),
+        )
         if not approver:
             await self._approvals.move(approval.id, from_status="pending", to_status="approved")
             await self._grant(approval, item=item, approver=None)
             return
-        asked = Reply(kind=ReplyKind.ACTION, intent=action, expects="choice",
-                      text=messages.APPROVAL_REQUEST.format(approval=approval.id, requester=requester,
-                                                            item=item.name),
-                      choices=(Choice(id=f"{APPROVE}{approval.id}", label=messages.ACTION_APPROVE),
-                               Choice(id=f"{DENY}{approval.id}", label=messages.ACTION_DENY)))
+        asked = Reply(
+            kind=ReplyKind.ACTION,
+            intent=action,
+            expects="choice",
+            text=messages.APPROVAL_REQUEST.format(approval=approval.id, requester=requester, item=item.name),
+            choices=(
+                Choice(id=f"{APPROVE}{approval.id}", label=messages.ACTION_APPROVE),
+                Choice(id=f"{DENY}{approval.id}", label=messages.ACTION_DENY),
+            ),
+        )
         if not await self._notifier.tell_person(email=approver, reply=asked):
             await self._approvals.move(approval.id, from_status="pending", to_status="failed")
             await self._record(approval, outcome="approver_unreachable", approver=approver)
-            await turn.hand_off(reason=f"{action} {item.name}: approver {approver} has never talked to the bot, "
-                                       "so could not be asked in chat; please get the approval by another route",
-                                intent=action, confidence=None,
-                                template=messages.ACTION_REFUSED.replace("{why}", f"I couldn't reach {approver}"))
+            await turn.hand_off(
+                reason=f"{action} {item.name}: approver {approver} has never talked to the bot, "
+                "so could not be asked in chat; please get the approval by another route",
+                intent=action,
+                confidence=None,
+                template=messages.ACTION_REFUSED.replace("{why}", f"I couldn't reach {approver}"),
+            )
             return
         await self._record(approval, outcome="approval_requested", approver=approver)
-        await turn.send(Reply(kind=ReplyKind.ACTION, intent=action, text=messages.APPROVAL_ASKED.format(
-            approver=approver, item=item.name, approval=approval.id)))
+        await turn.send(
+            Reply(
+                kind=ReplyKind.ACTION,
+                intent=action,
+                text=messages.APPROVAL_ASKED.format(approver=approver, item=item.name, approval=approval.id),
+            )
+        )
 
     async def decide(self, turn: FlowTurn, *, approval_id: str, approve: bool) -> None:
         """An Approve or Deny click on `approval_id`, from whoever clicked it."""
@@ -78,27 +116,40 @@ class ApprovalWorkflow:
             return
         clicker = (turn.inbound.user.email or turn.inbound.user.id).lower()
         if clicker != approval.approver_email:
-            await self._record(approval, outcome="refused", approver=clicker,
-                               note=f"{clicker} is not the approver")
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.APPROVAL_NOT_YOURS.format(
-                approver=approval.approver_email, approval=approval.id)))
+            await self._record(approval, outcome="refused", approver=clicker, note=f"{clicker} is not the approver")
+            await turn.send(
+                Reply(
+                    kind=ReplyKind.INFO,
+                    text=messages.APPROVAL_NOT_YOURS.format(approver=approval.approver_email, approval=approval.id),
+                )
+            )
             return
         verdict: Status = "approved" if approve else "denied"
         if not await self._approvals.move(approval.id, from_status="pending", to_status=verdict, decided_by=clicker):
             await self._expire_if_due(approval, item=item)
             current = await self._approvals.get(approval.id)
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.APPROVAL_ALREADY_DECIDED.format(
-                approval=approval.id, status=current.status if current else "closed")))
+            await turn.send(
+                Reply(
+                    kind=ReplyKind.INFO,
+                    text=messages.APPROVAL_ALREADY_DECIDED.format(
+                        approval=approval.id, status=current.status if current else "closed"
+                    ),
+                )
+            )
             return
         if approve:
             granted = await self._grant(approval, item=item, approver=clicker)
-            text = (messages.APPROVAL_APPROVED_APPROVER if granted else messages.APPROVAL_FAILED_APPROVER)
+            text = messages.APPROVAL_APPROVED_APPROVER if granted else messages.APPROVAL_FAILED_APPROVER
         else:
             await self._record(approval, outcome="denied", approver=clicker)
             await self._tell_requester(approval, messages.APPROVAL_DENIED.format(approver=clicker, item=item.name))
             text = messages.APPROVAL_DENIED_APPROVER
-        await turn.send(Reply(kind=ReplyKind.INFO, text=text.format(
-            requester=approval.requester_email, item=item.name, detail="see the IT ticket")))
+        await turn.send(
+            Reply(
+                kind=ReplyKind.INFO,
+                text=text.format(requester=approval.requester_email, item=item.name, detail="see the IT ticket"),
+            )
+        )
 
     async def expire_overdue(self) -> int:
         """Expire every approval whose time is up and tell each requester; how many expired."""
@@ -132,40 +183,68 @@ class ApprovalWorkflow:
         except DirectoryError as error:
             await self._approvals.move(approval.id, from_status="approved", to_status="failed")
             await self._record(approval, outcome="failure", approver=approver, note=str(error)[:500])
-            ticket = await self._ticket(approval, reason=f"{approval.action} {item.name} approved by {approver} "
-                                                         f"but not granted: {error}")
-            await self._tell_requester(approval, messages.APPROVAL_FAILED.format(
-                approver=approver or "IT", item=item.name, detail=str(error)).replace("{ticket}", ticket))
+            ticket = await self._ticket(
+                approval, reason=f"{approval.action} {item.name} approved by {approver} but not granted: {error}"
+            )
+            await self._tell_requester(
+                approval,
+                messages.APPROVAL_FAILED.format(approver=approver or "IT", item=item.name, detail=str(error)).replace(
+                    "{ticket}", ticket
+                ),
+            )
             return False
         await self._approvals.move(approval.id, from_status="approved", to_status="done")
-        await self._record(approval, outcome="success", approver=approver,
-                           rollback=f"remove {approval.requester_account} from group {item.group}")
-        await self._tell_requester(approval, messages.APPROVAL_GRANTED.format(approver=approver or "policy",
-                                                                              item=item.name))
+        await self._record(
+            approval,
+            outcome="success",
+            approver=approver,
+            rollback=f"remove {approval.requester_account} from group {item.group}",
+        )
+        await self._tell_requester(
+            approval, messages.APPROVAL_GRANTED.format(approver=approver or "policy", item=item.name)
+        )
         return True
 
     async def _tell_requester(self, approval: Approval, text: str) -> None:
         await self._notifier.tell_conversation(
-            conversation=approval.conversation, user_id=approval.requester_user_id,
-            reply=Reply(kind=ReplyKind.ACTION, intent=approval.action, text=text))
+            conversation=approval.conversation,
+            user_id=approval.requester_user_id,
+            reply=Reply(kind=ReplyKind.ACTION, intent=approval.action, text=text),
+        )
 
     async def _ticket(self, approval: Approval, *, reason: str) -> str:
         user = UserRef(id=approval.requester_user_id, email=approval.requester_email)
-        packet = HandoffPacket(conversation=approval.conversation, user=user, reason=reason, question="",
-                               intent=approval.action, confidence=None, retrieval=(),
-                               transcript=tuple(await self._store.transcript(approval.conversation)))
+        packet = HandoffPacket(
+            conversation=approval.conversation,
+            user=user,
+            reason=reason,
+            question="",
+            intent=approval.action,
+            confidence=None,
+            retrieval=(),
+            transcript=tuple(await self._store.transcript(approval.conversation)),
+        )
         ticket = (await self._handoffs.open(packet)).ticket
         state = await self._store.load_state(approval.conversation)
         if state is not None and state.open_handoff is None:  # the person's next messages go to IT
-            await self._store.save_state(conversation=approval.conversation,
-                                         state=replace(state, open_handoff=ticket))
+            await self._store.save_state(conversation=approval.conversation, state=replace(state, open_handoff=ticket))
         return ticket
 
-    async def _record(self, approval: Approval, *, outcome: str, approver: str | None, note: str = "",
-                      rollback: str | None = None) -> None:
+    async def _record(
+        self, approval: Approval, *, outcome: str, approver: str | None, note: str = "", rollback: str | None = None
+    ) -> None:
         details: dict[str, str | int | float | bool | None] = {"approval": approval.id, "item": approval.item_id}
         if note:
             details["note"] = note
-        await self._audit.record(AuditEntry(
-            actor=approval.requester_email, account=approval.requester_account, action=approval.action,
-            outcome=outcome, reason=approval.reason, approver=approver, details=details, rollback=rollback))
+        await self._audit.record(
+            AuditEntry(
+                actor=approval.requester_email,
+                account=approval.requester_account,
+                action=approval.action,
+                outcome=outcome,
+                reason=approval.reason,
+                approver=approver,
+                details=details,
+                rollback=rollback,
+            )
+        )

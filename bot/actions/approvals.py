@@ -41,17 +41,35 @@ class SqlApprovals:
         self._db = database
         self._clock = clock
 
-    async def create(self, *, action: str, item_id: str, requester_email: str, requester_account: str,
-                     conversation: ConversationRef, requester_user_id: str, approver_email: str, reason: str,
-                     lifetime: timedelta) -> Approval:
+    async def create(
+        self,
+        *,
+        action: str,
+        item_id: str,
+        requester_email: str,
+        requester_account: str,
+        conversation: ConversationRef,
+        requester_user_id: str,
+        approver_email: str,
+        reason: str,
+        lifetime: timedelta,
+    ) -> Approval:
         now = self._clock.now()
         approval_id = f"AP-{secrets.token_hex(5)}"
         values: dict[str, Any] = {
-            "id": approval_id, "action": action, "item_id": item_id, "requester_email": requester_email.lower(),
-            "requester_account": requester_account, "approver_email": approver_email.lower(), "reason": reason,
-            "channel": conversation.channel, "conversation_id": conversation.id,
-            "requester_user_id": requester_user_id, "status": "pending",
-            "created_at": now, "expires_at": now + lifetime,
+            "id": approval_id,
+            "action": action,
+            "item_id": item_id,
+            "requester_email": requester_email.lower(),
+            "requester_account": requester_account,
+            "approver_email": approver_email.lower(),
+            "reason": reason,
+            "channel": conversation.channel,
+            "conversation_id": conversation.id,
+            "requester_user_id": requester_user_id,
+            "status": "pending",
+            "created_at": now,
+            "expires_at": now + lifetime,
         }
         async with self._db.engine.begin() as conn:
             await conn.execute(approvals.insert().values(**values))
@@ -65,8 +83,9 @@ class SqlApprovals:
             row = (await conn.execute(sa.select(approvals).where(approvals.c.id == approval_id))).first()
         return None if row is None else _approval(row)
 
-    async def move(self, approval_id: str, *, from_status: Status, to_status: Status,
-                   decided_by: str | None = None) -> bool:
+    async def move(
+        self, approval_id: str, *, from_status: Status, to_status: Status, decided_by: str | None = None
+    ) -> bool:
         """Change the status only if it is still `from_status` (and, from pending, not yet expired)."""
         conditions = [approvals.c.id == approval_id, approvals.c.status == from_status]
         if from_status == "pending" and to_status != "expired":
@@ -80,16 +99,24 @@ class SqlApprovals:
 
     async def overdue(self) -> list[Approval]:
         """Pending approvals whose time is up."""
-        query = sa.select(approvals).where(approvals.c.status == "pending",
-                                           approvals.c.expires_at <= self._clock.now())
+        query = sa.select(approvals).where(approvals.c.status == "pending", approvals.c.expires_at <= self._clock.now())
         async with self._db.engine.connect() as conn:
             return [_approval(row) for row in (await conn.execute(query)).all()]
 
 
 def _approval(row: sa.Row[Any]) -> Approval:
     expires = as_utc(row.expires_at)
-    return Approval(id=row.id, action=row.action, item_id=row.item_id, requester_email=row.requester_email,
-                    requester_account=row.requester_account, requester_user_id=row.requester_user_id,
-                    conversation=ConversationRef(channel=row.channel, id=row.conversation_id),
-                    approver_email=row.approver_email, reason=row.reason, status=row.status,
-                    decided_by=row.decided_by, expires_at=expires)
+    return Approval(
+        id=row.id,
+        action=row.action,
+        item_id=row.item_id,
+        requester_email=row.requester_email,
+        requester_account=row.requester_account,
+        requester_user_id=row.requester_user_id,
+        conversation=ConversationRef(channel=row.channel, id=row.conversation_id),
+        approver_email=row.approver_email,
+        reason=row.reason,
+        status=row.status,
+        decided_by=row.decided_by,
+        expires_at=expires,
+    )

@@ -57,27 +57,47 @@ class Executor:
             else:
                 raise ValueError(f"{context.action} is not run directly")
         except PasswordRejected as error:
-            await self._failed(turn, context, outcome="rejected", detail=str(error),
-                               template=messages.PASSWORD_REJECTED)
+            await self._failed(
+                turn, context, outcome="rejected", detail=str(error), template=messages.PASSWORD_REJECTED
+            )
         except NotSupported as error:
-            await self._failed(turn, context, outcome="not_supported", detail=str(error),
-                               template=messages.ACTION_REFUSED.replace("{why}", str(error)))
+            await self._failed(
+                turn,
+                context,
+                outcome="not_supported",
+                detail=str(error),
+                template=messages.ACTION_REFUSED.replace("{why}", str(error)),
+            )
         except DirectoryUnavailable as error:
-            await self._failed(turn, context, outcome="failure", detail=str(error),
-                               template=messages.ACTION_REFUSED.replace("{why}", messages.WHY_DIRECTORY_DOWN))
+            await self._failed(
+                turn,
+                context,
+                outcome="failure",
+                detail=str(error),
+                template=messages.ACTION_REFUSED.replace("{why}", messages.WHY_DIRECTORY_DOWN),
+            )
         except DirectoryError as error:
             # The directory refused part-way (e.g. the password set but the change-at-next-sign-in flag not):
             # a person must look, with exactly this message in the ticket.
             detail = f"{error} — this may be partly done"
-            await self._failed(turn, context, outcome="failure", detail=detail,
-                               template=messages.ACTION_FAILED.replace("{detail}", str(error)))
+            await self._failed(
+                turn,
+                context,
+                outcome="failure",
+                detail=detail,
+                template=messages.ACTION_FAILED.replace("{detail}", str(error)),
+            )
 
     async def _reset_password(self, turn: FlowTurn, context: ActionContext) -> None:
         password = temporary_password(length=self._policy.password.length)
         await self._directory.reset_password(context.account, new_password=password)
         await self._record(context, outcome="success", details={"change_at_next_sign_in": True})
-        reply = Reply(kind=ReplyKind.ACTION, intent=context.action, private=True,
-                      text=messages.PASSWORD_RESET_DONE.format(password=password))
+        reply = Reply(
+            kind=ReplyKind.ACTION,
+            intent=context.action,
+            private=True,
+            text=messages.PASSWORD_RESET_DONE.format(password=password),
+        )
         await turn.send_secret(reply, transcript_text=messages.PASSWORD_RESET_TRANSCRIPT)
 
     async def _unlock(self, turn: FlowTurn, context: ActionContext) -> None:
@@ -89,18 +109,32 @@ class Executor:
     async def _reset_mfa(self, turn: FlowTurn, context: ActionContext) -> None:
         removed = await self._directory.reset_mfa(context.account)
         await self._record(context, outcome="success", details={"methods_removed": removed})
-        await turn.send(Reply(kind=ReplyKind.ACTION, intent=context.action,
-                              text=messages.MFA_RESET_DONE.format(count=removed)))
+        await turn.send(
+            Reply(kind=ReplyKind.ACTION, intent=context.action, text=messages.MFA_RESET_DONE.format(count=removed))
+        )
 
-    async def _failed(self, turn: FlowTurn, context: ActionContext, *, outcome: str, detail: str,
-                      template: str) -> None:
+    async def _failed(
+        self, turn: FlowTurn, context: ActionContext, *, outcome: str, detail: str, template: str
+    ) -> None:
         log.warning("action_failed", action=context.action, outcome=outcome)
         await self._record(context, outcome=outcome, details={"error": detail[:500]})
-        await turn.hand_off(reason=f"self-service {context.action} for {context.requester} failed: {detail}",
-                            intent=context.action, confidence=None, template=template)
+        await turn.hand_off(
+            reason=f"self-service {context.action} for {context.requester} failed: {detail}",
+            intent=context.action,
+            confidence=None,
+            template=template,
+        )
 
-    async def _record(self, context: ActionContext, *, outcome: str,
-                      details: dict[str, str | int | bool] | None = None) -> None:
-        await self._audit.record(AuditEntry(
-            actor=context.requester, account=context.account.id, action=context.action, outcome=outcome,
-            reason=context.reason, details={"assurance": context.assurance, **(details or {})}))
+    async def _record(
+        self, context: ActionContext, *, outcome: str, details: dict[str, str | int | bool] | None = None
+    ) -> None:
+        await self._audit.record(
+            AuditEntry(
+                actor=context.requester,
+                account=context.account.id,
+                action=context.action,
+                outcome=outcome,
+                reason=context.reason,
+                details={"assurance": context.assurance, **(details or {})},
+            )
+        )

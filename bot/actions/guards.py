@@ -20,8 +20,15 @@ HOUR, MINUTE = 3600.0, 60.0
 class Guards:
     """Answers "may this person start this action now?" and records lockouts."""
 
-    def __init__(self, *, database: Database, audit: AuditLog, shared_state: SharedState,
-                 policy: ActionPolicy, clock: Clock = SystemClock()) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        audit: AuditLog,
+        shared_state: SharedState,
+        policy: ActionPolicy,
+        clock: Clock = SystemClock(),
+    ) -> None:
         self._db = database
         self._clock = clock
         self._audit = audit
@@ -31,8 +38,11 @@ class Guards:
     async def locked_until(self, email: str) -> datetime | None:
         """The end of the person's self-service lockout, if one is in force."""
         async with self._db.engine.connect() as conn:
-            until = (await conn.execute(sa.select(self_service_lockouts.c.until)
-                                        .where(self_service_lockouts.c.email == _key(email)))).scalar_one_or_none()
+            until = (
+                await conn.execute(
+                    sa.select(self_service_lockouts.c.until).where(self_service_lockouts.c.email == _key(email))
+                )
+            ).scalar_one_or_none()
         if until is None:
             return None
         until = as_utc(until)
@@ -42,8 +52,9 @@ class Guards:
         """Stop the person's self-service for the policy's lockout period; when it ends."""
         until = self._clock.now() + timedelta(minutes=self._policy.lockout_minutes)
         async with self._db.engine.begin() as conn:
-            await upsert(conn, self_service_lockouts, key={"email": _key(email)},
-                         values={"until": until, "reason": reason})
+            await upsert(
+                conn, self_service_lockouts, key={"email": _key(email)}, values={"until": until, "reason": reason}
+            )
         return until
 
     async def cooldown_until(self, email: str, *, action: str) -> datetime | None:

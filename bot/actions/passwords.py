@@ -11,6 +11,7 @@ _DIGITS = "23456789"
 _SYMBOLS = "-_.!#%+=?"
 _ALPHABET = _LOWER + _UPPER + _DIGITS + _SYMBOLS
 
+
 def temporary_password(*, length: int) -> str:
     """A password of `length` characters holding at least one lower, upper, digit and symbol character."""
     if length < 12:

@@ -12,11 +12,16 @@ from bot.core.ports import Directory
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _MENTION = re.compile(r"(?<![\w.])@[A-Za-z][\w.-]*|<@[A-Z0-9]+(?:\|[^>]*)?>|<at>[^<]*</at>")
-_POSSESSIVE = re.compile(r"\b([A-Za-z]+)['\u2019]s\s+(?:password|account|login|mfa|authenticator|access|laptop|"
-                         r"mailbox|user(?:name)?)\b", re.IGNORECASE)
-_FOR_SOMEONE = re.compile(r"\bfor\s+(?:my\s+)?(?:colleague|co-?worker|boss|manager|team\s?mate|"
-                          r"someone(?:\s+else)?|another\s+user|a\s+user|him|her|them|new\s+starter)\b",
-                          re.IGNORECASE)
+_POSSESSIVE = re.compile(
+    r"\b([A-Za-z]+)['\u2019]s\s+(?:password|account|login|mfa|authenticator|access|laptop|"
+    r"mailbox|user(?:name)?)\b",
+    re.IGNORECASE,
+)
+_FOR_SOMEONE = re.compile(
+    r"\bfor\s+(?:my\s+)?(?:colleague|co-?worker|boss|manager|team\s?mate|"
+    r"someone(?:\s+else)?|another\s+user|a\s+user|him|her|them|new\s+starter)\b",
+    re.IGNORECASE,
+)
 _SELF_WORDS = {"my", "one", "it", "that", "this", "today", "yesterday", "everyone", "company"}
 
 
@@ -42,8 +47,7 @@ def names_someone_else(text: str, *, own_email: str) -> bool:
     return bool(_FOR_SOMEONE.search(text))
 
 
-async def own_account(directory: Directory, *, email: str | None,
-                      policy: ActionPolicy) -> DirectoryAccount | Refusal:
+async def own_account(directory: Directory, *, email: str | None, policy: ActionPolicy) -> DirectoryAccount | Refusal:
     """The one enabled, unprivileged account for `email`, or why there is none.
 
     Raises:

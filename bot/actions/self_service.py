@@ -44,9 +44,19 @@ EXECUTION_LOCK_SECONDS = 120.0
 class SelfServiceActions:
     """Implements the core's SelfService port."""
 
-    def __init__(self, *, directory: Directory | None, policy: ActionPolicy, catalog: Catalog, guards: Guards,
-                 second_factor: SecondFactor, audit: AuditLog, approvals: ApprovalWorkflow,
-                 shared_state: SharedState, clock: Clock = SystemClock()) -> None:
+    def __init__(
+        self,
+        *,
+        directory: Directory | None,
+        policy: ActionPolicy,
+        catalog: Catalog,
+        guards: Guards,
+        second_factor: SecondFactor,
+        audit: AuditLog,
+        approvals: ApprovalWorkflow,
+        shared_state: SharedState,
+        clock: Clock = SystemClock(),
+    ) -> None:
         self._directory = directory
         self._clock = clock
         self._policy = policy
@@ -74,8 +84,9 @@ class SelfServiceActions:
         reason = f"intent {intent} (confidence {confidence:.2f})"
         spec = self._policy.spec(intent)
         if spec is None:
-            return await self._refuse(turn, intent=intent, actor=actor, reason=reason,
-                                      why=messages.WHY_DISABLED_BY_POLICY)
+            return await self._refuse(
+                turn, intent=intent, actor=actor, reason=reason, why=messages.WHY_DISABLED_BY_POLICY
+            )
         if self._directory is None:
             return await self._refuse(turn, intent=intent, actor=actor, reason=reason, why=messages.WHY_NO_DIRECTORY)
         if not email:
@@ -92,8 +103,9 @@ class SelfServiceActions:
         account = await self._account(turn, intent=intent, email=email, reason=reason)
         if account is None:
             return
-        flow = ActionFlow(action=intent, email=email, account=account.id, reason=reason, step="confirm",
-                          expires=self._expiry())
+        flow = ActionFlow(
+            action=intent, email=email, account=account.id, reason=reason, step="confirm", expires=self._expiry()
+        )
         if intent in REQUESTS:
             await self._choose_item(turn, flow=flow, account=account, text=turn.inbound.text)
             return
@@ -104,13 +116,17 @@ class SelfServiceActions:
         locked = await self._guards.locked_until(email)
         cooling = None if locked else await self._guards.cooldown_until(email, action=intent)
         if locked is not None:
-            why, template = f"self-service locked until {_clock(locked)} UTC after wrong codes", \
-                messages.SELF_SERVICE_LOCKED.replace("{until}", _clock(locked))
+            why, template = (
+                f"self-service locked until {_clock(locked)} UTC after wrong codes",
+                messages.SELF_SERVICE_LOCKED.replace("{until}", _clock(locked)),
+            )
         elif await self._guards.over_rate_limit(email):
             why, template = "rate limit reached", messages.RATE_LIMITED
         elif cooling is not None:
-            why, template = f"done recently, cooldown until {_clock(cooling)} UTC", \
-                messages.COOLDOWN.replace("{until}", _clock(cooling))
+            why, template = (
+                f"done recently, cooldown until {_clock(cooling)} UTC",
+                messages.COOLDOWN.replace("{until}", _clock(cooling)),
+            )
         else:
             return True
         await self._audit_refusal(actor=email, intent=intent, reason=reason, why=why)
@@ -130,8 +146,7 @@ class SelfServiceActions:
             return None
         return found
 
-    async def _choose_item(self, turn: FlowTurn, *, flow: ActionFlow, account: DirectoryAccount,
-                           text: str) -> None:
+    async def _choose_item(self, turn: FlowTurn, *, flow: ActionFlow, account: DirectoryAccount, text: str) -> None:
         kind = REQUESTS[flow.action]
         mentioned = self._catalog.mentioned(text, kind=kind)
         if len(mentioned) == 1:
@@ -139,37 +154,61 @@ class SelfServiceActions:
             return
         candidates = mentioned or self._catalog.of_kind(kind)
         if not candidates:
-            await self._audit_refusal(actor=flow.email, intent=flow.action, reason=flow.reason,
-                                      why="nothing in the catalog")
+            await self._audit_refusal(
+                actor=flow.email, intent=flow.action, reason=flow.reason, why="nothing in the catalog"
+            )
             await turn.set_flow(None)
-            await turn.hand_off(reason=f"{flow.action}: no catalog item matches", intent=flow.action,
-                                confidence=None, template=messages.ACTION_NO_CATALOG.replace("{what}", "that"))
+            await turn.hand_off(
+                reason=f"{flow.action}: no catalog item matches",
+                intent=flow.action,
+                confidence=None,
+                template=messages.ACTION_NO_CATALOG.replace("{what}", "that"),
+            )
             return
         await turn.set_flow(replace(flow, step="item"))
-        choices = (*(Choice(id=f"{ITEM}{item.id}", label=item.name) for item in candidates[:10]),
-                   Choice(id=CANCEL, label=messages.ACTION_CANCEL))
-        await turn.send(Reply(kind=ReplyKind.ACTION, intent=flow.action, text=messages.ACTION_PICK_ITEM,
-                              choices=choices, expects="choice"))
+        choices = (
+            *(Choice(id=f"{ITEM}{item.id}", label=item.name) for item in candidates[:10]),
+            Choice(id=CANCEL, label=messages.ACTION_CANCEL),
+        )
+        await turn.send(
+            Reply(
+                kind=ReplyKind.ACTION,
+                intent=flow.action,
+                text=messages.ACTION_PICK_ITEM,
+                choices=choices,
+                expects="choice",
+            )
+        )
 
     async def _confirm(self, turn: FlowTurn, *, flow: ActionFlow, account: DirectoryAccount) -> None:
         action = flow.action
         template = messages.ACTION_CONFIRM[action]
-        fields = {"account": account.email, "name": account.display_name or account.email, "item": "",
-                  "approval": ""}
+        fields = {"account": account.email, "name": account.display_name or account.email, "item": "", "approval": ""}
         item = self._catalog.get(flow.item) if flow.item else None
         if item is not None:
             approver = self._approver_of(item, account=account, action=action)
             if isinstance(approver, Refusal):
                 await turn.set_flow(None)
-                return await self._refuse(turn, intent=action, actor=flow.email, reason=flow.reason,
-                                          why=approver.why)
+                return await self._refuse(turn, intent=action, actor=flow.email, reason=flow.reason, why=approver.why)
             flow = replace(flow, approver=approver)
-            fields.update(item=item.name, approval=(messages.ACTION_NEEDS_APPROVAL.format(approver=approver)
-                                                    if approver else messages.ACTION_NO_APPROVAL))
+            fields.update(
+                item=item.name,
+                approval=(
+                    messages.ACTION_NEEDS_APPROVAL.format(approver=approver)
+                    if approver
+                    else messages.ACTION_NO_APPROVAL
+                ),
+            )
         await turn.set_flow(replace(flow, step="confirm"))
-        await turn.send(Reply(kind=ReplyKind.ACTION, intent=action, text=template.format(**fields), expects="choice",
-                              choices=(Choice(id=YES, label=messages.ACTION_YES),
-                                       Choice(id=CANCEL, label=messages.ACTION_CANCEL))))
+        await turn.send(
+            Reply(
+                kind=ReplyKind.ACTION,
+                intent=action,
+                text=template.format(**fields),
+                expects="choice",
+                choices=(Choice(id=YES, label=messages.ACTION_YES), Choice(id=CANCEL, label=messages.ACTION_CANCEL)),
+            )
+        )
 
     def _approver_of(self, item: CatalogItem, *, account: DirectoryAccount, action: str) -> str | Refusal:
         """Who approves `item` for `account` ("" when nobody needs to), or why a human must handle it."""
@@ -213,14 +252,20 @@ class SelfServiceActions:
         choice, text = turn.inbound.choice, turn.inbound.text
         if flow.expires <= self._clock.now():
             await turn.set_flow(None)
-            await self._audit_refusal(actor=flow.email, intent=flow.action, reason=flow.reason,
-                                      why="the flow expired", outcome="expired")
+            await self._audit_refusal(
+                actor=flow.email, intent=flow.action, reason=flow.reason, why="the flow expired", outcome="expired"
+            )
             await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_EXPIRED))
             return
         if choice == CANCEL or (choice is None and _CANCEL_WORDS.match(text)):
             await turn.set_flow(None)
-            await self._audit_refusal(actor=flow.email, intent=flow.action, reason=flow.reason,
-                                      why="cancelled by the person", outcome="cancelled")
+            await self._audit_refusal(
+                actor=flow.email,
+                intent=flow.action,
+                reason=flow.reason,
+                why="cancelled by the person",
+                outcome="cancelled",
+            )
             await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_CANCELLED))
             return
         picked = None if choice is None else Prefix(ITEM).match(choice)  # the catalog id of an item button
@@ -231,9 +276,14 @@ class SelfServiceActions:
         elif flow.step == "item" and (choice is None or picked is not None):
             await self._item_answer(turn, flow=flow, picked=picked)
         else:
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_IN_PROGRESS.format(
-                action=messages.ACTION_LABELS[flow.action]), expects="choice",
-                choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),)))
+            await turn.send(
+                Reply(
+                    kind=ReplyKind.INFO,
+                    text=messages.ACTION_IN_PROGRESS.format(action=messages.ACTION_LABELS[flow.action]),
+                    expects="choice",
+                    choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),),
+                )
+            )
 
     async def _item_answer(self, turn: FlowTurn, *, flow: ActionFlow, picked: str | None) -> None:
         """An item button (`picked`), or a message naming what the person wants."""
@@ -265,21 +315,30 @@ class SelfServiceActions:
         method = await self._factor.method_for(email=flow.email, alternate_email=account.alternate_email)
         if method is None:
             await turn.set_flow(None)
-            return await self._refuse(turn, intent=flow.action, actor=flow.email, reason=flow.reason,
-                                      why=messages.WHY_NO_SECOND_FACTOR)
+            return await self._refuse(
+                turn, intent=flow.action, actor=flow.email, reason=flow.reason, why=messages.WHY_NO_SECOND_FACTOR
+            )
         try:
             await self._factor.challenge(method=method, email=flow.email, alternate_email=account.alternate_email)
         except EmailDeliveryError:
             await turn.set_flow(None)
-            return await self._refuse(turn, intent=flow.action, actor=flow.email, reason=flow.reason,
-                                      why=messages.WHY_EMAIL_FAILED)
+            return await self._refuse(
+                turn, intent=flow.action, actor=flow.email, reason=flow.reason, why=messages.WHY_EMAIL_FAILED
+            )
         address = _masked(account.alternate_email or "")
-        await turn.set_flow(replace(flow, step="code", method=method.value, address=address,
-                                    expires=self._expiry()))
-        prompt = messages.CODE_PROMPT_TOTP if method is Method.TOTP else messages.CODE_PROMPT_EMAIL.format(
-            address=address)
-        await turn.send(Reply(kind=ReplyKind.ACTION, intent=flow.action, text=prompt, expects="code",
-                              choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),)))
+        await turn.set_flow(replace(flow, step="code", method=method.value, address=address, expires=self._expiry()))
+        prompt = (
+            messages.CODE_PROMPT_TOTP if method is Method.TOTP else messages.CODE_PROMPT_EMAIL.format(address=address)
+        )
+        await turn.send(
+            Reply(
+                kind=ReplyKind.ACTION,
+                intent=flow.action,
+                text=prompt,
+                expects="code",
+                choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),),
+            )
+        )
 
     async def _check_code(self, turn: FlowTurn, *, flow: ActionFlow, code: str) -> None:
         if flow.method is None:  # ActionFlow refuses a code step without one when it is loaded
@@ -287,20 +346,38 @@ class SelfServiceActions:
         method = Method(flow.method)
         result = await self._factor.check(method=method, email=flow.email, code=code, wrong_so_far=flow.wrong)
         if result is not CodeResult.MALFORMED:
-            await self._audit.record(AuditEntry(
-                actor=flow.email, account=flow.account, action=f"verify_{method.value}",
-                outcome=result.value, reason=f"second factor for {flow.action}"))
+            await self._audit.record(
+                AuditEntry(
+                    actor=flow.email,
+                    account=flow.account,
+                    action=f"verify_{method.value}",
+                    outcome=result.value,
+                    reason=f"second factor for {flow.action}",
+                )
+            )
         if result is CodeResult.ACCEPTED:
             await self._confirmed(turn, flow=replace(flow, verified=True))
         elif result is CodeResult.MALFORMED:
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.CODE_MALFORMED, expects="code",
-                                  choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),)))
+            await turn.send(
+                Reply(
+                    kind=ReplyKind.INFO,
+                    text=messages.CODE_MALFORMED,
+                    expects="code",
+                    choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),),
+                )
+            )
         elif result is CodeResult.WRONG:
             wrong = flow.wrong + 1
             await turn.set_flow(replace(flow, wrong=wrong))
             left = self._policy.code_attempts - wrong
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.CODE_WRONG.format(left=left), expects="code",
-                                  choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),)))
+            await turn.send(
+                Reply(
+                    kind=ReplyKind.INFO,
+                    text=messages.CODE_WRONG.format(left=left),
+                    expects="code",
+                    choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),),
+                )
+            )
         elif result is CodeResult.EXPIRED:
             await self._resend(turn, flow=flow)
         else:
@@ -316,26 +393,41 @@ class SelfServiceActions:
     async def _lock_out(self, turn: FlowTurn, *, flow: ActionFlow) -> None:
         await turn.set_flow(None)
         until = await self._guards.lock_out(flow.email, reason=f"wrong codes during {flow.action}")
-        await self._audit.record(AuditEntry(
-            actor=flow.email, account=flow.account, action="self_service_lockout", outcome="locked_out",
-            reason=f"{self._policy.code_attempts} wrong codes during {flow.action}",
-            details={"until": until.isoformat()}))
+        await self._audit.record(
+            AuditEntry(
+                actor=flow.email,
+                account=flow.account,
+                action="self_service_lockout",
+                outcome="locked_out",
+                reason=f"{self._policy.code_attempts} wrong codes during {flow.action}",
+                details={"until": until.isoformat()},
+            )
+        )
         log.warning("self_service_locked_out", action=flow.action)
         await turn.hand_off(
             reason=f"self-service locked for {flow.email} until {_clock(until)} UTC after "
-                   f"{self._policy.code_attempts} wrong codes during {flow.action}: someone may be trying to "
-                   "take over the account; please contact the person by a trusted route",
-            intent=flow.action, confidence=None, template=messages.CODE_LOCKED.replace("{until}", _clock(until)))
+            f"{self._policy.code_attempts} wrong codes during {flow.action}: someone may be trying to "
+            "take over the account; please contact the person by a trusted route",
+            intent=flow.action,
+            confidence=None,
+            template=messages.CODE_LOCKED.replace("{until}", _clock(until)),
+        )
 
-    async def _verified(self, turn: FlowTurn, *, flow: ActionFlow, spec: ActionSpec,
-                        account: DirectoryAccount) -> None:
+    async def _verified(self, turn: FlowTurn, *, flow: ActionFlow, spec: ActionSpec, account: DirectoryAccount) -> None:
         await turn.set_flow(None)
         if flow.item:
             item = self._catalog.get(flow.item)
             if item is None:  # the flow outlived a catalog change
                 raise LookupError(f"catalog item {flow.item!r} is no longer in the catalog")
-            await self._approvals.request(turn, item=item, account=account, action=flow.action,
-                                          requester=flow.email, approver=flow.approver, reason=flow.reason)
+            await self._approvals.request(
+                turn,
+                item=item,
+                account=account,
+                action=flow.action,
+                requester=flow.email,
+                approver=flow.approver,
+                reason=flow.reason,
+            )
             return
         # One execution at a time per account, across conversations and replicas.
         lock = f"action-lock:{account.id}"
@@ -345,15 +437,26 @@ class SelfServiceActions:
             await self._paused(turn, actor=flow.email, intent=flow.action, reason=flow.reason)
             return
         if not locked:
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_IN_PROGRESS.format(
-                action=messages.ACTION_LABELS[flow.action])))
+            await turn.send(
+                Reply(
+                    kind=ReplyKind.INFO,
+                    text=messages.ACTION_IN_PROGRESS.format(action=messages.ACTION_LABELS[flow.action]),
+                )
+            )
             return
         try:
             if self._executor is None:  # set whenever there is a directory, which every started action needs
                 raise RuntimeError("a self-service action was confirmed without a directory")
-            await self._executor.run(turn, ActionContext(action=flow.action, requester=flow.email,
-                                                         account=account, reason=flow.reason,
-                                                         assurance=spec.assurance))
+            await self._executor.run(
+                turn,
+                ActionContext(
+                    action=flow.action,
+                    requester=flow.email,
+                    account=account,
+                    reason=flow.reason,
+                    assurance=spec.assurance,
+                ),
+            )
         finally:
             with contextlib.suppress(SharedStateUnavailable):  # the lock's TTL frees it if Redis is away now
                 await self._shared.release(lock)
@@ -362,17 +465,25 @@ class SelfServiceActions:
 
     async def _refuse(self, turn: FlowTurn, *, intent: str, actor: str, reason: str, why: str) -> None:
         await self._audit_refusal(actor=actor, intent=intent, reason=reason, why=why)
-        await turn.hand_off(reason=f"self-service {intent} not done: {why}", intent=intent, confidence=None,
-                            template=messages.ACTION_REFUSED.replace("{why}", why))
+        await turn.hand_off(
+            reason=f"self-service {intent} not done: {why}",
+            intent=intent,
+            confidence=None,
+            template=messages.ACTION_REFUSED.replace("{why}", why),
+        )
 
     async def _paused(self, turn: FlowTurn, *, actor: str, intent: str, reason: str) -> None:
         """The shared state (locks, rate limits) is unavailable: refuse clearly, without acting or a ticket."""
         await self._audit_refusal(actor=actor, intent=intent, reason=reason, why="shared state unavailable")
-        await turn.send(Reply(kind=ReplyKind.INFO, text=messages.SELF_SERVICE_PAUSED,
-                              choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),)))
+        await turn.send(
+            Reply(
+                kind=ReplyKind.INFO,
+                text=messages.SELF_SERVICE_PAUSED,
+                choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),),
+            )
+        )
 
-    async def _audit_refusal(self, *, actor: str, intent: str, reason: str, why: str,
-                             outcome: str = "refused") -> None:
+    async def _audit_refusal(self, *, actor: str, intent: str, reason: str, why: str, outcome: str = "refused") -> None:
         await self._audit.record(AuditEntry(actor=actor, action=intent, outcome=outcome, reason=f"{reason}: {why}"))
 
     def _expiry(self) -> datetime:

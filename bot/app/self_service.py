@@ -31,9 +31,18 @@ class SelfService:
     approvals: ApprovalWorkflow
 
 
-def build_self_service(settings: Settings, *, directory: Directory | None, database: Database, audit: AuditLog,
-                       store: ConversationStore, handoffs: HandoffQueue, shared_state: SharedState,
-                       notifier: Notifier, clock: Clock = SystemClock()) -> SelfService:
+def build_self_service(
+    settings: Settings,
+    *,
+    directory: Directory | None,
+    database: Database,
+    audit: AuditLog,
+    store: ConversationStore,
+    handoffs: HandoffQueue,
+    shared_state: SharedState,
+    notifier: Notifier,
+    clock: Clock = SystemClock(),
+) -> SelfService:
     """The self-service actions and their approvals, with whatever second factors the settings allow (on `clock`'s
     time).
 
@@ -49,19 +58,44 @@ def build_self_service(settings: Settings, *, directory: Directory | None, datab
         smtp = settings.smtp
         if smtp.host:
             email_codes = EmailCodes(
-                database=database, key=box.derived_key("email-codes"), clock=clock,
-                smtp=SmtpSettings(host=smtp.host, port=smtp.port, sender=smtp.sender, username=smtp.username,
-                                  password=smtp.password.get_secret_value() if smtp.password else None,
-                                  starttls=smtp.starttls))
+                database=database,
+                key=box.derived_key("email-codes"),
+                clock=clock,
+                smtp=SmtpSettings(
+                    host=smtp.host,
+                    port=smtp.port,
+                    sender=smtp.sender,
+                    username=smtp.username,
+                    password=smtp.password.get_secret_value() if smtp.password else None,
+                    starttls=smtp.starttls,
+                ),
+            )
     elif directory is not None:
-        log.warning("no_second_factor", hint="HELPDESK_SECRET_KEY is not set: actions that need a second factor "
-                    "(password reset, MFA reset) go to IT staff")
-    approvals = ApprovalWorkflow(directory=directory, approvals=SqlApprovals(database=database, clock=clock),
-                                 catalog=catalog, policy=policy, audit=audit, notifier=notifier, store=store,
-                                 handoffs=handoffs, clock=clock)
+        log.warning(
+            "no_second_factor",
+            hint="HELPDESK_SECRET_KEY is not set: actions that need a second factor "
+            "(password reset, MFA reset) go to IT staff",
+        )
+    approvals = ApprovalWorkflow(
+        directory=directory,
+        approvals=SqlApprovals(database=database, clock=clock),
+        catalog=catalog,
+        policy=policy,
+        audit=audit,
+        notifier=notifier,
+        store=store,
+        handoffs=handoffs,
+        clock=clock,
+    )
     actions = SelfServiceActions(
-        directory=directory, policy=policy, catalog=catalog,
+        directory=directory,
+        policy=policy,
+        catalog=catalog,
         guards=Guards(database=database, audit=audit, shared_state=shared_state, policy=policy, clock=clock),
         second_factor=SecondFactor(totp=totp, email_codes=email_codes, attempts=policy.code_attempts),
-        audit=audit, approvals=approvals, shared_state=shared_state, clock=clock)
+        audit=audit,
+        approvals=approvals,
+        shared_state=shared_state,
+        clock=clock,
+    )
     return SelfService(actions=actions, approvals=approvals)

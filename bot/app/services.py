@@ -91,16 +91,23 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
     store = SqlConversationStore(database=database, wakeups=wakeups)
 
     encoder = encoder or await bot.app.load_encoder()
-    index = await asyncio.to_thread(KnowledgeIndex.open, directory=settings.index_dir, encoder=encoder,
-                                    chroma_url=settings.chroma.url, timeout_seconds=settings.chroma.timeout_seconds)
+    index = await asyncio.to_thread(
+        KnowledgeIndex.open,
+        directory=settings.index_dir,
+        encoder=encoder,
+        chroma_url=settings.chroma.url,
+        timeout_seconds=settings.chroma.timeout_seconds,
+    )
     if index.is_empty:
         log.warning("knowledge_index_empty", hint="run `helpdesk-bot kb sync`", directory=str(settings.index_dir))
     confidence = ConfidenceModel.load()
     chat_model = _chat_model(settings.llm)
-    generator = (None if chat_model is None else
-                 GroundedAnswerer(model=chat_model, timeout_seconds=settings.llm.timeout_seconds))
-    knowledge = KnowledgeService(index=index, retriever=HybridRetriever(index=index, encoder=encoder),
-                                 confidence=confidence, generator=generator)
+    generator = (
+        None if chat_model is None else GroundedAnswerer(model=chat_model, timeout_seconds=settings.llm.timeout_seconds)
+    )
+    knowledge = KnowledgeService(
+        index=index, retriever=HybridRetriever(index=index, encoder=encoder), confidence=confidence, generator=generator
+    )
 
     intents = intent_detector(settings.intent, encoder=encoder)
     await intents.warm_up()
@@ -114,46 +121,111 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
     notifier = ConversationNotifier(store=store, contacts=contacts)
     directory = build_directory(settings.directory_settings)
     staff_config = StaffConfig.load(settings.staff.config)
-    triager = await asyncio.to_thread(build_triager, config=settings.triage.config,
-                                      models=settings.resolved_triage_models, encoder=encoder, staff=staff_config)
+    triager = await asyncio.to_thread(
+        build_triager,
+        config=settings.triage.config,
+        models=settings.resolved_triage_models,
+        encoder=encoder,
+        staff=staff_config,
+    )
     incident_store = SqlIncidents(database)
-    staff = build_staff_services(settings, config=staff_config, database=database, directory=directory, store=store,
-                                 notifier=notifier, audit=audit, chat_model=chat_model, triager=triager,
-                                 incidents=incident_store, turn_order=turn_order)
-    incidents = IncidentTracker(incidents=incident_store, embedder=EncoderEmbedder(encoder=encoder),
-                                config=triager.config.surge, notifier=notifier, alert=staff.cards.announce,
-                                turn_order=turn_order)
-    self_service = build_self_service(settings, directory=directory, database=database, audit=audit, store=store,
-                                      handoffs=staff.queue, shared_state=shared_state, notifier=notifier)
+    staff = build_staff_services(
+        settings,
+        config=staff_config,
+        database=database,
+        directory=directory,
+        store=store,
+        notifier=notifier,
+        audit=audit,
+        chat_model=chat_model,
+        triager=triager,
+        incidents=incident_store,
+        turn_order=turn_order,
+    )
+    incidents = IncidentTracker(
+        incidents=incident_store,
+        embedder=EncoderEmbedder(encoder=encoder),
+        config=triager.config.surge,
+        notifier=notifier,
+        alert=staff.cards.announce,
+        turn_order=turn_order,
+    )
+    self_service = build_self_service(
+        settings,
+        directory=directory,
+        database=database,
+        audit=audit,
+        store=store,
+        handoffs=staff.queue,
+        shared_state=shared_state,
+        notifier=notifier,
+    )
     engine = Engine(
-        conversation=ConversationSide(store=store, intents=intents, knowledge=knowledge, handoffs=staff.queue,
-                                      policy=policy, max_message_chars=settings.max_message_chars),
-        services=OptionalServices(self_service=self_service.actions, contacts=contacts, relay=staff.operations,
-                                  incidents=incidents, turn_order=turn_order))
-    log.info("services_ready", chunks=index.chunk_count, llm=settings.llm.model or "none",
-             answer_threshold=policy.answer_threshold, clarify_threshold=policy.clarify_threshold,
-             intent_threshold=intents.threshold, directory=settings.directory)
-    return Services(settings=settings, database=database, store=store, staff=staff,
-                    references=SqlChannelReferences(database=database), index=index, knowledge=knowledge,
-                    intents=intents, engine=engine, shared_state=shared_state, wakeups=wakeups,
-                    audit=audit, notifier=notifier, directory=directory,
-                    self_service=self_service, incidents=incidents)
+        conversation=ConversationSide(
+            store=store,
+            intents=intents,
+            knowledge=knowledge,
+            handoffs=staff.queue,
+            policy=policy,
+            max_message_chars=settings.max_message_chars,
+        ),
+        services=OptionalServices(
+            self_service=self_service.actions,
+            contacts=contacts,
+            relay=staff.operations,
+            incidents=incidents,
+            turn_order=turn_order,
+        ),
+    )
+    log.info(
+        "services_ready",
+        chunks=index.chunk_count,
+        llm=settings.llm.model or "none",
+        answer_threshold=policy.answer_threshold,
+        clarify_threshold=policy.clarify_threshold,
+        intent_threshold=intents.threshold,
+        directory=settings.directory,
+    )
+    return Services(
+        settings=settings,
+        database=database,
+        store=store,
+        staff=staff,
+        references=SqlChannelReferences(database=database),
+        index=index,
+        knowledge=knowledge,
+        intents=intents,
+        engine=engine,
+        shared_state=shared_state,
+        wakeups=wakeups,
+        audit=audit,
+        notifier=notifier,
+        directory=directory,
+        self_service=self_service,
+        incidents=incidents,
+    )
 
 
 def intent_detector(settings: IntentSettings, *, encoder: Encoder) -> NearestExampleIntentDetector:
     """The intent detector over the configured examples (HELPDESK_INTENT_EXAMPLES) and threshold."""
-    return NearestExampleIntentDetector(embedder=EncoderEmbedder(encoder=encoder),
-                                        examples=IntentExamples.load(settings.examples or DEFAULT_EXAMPLES_PATH),
-                                        threshold=settings.threshold)
+    return NearestExampleIntentDetector(
+        embedder=EncoderEmbedder(encoder=encoder),
+        examples=IntentExamples.load(settings.examples or DEFAULT_EXAMPLES_PATH),
+        threshold=settings.threshold,
+    )
 
 
 def _chat_model(settings: LlmSettings) -> BaseChatModel | None:
     """The configured chat model (HELPDESK_LLM), or None for extractive answers."""
     if settings.model is None:
         return None
-    return build_chat_model(spec=settings.model, base_url=settings.base_url,
-                            api_key=settings.api_key.get_secret_value() if settings.api_key else None,
-                            api_version=settings.api_version, timeout_seconds=settings.timeout_seconds)
+    return build_chat_model(
+        spec=settings.model,
+        base_url=settings.base_url,
+        api_key=settings.api_key.get_secret_value() if settings.api_key else None,
+        api_version=settings.api_version,
+        timeout_seconds=settings.timeout_seconds,
+    )
 
 
 def _shared_state(settings: Settings) -> tuple[SharedState, TurnOrder, Wakeups]:

@@ -46,10 +46,20 @@ class StaffServices:
             await system.close()
 
 
-def build_staff_services(settings: Settings, *, config: StaffConfig, database: Database, directory: Directory | None,
-                         store: ConversationStore, notifier: Notifier, audit: AuditLog,
-                         chat_model: BaseChatModel | None, triager: Triager, incidents: SqlIncidents | None = None,
-                         turn_order: TurnOrder | None = None) -> StaffServices:
+def build_staff_services(
+    settings: Settings,
+    *,
+    config: StaffConfig,
+    database: Database,
+    directory: Directory | None,
+    store: ConversationStore,
+    notifier: Notifier,
+    audit: AuditLog,
+    chat_model: BaseChatModel | None,
+    triager: Triager,
+    incidents: SqlIncidents | None = None,
+    turn_order: TurnOrder | None = None,
+) -> StaffServices:
     """`config`: the loaded staff.yml (HELPDESK_STAFF_CONFIG); `turn_order`: orders each ticket's card updates
     across replicas."""
     tickets = SqlTickets(database=database)
@@ -57,27 +67,68 @@ def build_staff_services(settings: Settings, *, config: StaffConfig, database: D
     itsm = build_itsm(settings.itsm_settings, timeout_seconds=settings.itsm_timeout_seconds)
     outbox = ItsmOutbox(database, itsm) if itsm else None
     drafts = ArticleDrafts(database, articles_dir=settings.articles_dir)
-    summarizer: Summarizer = (ExtractiveSummarizer() if chat_model is None else
-                              LlmSummarizer(model=chat_model, timeout_seconds=settings.llm.timeout_seconds))
+    summarizer: Summarizer = (
+        ExtractiveSummarizer()
+        if chat_model is None
+        else LlmSummarizer(model=chat_model, timeout_seconds=settings.llm.timeout_seconds)
+    )
     membership = StaffMembership(config=config, directory=directory)
-    queue = StaffQueue(tickets=tickets, config=config, requesters=RequesterLookup(directory=directory),
-                       summarizer=summarizer, triager=triager, incidents=incidents, cards=cards,
-                       outbox=outbox, audit=audit)
-    operations = TicketOperations(tickets=tickets, config=config, membership=membership, notifier=notifier,
-                                  store=store, cards=cards, outbox=outbox, drafts=drafts)
+    queue = StaffQueue(
+        tickets=tickets,
+        config=config,
+        requesters=RequesterLookup(directory=directory),
+        summarizer=summarizer,
+        triager=triager,
+        incidents=incidents,
+        cards=cards,
+        outbox=outbox,
+        audit=audit,
+    )
+    operations = TicketOperations(
+        tickets=tickets,
+        config=config,
+        membership=membership,
+        notifier=notifier,
+        store=store,
+        cards=cards,
+        outbox=outbox,
+        drafts=drafts,
+    )
     sla = SlaWatcher(tickets=tickets, config=config, cards=cards, notifier=notifier)
-    return StaffServices(config=config, tickets=tickets, cards=cards, membership=membership, queue=queue,
-                         operations=operations, sla=sla, outbox=outbox, itsm=itsm, drafts=drafts)
+    return StaffServices(
+        config=config,
+        tickets=tickets,
+        cards=cards,
+        membership=membership,
+        queue=queue,
+        operations=operations,
+        sla=sla,
+        outbox=outbox,
+        itsm=itsm,
+        drafts=drafts,
+    )
 
 
 def build_itsm(settings: ItsmSettings | None, *, timeout_seconds: float) -> list[ItsmSystem]:
     """The chosen ITSM tool's client (none for HELPDESK_ITSM=none); the caller closes them."""
     if isinstance(settings, ServiceNowSettings):
-        return [ServiceNowIncidents(instance_url=settings.url, user=settings.user,
-                                    password=settings.password.get_secret_value(), timeout_seconds=timeout_seconds)]
+        return [
+            ServiceNowIncidents(
+                instance_url=settings.url,
+                user=settings.user,
+                password=settings.password.get_secret_value(),
+                timeout_seconds=timeout_seconds,
+            )
+        ]
     if isinstance(settings, JiraSettings):
-        return [JiraServiceDesk(site_url=settings.url, email=settings.email,
-                                api_token=settings.api_token.get_secret_value(),
-                                service_desk_id=settings.service_desk_id, request_type_id=settings.request_type_id,
-                                timeout_seconds=timeout_seconds)]
+        return [
+            JiraServiceDesk(
+                site_url=settings.url,
+                email=settings.email,
+                api_token=settings.api_token.get_secret_value(),
+                service_desk_id=settings.service_desk_id,
+                request_type_id=settings.request_type_id,
+                timeout_seconds=timeout_seconds,
+            )
+        ]
     return []

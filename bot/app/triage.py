@@ -30,12 +30,23 @@ def build_triager(*, config: Path | None, models: Path, encoder: Encoder, staff:
         if unknown:  # those predictions fall back to routing by category
             log.warning("triage_group_model_has_unknown_groups", groups=unknown, hint="define them in staff.yml")
     _log_model(category)
-    return Triager(embedder=EncoderEmbedder(encoder=encoder), category_model=category.classifier,
-                   group_model=group.classifier if group else None, config=triage_config,
-                   route=lambda label: staff.route(label).name, default_group=staff.default_group,
-                   known_groups=frozenset(staff.groups))
+    return Triager(
+        embedder=EncoderEmbedder(encoder=encoder),
+        category_model=category.classifier,
+        group_model=group.classifier if group else None,
+        config=triage_config,
+        route=lambda label: staff.route(label).name,
+        default_group=staff.default_group,
+        known_groups=frozenset(staff.groups),
+    )
 
 
 def _log_model(model: LoadedModel) -> None:
-    log.info("triage_model", target=model.info.target, version=model.info.version, source=model.info.source,
-             rows=model.info.rows, labels=len(model.info.labels))
+    log.info(
+        "triage_model",
+        target=model.info.target,
+        version=model.info.version,
+        source=model.info.source,
+        rows=model.info.rows,
+        labels=len(model.info.labels),
+    )

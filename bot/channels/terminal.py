@@ -41,8 +41,9 @@ async def ask_once(*, engine: Engine, text: str, as_json: bool) -> None:
     """One turn in a fresh conversation, printed as text or as the JSON reply list."""
     port = CollectingReplyPort()
     conversation = ConversationRef(channel=CHANNEL, id=f"ask-{uuid.uuid4().hex[:12]}")
-    await engine.handle(Inbound(conversation=conversation, user=local_user(), text=text,
-                                correlation_id=uuid.uuid4().hex[:16]), port)
+    await engine.handle(
+        Inbound(conversation=conversation, user=local_user(), text=text, correlation_id=uuid.uuid4().hex[:16]), port
+    )
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in port.replies], indent=2, ensure_ascii=False))
     else:
@@ -68,12 +69,21 @@ async def chat_loop(*, engine: Engine) -> None:
         port = CollectingReplyPort()
         correlation_id = uuid.uuid4().hex[:16]
         try:
-            await engine.handle(Inbound(conversation=conversation, user=user, text="" if choice else line,
-                                        choice=choice, in_reply_to=in_reply_to, correlation_id=correlation_id),
-                                port)
+            await engine.handle(
+                Inbound(
+                    conversation=conversation,
+                    user=user,
+                    text="" if choice else line,
+                    choice=choice,
+                    in_reply_to=in_reply_to,
+                    correlation_id=correlation_id,
+                ),
+                port,
+            )
         except Exception:  # noqa: BLE001 - the turn-level handler; then keep chatting
-            await apologise(port, reference=correlation_id, conversation=conversation.key,
-                            correlation_id=correlation_id)
+            await apologise(
+                port, reference=correlation_id, conversation=conversation.key, correlation_id=correlation_id
+            )
         choices = [(c.id, r.seq) for r in port.replies for c in r.choices]
         for reply in port.replies:
             typer.echo(f"bot> {render_reply(reply)}\n")

@@ -30,8 +30,9 @@ def verify() -> None:
 
 @audit_app.command("export")
 def export(
-    since: Annotated[str | None, typer.Option(help="Only records from this time on (ISO 8601, e.g. 2026-11-01).")]
-    = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only records from this time on (ISO 8601, e.g. 2026-11-01).")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None,
 ) -> None:
     """Write the records as JSON lines, oldest first, with their hashes (so the copy can be checked too)."""

@@ -24,8 +24,15 @@ T = TypeVar("T")
 
 # Failures whose message already says what is wrong and what to do: the Chroma server is down, the database was
 # written by a newer release, a configuration file or the secret key is invalid.
-KNOWN_ERRORS: tuple[type[Exception], ...] = (SettingsError, SchemaTooNewError, KnowledgeStoreUnavailable,
-                                             PolicyError, StaffConfigError, TriageConfigError, SecretKeyError)
+KNOWN_ERRORS: tuple[type[Exception], ...] = (
+    SettingsError,
+    SchemaTooNewError,
+    KnowledgeStoreUnavailable,
+    PolicyError,
+    StaffConfigError,
+    TriageConfigError,
+    SecretKeyError,
+)
 
 
 @overload

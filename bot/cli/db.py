@@ -31,8 +31,10 @@ def upgrade() -> None:
     if before.is_current:
         typer.echo(f"{database.display_url}: already at the newest schema revision ({after.revision})")
     elif before.legacy_version is not None:
-        typer.echo(f"{database.display_url}: upgraded from schema version {before.legacy_version} (from before "
-                   f"the migrations) to revision {after.revision}")
+        typer.echo(
+            f"{database.display_url}: upgraded from schema version {before.legacy_version} (from before "
+            f"the migrations) to revision {after.revision}"
+        )
     elif before.revision is None:
         typer.echo(f"{database.display_url}: created the schema at revision {after.revision}")
     else:
@@ -45,14 +47,18 @@ def current() -> None:
     database = _database()
     state = _run(database, lambda db: db.schema_state())
     if not state.known:
-        typer.echo(f"{state.revision} (unknown to this release, whose newest is {state.head}: a newer version "
-                   "of the bot wrote it)")
+        typer.echo(
+            f"{state.revision} (unknown to this release, whose newest is {state.head}: a newer version "
+            "of the bot wrote it)"
+        )
         raise typer.Exit(1)
     if state.is_current:
         typer.echo(f"{state.revision} (the newest)")
     elif state.legacy_version is not None:
-        typer.echo(f"none (schema version {state.legacy_version} from before the migrations: `helpdesk-bot db "
-                   f"upgrade` takes it to {state.head})")
+        typer.echo(
+            f"none (schema version {state.legacy_version} from before the migrations: `helpdesk-bot db "
+            f"upgrade` takes it to {state.head})"
+        )
     elif state.revision is None:
         typer.echo(f"none (no schema yet: `helpdesk-bot db upgrade` creates it at {state.head})")
     else:
@@ -72,6 +78,7 @@ def _database() -> Database:
 
 def _run(database: Database, work: Callable[[Database], Awaitable[T]]) -> T:
     """Run `work`, closing the engine; exit 1 with the reason when the database is unusable or too new."""
+
     async def run() -> T:
         try:
             return await work(database)

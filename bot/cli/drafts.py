@@ -13,13 +13,15 @@ from bot.cli import common
 from bot.handoff.drafts import STATUSES, ArticleDrafts, Draft, DraftError
 from bot.store.sql.database import Database
 
-drafts_app = typer.Typer(help="Article drafts suggested by resolved tickets: review, accept or reject.",
-                         no_args_is_help=True)
+drafts_app = typer.Typer(
+    help="Article drafts suggested by resolved tickets: review, accept or reject.", no_args_is_help=True
+)
 
 T = TypeVar("T")
 DraftId = Annotated[str, typer.Argument(help="The draft's id, e.g. D-HD-261122-ABCDEF.", show_default=False)]
 EditorOption = Annotated[
-    str | None, typer.Option("--editor", help="Who decides [default: $USER]", show_default=False),
+    str | None,
+    typer.Option("--editor", help="Who decides [default: $USER]", show_default=False),
 ]
 
 
@@ -68,8 +70,13 @@ def reject(draft_id: DraftId, editor: EditorOption = None) -> None:
 
 
 def _describe(draft: Draft) -> str:
-    lines = [f"{draft.id}: {draft.title}", f"ticket:   {draft.ticket}", f"category: {draft.category or '-'}",
-             f"status:   {draft.status}", f"created:  {draft.created_at:%Y-%m-%d %H:%M} UTC"]
+    lines = [
+        f"{draft.id}: {draft.title}",
+        f"ticket:   {draft.ticket}",
+        f"category: {draft.category or '-'}",
+        f"status:   {draft.status}",
+        f"created:  {draft.created_at:%Y-%m-%d %H:%M} UTC",
+    ]
     if draft.decided_at is not None:
         lines.append(f"decided:  {draft.decided_at:%Y-%m-%d %H:%M} UTC by {draft.decided_by}")
     if draft.article_path is not None:

@@ -25,8 +25,11 @@ def enroll_totp(email: Annotated[str, typer.Argument(help="The person's director
     """Give EMAIL a new TOTP secret (replacing any earlier one); prints it and its otpauth:// URI once."""
     settings = common.settings()
     if settings.secret_key is None:
-        common.fail("HELPDESK_SECRET_KEY is not set: TOTP secrets are stored encrypted with it; "
-                    "create one with `helpdesk-bot identity new-secret-key`", code=2)
+        common.fail(
+            "HELPDESK_SECRET_KEY is not set: TOTP secrets are stored encrypted with it; "
+            "create one with `helpdesk-bot identity new-secret-key`",
+            code=2,
+        )
     try:
         box = SecretBox(key=settings.secret_key.get_secret_value())
     except SecretKeyError as error:

@@ -18,8 +18,10 @@ from bot.cli import common
 incidents_app = typer.Typer(help="Incidents: many people reporting the same problem.", no_args_is_help=True)
 
 IncidentId = Annotated[str, typer.Argument(help="The incident's id, e.g. INC-261201-A1B2.", show_default=False)]
-UrlOption = Annotated[str | None, typer.Option("--url", help="The running bot [default: http://HOST:PORT from the "
-                                                             "settings]", show_default=False)]
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help="The running bot [default: http://HOST:PORT from the settings]", show_default=False),
+]
 REQUEST_TIMEOUT_SECONDS = 60
 
 
@@ -45,15 +47,17 @@ def list_incidents(
     if not found:
         typer.echo("no incidents" if include_resolved else "no open incidents")
     for incident in found:
-        typer.echo(f"{incident.id}  {incident.status.value:<9}  {incident.reporters:>3} reporters  "
-                   f"{incident.opened_at:%Y-%m-%d %H:%M}  {incident.title or incident.summary}")
+        typer.echo(
+            f"{incident.id}  {incident.status.value:<9}  {incident.reporters:>3} reporters  "
+            f"{incident.opened_at:%Y-%m-%d %H:%M}  {incident.title or incident.summary}"
+        )
 
 
 @incidents_app.command("confirm")
 def confirm(
-    incident: IncidentId, url: UrlOption = None,
-    title: Annotated[str | None, typer.Option("--title", help="What people are told it is, e.g. 'VPN outage'.")]
-    = None,
+    incident: IncidentId,
+    url: UrlOption = None,
+    title: Annotated[str | None, typer.Option("--title", help="What people are told it is, e.g. 'VPN outage'.")] = None,
 ) -> None:
     """Confirm a suspected incident: people who reported it, and who report it next, are told IT is on it."""
     result = _call(url, f"/api/staff/incidents/{incident}/confirm", {"title": title} if title else {})
@@ -62,7 +66,8 @@ def confirm(
 
 @incidents_app.command("resolve")
 def resolve(
-    incident: IncidentId, url: UrlOption = None,
+    incident: IncidentId,
+    url: UrlOption = None,
     note: Annotated[str | None, typer.Option("--note", help="Told to everyone who reported it.")] = None,
 ) -> None:
     """Mark an incident fixed: everyone who reported it is told, in their own chat."""
@@ -80,8 +85,10 @@ def _call(url: str | None, path: str, body: dict[str, Any]) -> dict[str, Any]:
 
     async def post() -> tuple[int, Any]:
         timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-        async with aiohttp.ClientSession(timeout=timeout) as session, \
-                session.post(base + path, json=body, headers=headers) as response:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.post(base + path, json=body, headers=headers) as response,
+        ):
             text = await response.text()
             try:
                 return response.status, json.loads(text)

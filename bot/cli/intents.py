@@ -37,8 +37,9 @@ def calibrate(
     examples = IntentExamples.load(examples_path)
 
     async def nearest_all() -> list[Row]:
-        detector = NearestExampleIntentDetector(embedder=EncoderEmbedder(encoder=await load_encoder()),
-                                                examples=examples)
+        detector = NearestExampleIntentDetector(
+            embedder=EncoderEmbedder(encoder=await load_encoder()), examples=examples
+        )
         return await nearest_rows(detector, labelled)
 
     rows = common.run(nearest_all())
@@ -49,8 +50,10 @@ def calibrate(
     for score in scores:
         if round(score.threshold * 100) % 5 == 0 or score is chosen:
             mark = "  <- chosen" if score is chosen else ""
-            typer.echo(f"{score.threshold:9.2f}  {score.accuracy:8.3f}  {score.in_scope_accuracy:12.3f}  "
-                       f"{score.out_of_scope_recall:19.3f}  {score.false_action_rate:17.3f}{mark}")
+            typer.echo(
+                f"{score.threshold:9.2f}  {score.accuracy:8.3f}  {score.in_scope_accuracy:12.3f}  "
+                f"{score.out_of_scope_recall:19.3f}  {score.false_action_rate:17.3f}{mark}"
+            )
     if write:
         write_threshold(examples_path, chosen.threshold)
         typer.echo(f"wrote threshold {chosen.threshold:.2f} to {examples_path}")

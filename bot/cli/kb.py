@@ -30,16 +30,28 @@ kb_app = typer.Typer(help="Knowledge base: validate, index, search, evaluate.", 
 DEFAULT_QUESTIONS = packaged_eval_dir() / "questions.jsonl"
 
 ArticlesOption = Annotated[
-    Path | None, typer.Option("--articles", help="Articles directory [default: $HELPDESK_ARTICLES_DIR or the "
-                              "packaged starter articles]", show_default=False),
+    Path | None,
+    typer.Option(
+        "--articles",
+        help="Articles directory [default: $HELPDESK_ARTICLES_DIR or the packaged starter articles]",
+        show_default=False,
+    ),
 ]
 DataDirOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="Data directory; the index lives in <data-dir>/kb "
-                              "[default: $HELPDESK_DATA_DIR or ./var]", show_default=False),
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Data directory; the index lives in <data-dir>/kb [default: $HELPDESK_DATA_DIR or ./var]",
+        show_default=False,
+    ),
 ]
 ChromaOption = Annotated[
-    str | None, typer.Option("--chroma-url", help="Chroma server URL instead of the embedded store "
-                             "[default: $HELPDESK_CHROMA_URL]", show_default=False),
+    str | None,
+    typer.Option(
+        "--chroma-url",
+        help="Chroma server URL instead of the embedded store [default: $HELPDESK_CHROMA_URL]",
+        show_default=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -62,9 +74,7 @@ def validate(articles: ArticlesOption = None) -> None:
 
 
 @kb_app.command()
-def sync(
-    articles: ArticlesOption = None, data_dir: DataDirOption = None, chroma_url: ChromaOption = None
-) -> None:
+def sync(articles: ArticlesOption = None, data_dir: DataDirOption = None, chroma_url: ChromaOption = None) -> None:
     """Validate, then index the good articles incrementally (exit 1 if any article was rejected).
 
     An already indexed article whose file is now rejected keeps its last good version in the index.
@@ -75,8 +85,9 @@ def sync(
     chroma_url = chroma_url or settings.chroma.url
 
     async def run() -> str:
-        index = await asyncio.to_thread(KnowledgeIndex.open, directory=directory, encoder=_encoder(),
-                                        chroma_url=chroma_url)
+        index = await asyncio.to_thread(
+            KnowledgeIndex.open, directory=directory, encoder=_encoder(), chroma_url=chroma_url
+        )
         try:
             if not report.articles and not index.is_empty:
                 typer.echo("no valid articles: refusing to empty the index", err=True)
@@ -87,8 +98,10 @@ def sync(
         finally:
             await index.close()
         kept = f"; kept the last good version of {result.kept} rejected article(s)" if result.kept else ""
-        return (f"added {result.added}, updated {result.updated}, removed {result.removed}, "
-                f"unchanged {result.unchanged} ({result.chunk_count} chunks){kept}")
+        return (
+            f"added {result.added}, updated {result.updated}, removed {result.removed}, "
+            f"unchanged {result.unchanged} ({result.chunk_count} chunks){kept}"
+        )
 
     typer.echo(common.run(run()))
     if report.errors:
@@ -113,8 +126,9 @@ def search(
 
     async def run() -> list[ScoredChunk]:
         encoder = _encoder()
-        index = await asyncio.to_thread(KnowledgeIndex.open, directory=directory, encoder=encoder,
-                                        chroma_url=chroma_url)
+        index = await asyncio.to_thread(
+            KnowledgeIndex.open, directory=directory, encoder=encoder, chroma_url=chroma_url
+        )
         try:
             if index.is_empty:
                 where = chroma_url or directory
@@ -127,8 +141,10 @@ def search(
 
     hits = common.run(run())
     if as_json:
-        rows = [{"rank": rank, **asdict(hit.chunk), **{k: v for k, v in asdict(hit).items() if k != "chunk"}}
-                for rank, hit in enumerate(hits, 1)]
+        rows = [
+            {"rank": rank, **asdict(hit.chunk), **{k: v for k, v in asdict(hit).items() if k != "chunk"}}
+            for rank, hit in enumerate(hits, 1)
+        ]
         payload = {"query": text, "mode": mode.value, "hits": rows}
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
@@ -136,8 +152,9 @@ def search(
         typer.echo("no results")
     for rank, hit in enumerate(hits, 1):
         typer.echo(f"{rank:>2}. {hit.score:.4f}  {hit.chunk.chunk_id}  {hit.chunk.heading}")
-        typer.echo(f"    dense {_signal(hit.dense_similarity, hit.dense_rank)}  "
-                   f"bm25 {_signal(hit.bm25_score, hit.bm25_rank)}")
+        typer.echo(
+            f"    dense {_signal(hit.dense_similarity, hit.dense_rank)}  bm25 {_signal(hit.bm25_score, hit.bm25_rank)}"
+        )
 
 
 @kb_app.command("eval")
@@ -168,10 +185,13 @@ def evaluate(
 @kb_app.command()
 def calibrate(
     articles: ArticlesOption = None,
-    questions: Annotated[Path, typer.Option("--questions", exists=True, dir_okay=False,
-                                            help="Labelled questions, JSON Lines.")] = DEFAULT_QUESTIONS,
-    output: Annotated[Path | None, typer.Option("--output", help="Where to write the calibration "
-                                                "[default: knowledge/calibration.json]")] = None,
+    questions: Annotated[
+        Path, typer.Option("--questions", exists=True, dir_okay=False, help="Labelled questions, JSON Lines.")
+    ] = DEFAULT_QUESTIONS,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", help="Where to write the calibration [default: knowledge/calibration.json]"),
+    ] = None,
 ) -> None:
     """Fit answer confidence and thresholds on the labelled questions, over a fresh index of the articles."""
     from knowledge.calibrate import calibrate as fit
@@ -195,8 +215,10 @@ def calibrate(
                 await index.close()
         model.save(output or DEFAULT_CALIBRATION_PATH)
         typer.echo(json.dumps(model.report, indent=2))
-        typer.echo(f"answer threshold {model.answer_threshold:.2f}, clarify threshold "
-                   f"{model.clarify_threshold:.2f}; wrote {output or DEFAULT_CALIBRATION_PATH}")
+        typer.echo(
+            f"answer threshold {model.answer_threshold:.2f}, clarify threshold "
+            f"{model.clarify_threshold:.2f}; wrote {output or DEFAULT_CALIBRATION_PATH}"
+        )
 
     common.run(run())
 

@@ -15,8 +15,12 @@ teams_app = typer.Typer(help="Microsoft Teams tools.", no_args_is_help=True)
 @teams_app.command("package")
 def package(
     host: Annotated[str, typer.Option(help="The bot's public host name, e.g. helpdesk.example.com.")],
-    app_id: Annotated[str | None, typer.Option(help="Microsoft App ID (default: TEAMS_APP_ID).",
-                                               envvar=["TEAMS_APP_ID", "HELPDESK_TEAMS_APP_ID"])] = None,
+    app_id: Annotated[
+        str | None,
+        typer.Option(
+            help="Microsoft App ID (default: TEAMS_APP_ID).", envvar=["TEAMS_APP_ID", "HELPDESK_TEAMS_APP_ID"]
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Where to write the zip.")] = Path("helpdesk-teams.zip"),
     manifest_dir: Annotated[Path, typer.Option(help="Folder with manifest.json and the icons.")] = MANIFEST_DIR,
 ) -> None:

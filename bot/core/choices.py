@@ -25,7 +25,7 @@ class Exact:
     value: str
 
     def match(self, payload: str) -> str | None:
-        """"" when `payload` is the value, else None."""
+        """ "" when `payload` is the value, else None."""
         return "" if payload == self.value else None
 
 
@@ -37,7 +37,7 @@ class Prefix:
 
     def match(self, payload: str) -> str | None:
         """The part of `payload` after the prefix, or None when it does not start with it."""
-        return payload[len(self.prefix):] if payload.startswith(self.prefix) else None
+        return payload[len(self.prefix) :] if payload.startswith(self.prefix) else None
 
 
 Matcher = Exact | Prefix
@@ -74,7 +74,7 @@ class ChoiceRouter(Generic[T]):
 
     def __init__(self, *, fallback: Handler[T]) -> None:
         """Args:
-            fallback: called with the whole payload when no matcher fits.
+        fallback: called with the whole payload when no matcher fits.
         """
         self._routes: list[tuple[Matcher, Handler[T]]] = []
         self._fallback = fallback

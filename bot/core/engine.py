@@ -121,13 +121,19 @@ class Engine:
             state = ConversationState(owner_id=inbound.user.id)
             await self._store.save_state(conversation=conversation, state=state)
             if self._contacts is not None and inbound.user.email and inbound.identity_problem is None:
-                await self._contacts.remember(email=inbound.user.email, conversation=conversation,
-                                              user_id=inbound.user.id)
+                await self._contacts.remember(
+                    email=inbound.user.email, conversation=conversation, user_id=inbound.user.id
+                )
         elif state.owner_id != inbound.user.id:
             raise ConversationNotYoursError(messages.CONVERSATION_NOT_YOURS)
 
-        turn = ConversationTurn(inbound=replace(inbound, text=clean_message(inbound.text)), reply_port=reply_port,
-                                state=state, store=self._store, handoffs=self._handoffs)
+        turn = ConversationTurn(
+            inbound=replace(inbound, text=clean_message(inbound.text)),
+            reply_port=reply_port,
+            state=state,
+            store=self._store,
+            handoffs=self._handoffs,
+        )
         if inbound.identity_problem is not None:
             await self._handle_unknown_person(turn, problem=inbound.identity_problem)
         elif inbound.choice is not None:
@@ -169,22 +175,35 @@ class Engine:
         match = await self._intents.detect(text)
         log.info("intent_detected", intent=match.intent, confidence=round(match.confidence, 3))
         if match.intent == "human":  # the ticket's question is what they needed, not "talk to a person"
-            await turn.open_ticket(reason="the person asked for a human", intent="human",
-                                   confidence=match.confidence, template=messages.HANDOFF_ASKED,
-                                   question=await self._last_question(turn, before=turn.seq))
+            await turn.open_ticket(
+                reason="the person asked for a human",
+                intent="human",
+                confidence=match.confidence,
+                template=messages.HANDOFF_ASKED,
+                question=await self._last_question(turn, before=turn.seq),
+            )
             return
         if match.intent in SMALL_TALK_INTENTS:
-            await turn.send(Reply(kind=ReplyKind.INFO, text=_small_talk(match.intent),
-                                  intent=match.intent, confidence=match.confidence))
+            await turn.send(
+                Reply(
+                    kind=ReplyKind.INFO,
+                    text=_small_talk(match.intent),
+                    intent=match.intent,
+                    confidence=match.confidence,
+                )
+            )
             return
         if match.intent in ACTION_INTENTS and desk is not None:
             await desk.start(turn, intent=match.intent, confidence=match.confidence)
             return
         if match.intent in ACTION_INTENTS:
             action = messages.ACTION_LABELS[match.intent]
-            await turn.open_ticket(reason=f"self-service action '{match.intent}' is not available yet",
-                                   intent=match.intent, confidence=match.confidence,
-                                   template=messages.HANDOFF_ACTION.replace("{action}", action))
+            await turn.open_ticket(
+                reason=f"self-service action '{match.intent}' is not available yet",
+                intent=match.intent,
+                confidence=match.confidence,
+                template=messages.HANDOFF_ACTION.replace("{action}", action),
+            )
             return
         if await self._known_issue(turn, text):
             return
@@ -194,14 +213,14 @@ class Engine:
         """Report the problem to the incident watch; when it matches a confirmed incident, say IT is on it."""
         if self._incidents is None:
             return False
-        known = await self._incidents.report(conversation=turn.inbound.conversation, user=turn.inbound.user,
-                                             text=text)
+        known = await self._incidents.report(conversation=turn.inbound.conversation, user=turn.inbound.user, text=text)
         if known is None:
             return False
         log.info("known_issue_told", incident=known.incident)
         told = messages.KNOWN_ISSUE.format(incident=known.incident, title=messages.incident_title(known.title))
-        await turn.send(Reply(kind=ReplyKind.INFO, text=told,
-                              choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),)))
+        await turn.send(
+            Reply(kind=ReplyKind.INFO, text=told, choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),))
+        )
         return True
 
     async def _asked_for_human(self, turn: ConversationTurn, text: str) -> bool:
@@ -210,8 +229,12 @@ class Engine:
         if match.intent != "human":
             return False
         await turn.set_flow(None)
-        await turn.open_ticket(reason="the person asked for a human during a self-service action",
-                               intent="human", confidence=match.confidence, template=messages.HANDOFF_ASKED)
+        await turn.open_ticket(
+            reason="the person asked for a human during a self-service action",
+            intent="human",
+            confidence=match.confidence,
+            template=messages.HANDOFF_ASKED,
+        )
         return True
 
     async def _relayed(self, turn: ConversationTurn, text: str) -> bool:
@@ -223,8 +246,9 @@ class Engine:
         if _normalised(text) in messages.HANDOFF_CANCEL_WORDS:
             await self._relay.cancel_by_person(ticket, user=user)
             await turn.save(replace(turn.state, open_handoff=None))
-            await turn.send(Reply(kind=ReplyKind.INFO, handoff_id=ticket,
-                                  text=messages.HANDOFF_CANCELLED.format(ticket=ticket)))
+            await turn.send(
+                Reply(kind=ReplyKind.INFO, handoff_id=ticket, text=messages.HANDOFF_CANCELLED.format(ticket=ticket))
+            )
             return True
         status = await self._relay.relay_from_person(ticket, user=user, text=text)
         if status is None:  # staff closed it meanwhile: the bot answers again
@@ -232,29 +256,51 @@ class Engine:
             return False
         log.info("message_relayed", ticket=ticket, status=status)
         if status == "open":  # nobody has it yet: say where the message went; later, staff answer themselves
-            await turn.send(Reply(kind=ReplyKind.INFO, handoff_id=ticket,
-                                  text=messages.HANDOFF_RELAYED.format(ticket=ticket)))
+            await turn.send(
+                Reply(kind=ReplyKind.INFO, handoff_id=ticket, text=messages.HANDOFF_RELAYED.format(ticket=ticket))
+            )
         return True
 
     async def _consult_knowledge(self, turn: ConversationTurn, *, question: str) -> None:
         retrieval = await self._knowledge.retrieve(question)
         decision = self._policy.decide(retrieval)
-        log.info("knowledge_decision", outcome=decision.outcome, reason=decision.reason,
-                 top=[h.article_id for h in retrieval.top_articles(3)])
+        log.info(
+            "knowledge_decision",
+            outcome=decision.outcome,
+            reason=decision.reason,
+            top=[h.article_id for h in retrieval.top_articles(3)],
+        )
         if decision.outcome == "answer":
             answer = await self._knowledge.answer(question=question, retrieval=retrieval)
             await turn.send(_answer_reply(answer, confidence=retrieval.confidence))
         elif decision.outcome == "clarify":
             options = retrieval.top_articles(self._policy.clarify_options)
-            await turn.set_flow(ClarifyFlow(question=question, options=tuple(h.article_id for h in options),
-                                            confidence=retrieval.confidence))
-            choices = (*(Choice(id=h.article_id, label=h.title) for h in options),
-                       Choice(id=NONE_OF_THESE, label=messages.CLARIFY_NONE))
-            await turn.send(Reply(kind=ReplyKind.CLARIFY, text=messages.CLARIFY,
-                                  confidence=retrieval.confidence, choices=choices, expects="choice"))
+            await turn.set_flow(
+                ClarifyFlow(
+                    question=question, options=tuple(h.article_id for h in options), confidence=retrieval.confidence
+                )
+            )
+            choices = (
+                *(Choice(id=h.article_id, label=h.title) for h in options),
+                Choice(id=NONE_OF_THESE, label=messages.CLARIFY_NONE),
+            )
+            await turn.send(
+                Reply(
+                    kind=ReplyKind.CLARIFY,
+                    text=messages.CLARIFY,
+                    confidence=retrieval.confidence,
+                    choices=choices,
+                    expects="choice",
+                )
+            )
         else:
-            await turn.open_ticket(reason=decision.reason, intent=None, confidence=retrieval.confidence,
-                                   template=messages.HANDOFF_NO_ANSWER, hits=retrieval.hits)
+            await turn.open_ticket(
+                reason=decision.reason,
+                intent=None,
+                confidence=retrieval.confidence,
+                template=messages.HANDOFF_NO_ANSWER,
+                hits=retrieval.hits,
+            )
 
     # ---- buttons (declared in __init__) ------------------------------------------------------------------
 
@@ -268,9 +314,14 @@ class Engine:
         await turn.set_flow(None)
         retrieval = await self._knowledge.retrieve(flow.question)
         if choice == NONE_OF_THESE:
-            await turn.open_ticket(reason="none of the suggested articles fitted", intent=None,
-                                   confidence=retrieval.confidence, template=messages.HANDOFF_NONE_OF_THESE,
-                                   hits=retrieval.hits, question=flow.question)
+            await turn.open_ticket(
+                reason="none of the suggested articles fitted",
+                intent=None,
+                confidence=retrieval.confidence,
+                template=messages.HANDOFF_NONE_OF_THESE,
+                hits=retrieval.hits,
+                question=flow.question,
+            )
             return
         answer = await self._knowledge.answer(question=flow.question, retrieval=retrieval, article_id=choice)
         await turn.send(_answer_reply(answer, confidence=retrieval.confidence))
@@ -283,17 +334,28 @@ class Engine:
 
     async def _talk_to_person(self, turn: ConversationTurn, _rest: str) -> None:
         await turn.record_user(f"[chose: {messages.TALK_TO_PERSON}]")
-        await turn.open_ticket(reason="the person asked for a human (button)", intent="human", confidence=None,
-                               template=messages.HANDOFF_ASKED, question=await self._last_question(turn))
+        await turn.open_ticket(
+            reason="the person asked for a human (button)",
+            intent="human",
+            confidence=None,
+            template=messages.HANDOFF_ASKED,
+            question=await self._last_question(turn),
+        )
 
     async def _handle_rating(self, turn: ConversationTurn, rest: str) -> None:
         rating = Rating.parse(rest)
         await turn.record_user(f"[rated {rating.ticket}: {rating.value}]")
         score = rating.score
-        rated = (self._relay is not None and score is not None
-                 and await self._relay.rate(rating.ticket, user=turn.inbound.user, rating=score))
-        text = (messages.RATING_THANKS.format(ticket=rating.ticket, rating=rating.value) if rated
-                else messages.RATING_UNKNOWN)
+        rated = (
+            self._relay is not None
+            and score is not None
+            and await self._relay.rate(rating.ticket, user=turn.inbound.user, rating=score)
+        )
+        text = (
+            messages.RATING_THANKS.format(ticket=rating.ticket, rating=rating.value)
+            if rated
+            else messages.RATING_UNKNOWN
+        )
         await turn.send(Reply(kind=ReplyKind.INFO, text=text, private=True))
 
     async def _helped(self, turn: ConversationTurn, _rest: str) -> None:
@@ -306,19 +368,30 @@ class Engine:
         inbound = turn.inbound
         await turn.record_user(f"[feedback: {'helped' if helpful else 'not helpful'}]")
         stored = inbound.in_reply_to is not None and await self._store.record_feedback(
-            conversation=inbound.conversation, reply_seq=inbound.in_reply_to, user=inbound.user, helpful=helpful)
+            conversation=inbound.conversation, reply_seq=inbound.in_reply_to, user=inbound.user, helpful=helpful
+        )
         log.info("feedback_recorded" if stored else "feedback_rejected", helpful=helpful, answer=inbound.in_reply_to)
         if not stored:
             await turn.send(Reply(kind=ReplyKind.INFO, text=messages.FEEDBACK_UNKNOWN_ANSWER, private=True))
         elif helpful:
             await turn.send(Reply(kind=ReplyKind.INFO, text=messages.FEEDBACK_THANKS, private=True))
         elif await self._store.unhelpful_answers(inbound.conversation) >= UNHELPFUL_BEFORE_HANDOFF:
-            await turn.open_ticket(reason=f"the person said {UNHELPFUL_BEFORE_HANDOFF} answers did not help",
-                                   intent=None, confidence=None, template=messages.HANDOFF_NOT_HELPFUL_TWICE,
-                                   question=await self._last_question(turn))
+            await turn.open_ticket(
+                reason=f"the person said {UNHELPFUL_BEFORE_HANDOFF} answers did not help",
+                intent=None,
+                confidence=None,
+                template=messages.HANDOFF_NOT_HELPFUL_TWICE,
+                question=await self._last_question(turn),
+            )
         else:
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.FEEDBACK_SORRY, private=True,
-                                  choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),)))
+            await turn.send(
+                Reply(
+                    kind=ReplyKind.INFO,
+                    text=messages.FEEDBACK_SORRY,
+                    private=True,
+                    choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),),
+                )
+            )
 
     # ---- helpers -----------------------------------------------------------------------------------------
 
@@ -326,8 +399,12 @@ class Engine:
         """Nothing is answered or done for someone the channel could not identify: a human takes over."""
         text = turn.text or f"[chose: {turn.inbound.choice}]"
         await turn.record_user(text if len(text) <= self._max_chars else _not_processed(text))
-        await turn.open_ticket(reason=f"the channel could not identify the person: {problem}", intent=None,
-                               confidence=None, template=messages.HANDOFF_IDENTITY_UNKNOWN)
+        await turn.open_ticket(
+            reason=f"the channel could not identify the person: {problem}",
+            intent=None,
+            confidence=None,
+            template=messages.HANDOFF_IDENTITY_UNKNOWN,
+        )
 
     async def _last_question(self, turn: ConversationTurn, *, before: int | None = None) -> str:
         """What the person last typed (before entry `before`, when given), for a hand-off that the message
@@ -349,11 +426,14 @@ def _not_processed(text: str) -> str:
 
 
 def _answer_reply(answer: Answer, *, confidence: float) -> Reply:
-    feedback = (Choice(id=HELPED, label=messages.FEEDBACK_HELPED),
-                Choice(id=NOT_HELPFUL, label=messages.FEEDBACK_NOT_HELPFUL),
-                Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON))
-    return Reply(kind=ReplyKind.ANSWER, text=answer.text, confidence=confidence, citations=answer.citations,
-                 choices=feedback)
+    feedback = (
+        Choice(id=HELPED, label=messages.FEEDBACK_HELPED),
+        Choice(id=NOT_HELPFUL, label=messages.FEEDBACK_NOT_HELPFUL),
+        Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),
+    )
+    return Reply(
+        kind=ReplyKind.ANSWER, text=answer.text, confidence=confidence, citations=answer.citations, choices=feedback
+    )
 
 
 def _small_talk(intent: str) -> str:

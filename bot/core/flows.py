@@ -70,8 +70,11 @@ def flow_from_stored(kind: str | None, data: Mapping[str, Any] | None) -> Flow |
         return _FLOW.validate_python({**(data or {}), "kind": kind})
     except ValidationError as error:
         # Which fields failed, never their values: a flow holds e-mail addresses.
-        log.warning("stored_flow_invalid", kind=kind,
-                    errors=[f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in error.errors()])
+        log.warning(
+            "stored_flow_invalid",
+            kind=kind,
+            errors=[f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in error.errors()],
+        )
         return None
 
 

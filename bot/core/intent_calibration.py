@@ -39,9 +39,13 @@ def score_threshold(rows: list[Row], threshold: float) -> ThresholdScore:
         else:
             in_scope += 1
             in_scope_ok += predicted == gold
-    return ThresholdScore(threshold=threshold, accuracy=correct / len(rows),
-                          in_scope_accuracy=in_scope_ok / max(in_scope, 1),
-                          out_of_scope_recall=oos_ok / max(oos, 1), false_action_rate=false_action / max(oos, 1))
+    return ThresholdScore(
+        threshold=threshold,
+        accuracy=correct / len(rows),
+        in_scope_accuracy=in_scope_ok / max(in_scope, 1),
+        out_of_scope_recall=oos_ok / max(oos, 1),
+        false_action_rate=false_action / max(oos, 1),
+    )
 
 
 def choose_threshold(scores: list[ThresholdScore]) -> ThresholdScore:
@@ -64,5 +68,4 @@ async def nearest_rows(detector: NearestExampleIntentDetector, labelled: Path) -
 def write_threshold(examples: Path, threshold: float) -> None:
     """Store `threshold` in the examples YAML, rewriting only its `threshold:` line (comments stay)."""
     text = examples.read_text(encoding="utf-8")
-    examples.write_text(re.sub(r"(?m)^threshold:.*$", f"threshold: {threshold:.2f}", text, count=1),
-                        encoding="utf-8")
+    examples.write_text(re.sub(r"(?m)^threshold:.*$", f"threshold: {threshold:.2f}", text, count=1), encoding="utf-8")

@@ -95,14 +95,19 @@ class NearestExampleIntentDetector:
         matrix = await self._example_matrix()
         similarities = vectors @ matrix.T
         best = similarities.argmax(axis=1)
-        return [self._match(text, self._examples.labels[column], float(similarities[row, column]),
-                            self._examples.utterances[column])
-                for row, (text, column) in enumerate(zip(texts, best, strict=True))]
+        return [
+            self._match(
+                text, self._examples.labels[column], float(similarities[row, column]), self._examples.utterances[column]
+            )
+            for row, (text, column) in enumerate(zip(texts, best, strict=True))
+        ]
 
     def _match(self, text: str, intent: str, similarity: float, example: str) -> IntentMatch:
-        return IntentMatch(intent=decide_intent(text=text, nearest=intent, similarity=similarity,
-                                                threshold=self._threshold),
-                           confidence=max(0.0, min(1.0, similarity)), nearest_example=example)
+        return IntentMatch(
+            intent=decide_intent(text=text, nearest=intent, similarity=similarity, threshold=self._threshold),
+            confidence=max(0.0, min(1.0, similarity)),
+            nearest_example=example,
+        )
 
 
 def decide_intent(*, text: str, nearest: str, similarity: float, threshold: float) -> str | None:

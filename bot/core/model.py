@@ -100,9 +100,7 @@ class Reply:
             "text": self.text,
             "confidence": None if self.confidence is None else round(self.confidence, 3),
             "intent": self.intent,
-            "citations": [
-                {"article_id": c.article_id, "title": c.title, "url": c.url} for c in self.citations
-            ],
+            "citations": [{"article_id": c.article_id, "title": c.title, "url": c.url} for c in self.citations],
             "choices": [{"id": c.id, "label": c.label} for c in self.choices],
             "expects": self.expects,
             "private": self.private,

@@ -52,6 +52,4 @@ class AnswerPolicy:
                 reason=f"confidence {confidence:.2f} between clarify {self.clarify_threshold:.2f} "
                 f"and answer {self.answer_threshold:.2f}",
             )
-        return Decision(
-            outcome="handoff", reason=f"confidence {confidence:.2f} < clarify {self.clarify_threshold:.2f}"
-        )
+        return Decision(outcome="handoff", reason=f"confidence {confidence:.2f} < clarify {self.clarify_threshold:.2f}")

@@ -76,8 +76,9 @@ class ConversationStore(Protocol):
 
     async def replies_after(self, *, conversation: ConversationRef, after: int) -> tuple[list[Reply], int]: ...
 
-    async def record_feedback(self, *, conversation: ConversationRef, reply_seq: int, user: UserRef,
-                              helpful: bool) -> bool: ...
+    async def record_feedback(
+        self, *, conversation: ConversationRef, reply_seq: int, user: UserRef, helpful: bool
+    ) -> bool: ...
 
     async def unhelpful_answers(self, conversation: ConversationRef) -> int:
         """How many answers in the conversation the person marked "not helpful"."""
@@ -127,8 +128,15 @@ class IncidentReporters(Protocol):
 class TicketTriage(Protocol):
     """Category, resolver group and priority for a new ticket."""
 
-    async def triage(self, question: str, *, conversation: str | None = None, intent: str | None = None,
-                     person: Person | None = None, reporters: int = 1) -> TriageResult:
+    async def triage(
+        self,
+        question: str,
+        *,
+        conversation: str | None = None,
+        intent: str | None = None,
+        person: Person | None = None,
+        reporters: int = 1,
+    ) -> TriageResult:
         """Triage one problem: the category from `question`; urgency and impact words anywhere in
         `conversation`; `reporters`: how many people reported it (raises impact)."""
         ...
@@ -146,8 +154,9 @@ class StaffOperations(Protocol):
 
     async def claim(self, staff: StaffMember, ticket_id: str) -> Ticket: ...
 
-    async def post(self, staff: StaffMember, ticket_id: str, *, text: str, internal: bool,
-                   origin: str | None = None) -> TicketEvent:
+    async def post(
+        self, staff: StaffMember, ticket_id: str, *, text: str, internal: bool, origin: str | None = None
+    ) -> TicketEvent:
         """A message to the person, or an internal note. `origin`: the platform it was written on, which
         already shows it."""
         ...
@@ -323,8 +332,9 @@ class Notifier(Protocol):
         """Post into the person's newest conversation with the bot; False when they have none."""
         ...
 
-    async def tell_conversation(self, *, conversation: ConversationRef, user_id: str, reply: Reply,
-                                role: str = "bot") -> None:
+    async def tell_conversation(
+        self, *, conversation: ConversationRef, user_id: str, reply: Reply, role: str = "bot"
+    ) -> None:
         """Post into a known conversation (stored in its transcript first, then pushed where the channel can).
 
         Args:

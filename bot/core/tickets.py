@@ -61,13 +61,21 @@ class Requester:
     location: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"user_id": self.user_id, "email": self.email, "name": self.name, "department": self.department,
-                "manager": self.manager, "location": self.location}
+        return {
+            "user_id": self.user_id,
+            "email": self.email,
+            "name": self.name,
+            "department": self.department,
+            "manager": self.manager,
+            "location": self.location,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Requester:
-        return cls(**{key: data.get(key) for key in ("email", "name", "department", "manager", "location")},
-                   user_id=str(data.get("user_id", "")))
+        return cls(
+            **{key: data.get(key) for key in ("email", "name", "department", "manager", "location")},
+            user_id=str(data.get("user_id", "")),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,4 +174,4 @@ def staff_message(text: str) -> tuple[str, bool]:
     The one rule for every chat channel: a message starting with "note:" (any case) stays with staff.
     """
     internal = text.lower().startswith(NOTE_PREFIX)
-    return (text[len(NOTE_PREFIX):] if internal else text), internal
+    return (text[len(NOTE_PREFIX) :] if internal else text), internal

@@ -30,8 +30,8 @@ class Person:
 
 @dataclass(frozen=True, kw_only=True)
 class TriageResult:
-    category: str             # UNSURE_CATEGORY when the model is not sure
-    suggested_category: str   # the model's best guess, sure or not
+    category: str  # UNSURE_CATEGORY when the model is not sure
+    suggested_category: str  # the model's best guess, sure or not
     category_confidence: float
     group: str
     group_confidence: float | None  # None: routed by category (staff.yml), not predicted
@@ -39,8 +39,15 @@ class TriageResult:
     priority: PriorityAssessment
 
     def to_dict(self) -> dict[str, object]:
-        return {"category": self.category, "suggested_category": self.suggested_category,
-                "category_confidence": round(self.category_confidence, 3), "group": self.group,
-                "group_confidence": None if self.group_confidence is None else round(self.group_confidence, 3),
-                "unsure": self.unsure, "impact": self.priority.impact, "urgency": self.priority.urgency,
-                "priority": self.priority.priority, "why": self.priority.why}
+        return {
+            "category": self.category,
+            "suggested_category": self.suggested_category,
+            "category_confidence": round(self.category_confidence, 3),
+            "group": self.group,
+            "group_confidence": None if self.group_confidence is None else round(self.group_confidence, 3),
+            "unsure": self.unsure,
+            "impact": self.priority.impact,
+            "urgency": self.priority.urgency,
+            "priority": self.priority.priority,
+            "why": self.priority.why,
+        }

@@ -25,11 +25,18 @@ log = structlog.get_logger(__name__)
 class ConversationTurn:
     """The engine's turn in progress; implements the FlowTurn port the self-service actions answer through."""
 
-    def __init__(self, *, inbound: Inbound, reply_port: ReplyPort, state: ConversationState,
-                 store: ConversationStore, handoffs: HandoffQueue) -> None:
+    def __init__(
+        self,
+        *,
+        inbound: Inbound,
+        reply_port: ReplyPort,
+        state: ConversationState,
+        store: ConversationStore,
+        handoffs: HandoffQueue,
+    ) -> None:
         """Args:
-            inbound: the message, its text already cleaned.
-            state: the conversation's state as loaded at the start of the turn.
+        inbound: the message, its text already cleaned.
+        state: the conversation's state as loaded at the start of the turn.
         """
         self._inbound = inbound
         self._reply_port = reply_port
@@ -54,8 +61,9 @@ class ConversationTurn:
     async def record_user(self, text: str) -> None:
         """Store what the person sent (or a placeholder for it) in the transcript."""
         inbound = self._inbound
-        self.seq = await self._store.append(conversation=inbound.conversation, user=inbound.user, role="user",
-                                            text=text)
+        self.seq = await self._store.append(
+            conversation=inbound.conversation, user=inbound.user, role="user", text=text
+        )
 
     async def send(self, reply: Reply) -> None:
         """Store the reply in the transcript first, so a delivery failure never loses it."""
@@ -67,8 +75,9 @@ class ConversationTurn:
 
     async def _deliver(self, reply: Reply, *, stored: Reply) -> None:
         inbound = self._inbound
-        self.seq = await self._store.append(conversation=inbound.conversation, user=inbound.user, role="bot",
-                                            text=stored.text, reply=stored)
+        self.seq = await self._store.append(
+            conversation=inbound.conversation, user=inbound.user, role="bot", text=stored.text, reply=stored
+        )
         await self._reply_port.send(replace(reply, seq=self.seq))
 
     async def set_flow(self, flow: Flow | None) -> None:
@@ -103,24 +112,36 @@ class ConversationTurn:
         """
         open_ticket = self.state.open_handoff
         if open_ticket:  # one ticket per conversation: the transcript already carries the new message
-            await self.send(Reply(kind=ReplyKind.HANDOFF, intent=intent, handoff_id=str(open_ticket),
-                                  text=messages.HANDOFF_ALREADY_OPEN.format(ticket=open_ticket)))
+            await self.send(
+                Reply(
+                    kind=ReplyKind.HANDOFF,
+                    intent=intent,
+                    handoff_id=str(open_ticket),
+                    text=messages.HANDOFF_ALREADY_OPEN.format(ticket=open_ticket),
+                )
+            )
             return
         inbound = self._inbound
         if question is None:
             question = "" if self.secret_text else self.text
         packet = HandoffPacket(
-            conversation=inbound.conversation, user=inbound.user, reason=reason, question=question,
-            intent=intent, confidence=confidence,
-            retrieval=hits, transcript=tuple(await self._store.transcript(inbound.conversation)),
+            conversation=inbound.conversation,
+            user=inbound.user,
+            reason=reason,
+            question=question,
+            intent=intent,
+            confidence=confidence,
+            retrieval=hits,
+            transcript=tuple(await self._store.transcript(inbound.conversation)),
         )
         receipt = await self._handoffs.open(packet)
         ticket = receipt.ticket
         log.info("handoff_opened", ticket=ticket, reason=reason, intent=intent)
         await self.save(replace(self.state, open_handoff=ticket))
         text = f"{template.format(ticket=ticket)}\n\n{_what_next(receipt)}"
-        await self.send(Reply(kind=ReplyKind.HANDOFF, text=text, intent=intent, confidence=confidence,
-                              handoff_id=ticket))
+        await self.send(
+            Reply(kind=ReplyKind.HANDOFF, text=text, intent=intent, confidence=confidence, handoff_id=ticket)
+        )
 
 
 def _what_next(receipt: HandoffReceipt) -> str:

@@ -6,6 +6,5 @@ from pydantic import ValidationError
 
 
 def problems(error: ValidationError, *, whole: str, limit: int | None = None) -> list[str]:
-    """"field.path: message" for each problem (at most `limit`); `whole` names a problem with the input itself."""
-    return [f"{'.'.join(str(part) for part in item['loc']) or whole}: {item['msg']}"
-            for item in error.errors()[:limit]]
+    """ "field.path: message" for each problem (at most `limit`); `whole` names a problem with the input itself."""
+    return [f"{'.'.join(str(part) for part in item['loc']) or whole}: {item['msg']}" for item in error.errors()[:limit]]

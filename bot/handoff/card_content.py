@@ -22,8 +22,7 @@ def available_ops(ticket: Ticket) -> list[StaffOp]:
     """Claim while nobody has it; Resolve and Return while it is active; nothing once it is closed."""
     if not ticket.is_active:
         return []
-    return ["claim", "resolve", "return_to_bot"] if ticket.status is TicketStatus.OPEN else ["resolve",
-                                                                                                "return_to_bot"]
+    return ["claim", "resolve", "return_to_bot"] if ticket.status is TicketStatus.OPEN else ["resolve", "return_to_bot"]
 
 
 def card_facts(ticket: Ticket, group: ResolverGroup) -> list[tuple[str, str]]:
@@ -32,8 +31,12 @@ def card_facts(ticket: Ticket, group: ResolverGroup) -> list[tuple[str, str]]:
     who = requester.name or requester.email or requester.user_id
     if requester.name and requester.email:
         who = f"{who} ({requester.email})"
-    return [("Requester", who), ("Department", requester.department or "—"), ("Category", ticket.category),
-            ("Group", group.label or group.name)]
+    return [
+        ("Requester", who),
+        ("Department", requester.department or "—"),
+        ("Category", ticket.category),
+        ("Group", group.label or group.name),
+    ]
 
 
 def status_line(ticket: Ticket) -> str:
@@ -64,7 +67,7 @@ def shown_turns(transcript: Sequence[Turn]) -> list[Turn]:
 
 def packed(lines: Sequence[str], *, limit: int, separator: str = "\n") -> list[str]:
     """Whole lines joined into messages of at most `limit` characters; a longer line is cut into pieces."""
-    pieces = [line[start:start + limit] for line in lines for start in range(0, len(line), limit)]
+    pieces = [line[start : start + limit] for line in lines for start in range(0, len(line), limit)]
     out: list[str] = []
     for piece in pieces:
         if out and len(out[-1]) + len(separator) + len(piece) <= limit:

@@ -65,9 +65,16 @@ class ArticleDrafts:
         if not resolution.strip() or not title:
             return None
         draft_id = f"D-{ticket}"
-        values = {"id": draft_id, "ticket": ticket, "title": title, "question": question.strip(),
-                  "resolution": resolution.strip(), "category": category, "status": "pending",
-                  "created_at": datetime.now(UTC)}
+        values = {
+            "id": draft_id,
+            "ticket": ticket,
+            "title": title,
+            "question": question.strip(),
+            "resolution": resolution.strip(),
+            "category": category,
+            "status": "pending",
+            "created_at": datetime.now(UTC),
+        }
         try:
             async with self._db.engine.begin() as conn:
                 await conn.execute(article_drafts.insert().values(**values))
@@ -119,10 +126,17 @@ class ArticleDrafts:
         return draft
 
     async def _decide(self, draft_id: str, *, status: Status, editor: str, article_path: str | None) -> bool:
-        values: dict[str, Any] = {"status": status, "decided_by": _one_line(editor), "decided_at": datetime.now(UTC),
-                                  "article_path": article_path}
-        query = (article_drafts.update()
-                 .where(article_drafts.c.id == draft_id, article_drafts.c.status == "pending").values(**values))
+        values: dict[str, Any] = {
+            "status": status,
+            "decided_by": _one_line(editor),
+            "decided_at": datetime.now(UTC),
+            "article_path": article_path,
+        }
+        query = (
+            article_drafts.update()
+            .where(article_drafts.c.id == draft_id, article_drafts.c.status == "pending")
+            .values(**values)
+        )
         async with self._db.engine.begin() as conn:
             return (await conn.execute(query)).rowcount == 1
 
@@ -135,15 +149,23 @@ class ArticleDrafts:
 def render_article(draft: Draft, *, article_id: str, today: date) -> str:
     """The article's Markdown: front matter the knowledge loader accepts, then the problem and what fixed it."""
     tags = [tag for tag in (_slug(draft.category or ""), SOURCE_TAG) if tag]
-    fields = {"id": article_id, "title": draft.title, "summary": _shorten(draft.resolution, SUMMARY_CHARS),
-              "tags": list(dict.fromkeys(tags)), "owner": OWNER, "last_reviewed": today}
+    fields = {
+        "id": article_id,
+        "title": draft.title,
+        "summary": _shorten(draft.resolution, SUMMARY_CHARS),
+        "tags": list(dict.fromkeys(tags)),
+        "owner": OWNER,
+        "last_reviewed": today,
+    }
     # The loader rejects unknown fields, so "this is a draft" is a YAML comment, not a field.
     note = _one_line(f"Draft from ticket {draft.ticket}: review and edit it, then run `helpdesk-bot kb sync`.")
     front = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, default_flow_style=None, width=10_000)
-    return (f"---\n# {note}\n{front}---\n\n# {draft.title}\n\n"
-            f"## The problem\n\n{_contained(draft.question)}\n\n"
-            f"## What fixed it\n\n{_contained(draft.resolution)}\n\n"
-            f"_Written up from ticket {_one_line(draft.ticket)}._\n")
+    return (
+        f"---\n# {note}\n{front}---\n\n# {draft.title}\n\n"
+        f"## The problem\n\n{_contained(draft.question)}\n\n"
+        f"## What fixed it\n\n{_contained(draft.resolution)}\n\n"
+        f"_Written up from ticket {_one_line(draft.ticket)}._\n"
+    )
 
 
 def _write_new(directory: Path, draft: Draft, *, today: date) -> Path:
@@ -199,8 +221,16 @@ def _contained(text: str) -> str:
 
 
 def _draft(row: sa.Row[Any]) -> Draft:
-    return Draft(id=row.id, ticket=row.ticket, title=row.title, question=row.question, resolution=row.resolution,
-                 category=row.category, status=row.status, created_at=as_utc(row.created_at),
-                 decided_by=row.decided_by, decided_at=as_utc_or_none(row.decided_at),
-                 article_path=None if row.article_path is None else Path(row.article_path))
-
+    return Draft(
+        id=row.id,
+        ticket=row.ticket,
+        title=row.title,
+        question=row.question,
+        resolution=row.resolution,
+        category=row.category,
+        status=row.status,
+        created_at=as_utc(row.created_at),
+        decided_by=row.decided_by,
+        decided_at=as_utc_or_none(row.decided_at),
+        article_path=None if row.article_path is None else Path(row.article_path),
+    )

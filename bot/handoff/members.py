@@ -36,4 +36,3 @@ class StaffMembership:
     async def groups_of(self, staff: StaffMember) -> list[str]:
         """The groups whose queues `staff` may see."""
         return [group.name for group in self._config.groups.values() if await self.may_work(staff, group)]
-

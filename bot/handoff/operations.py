@@ -54,9 +54,18 @@ class InvalidInput(StaffError):
 class TicketOperations:
     """Checks who may act, makes the change (atomically, with its event), then tells everyone concerned."""
 
-    def __init__(self, *, tickets: SqlTickets, config: StaffConfig, membership: StaffMembership,
-                 notifier: Notifier, store: ConversationStore, cards: TicketCards, outbox: ItsmOutbox | None,
-                 drafts: ArticleDrafts | None) -> None:
+    def __init__(
+        self,
+        *,
+        tickets: SqlTickets,
+        config: StaffConfig,
+        membership: StaffMembership,
+        notifier: Notifier,
+        store: ConversationStore,
+        cards: TicketCards,
+        outbox: ItsmOutbox | None,
+        drafts: ArticleDrafts | None,
+    ) -> None:
         self._tickets = tickets
         self._config = config
         self._membership = membership
@@ -68,8 +77,9 @@ class TicketOperations:
 
     # ---- reading -----------------------------------------------------------------------------------------------
 
-    async def queue(self, staff: StaffMember, *, statuses: list[TicketStatus] | None,
-                    group: str | None = None) -> list[Ticket]:
+    async def queue(
+        self, staff: StaffMember, *, statuses: list[TicketStatus] | None, group: str | None = None
+    ) -> list[Ticket]:
         """The tickets of the groups `staff` works, newest first."""
         groups = await self._membership.groups_of(staff)
         if group is not None:
@@ -89,25 +99,36 @@ class TicketOperations:
         if ticket.status in CLAIMED_STATUSES and ticket.assignee == staff.id:
             return ticket  # a second click (or a retry) changes nothing
         claimed = await self._tickets.transition(
-            ticket_id, allowed_from=(TicketStatus.OPEN,), to=TicketStatus.CLAIMED, event=EventKind.CLAIMED,
-            actor=staff.id, actor_name=staff.name, values={"assignee": staff.id, "assignee_name": staff.name})
+            ticket_id,
+            allowed_from=(TicketStatus.OPEN,),
+            to=TicketStatus.CLAIMED,
+            event=EventKind.CLAIMED,
+            actor=staff.id,
+            actor_name=staff.name,
+            values={"assignee": staff.id, "assignee_name": staff.name},
+        )
         if claimed is None:
             current = await self._get(ticket_id)
             if current.status in CLAIMED_STATUSES:
-                raise WrongState(messages.STAFF_ALREADY_CLAIMED.format(ticket=ticket_id,
-                                                                       name=current.assignee_name))
+                raise WrongState(messages.STAFF_ALREADY_CLAIMED.format(ticket=ticket_id, name=current.assignee_name))
             raise WrongState(messages.STAFF_CLOSED.format(ticket=ticket_id, status=_said(current.status)))
         log.info("ticket_claimed", ticket=ticket_id, by=staff.id)
         await self._tickets.note_first_response(ticket_id)
-        await self._tell_person(claimed, Reply(kind=ReplyKind.INFO, handoff_id=ticket_id,
-                                               text=messages.HANDOFF_CLAIMED.format(name=staff.name,
-                                                                                    ticket=ticket_id)))
+        await self._tell_person(
+            claimed,
+            Reply(
+                kind=ReplyKind.INFO,
+                handoff_id=ticket_id,
+                text=messages.HANDOFF_CLAIMED.format(name=staff.name, ticket=ticket_id),
+            ),
+        )
         self._cards.refresh(claimed)
         await self._mirror(ticket_id, "status", {"status": TicketStatus.CLAIMED.value})
         return claimed
 
-    async def post(self, staff: StaffMember, ticket_id: str, *, text: str, internal: bool,
-                   origin: str | None = None) -> TicketEvent:
+    async def post(
+        self, staff: StaffMember, ticket_id: str, *, text: str, internal: bool, origin: str | None = None
+    ) -> TicketEvent:
         """A message to the person (after a claim), or an internal note only staff see.
 
         Args:
@@ -116,22 +137,33 @@ class TicketOperations:
         text = _checked_text(text, what="message")
         ticket = await self._allowed(staff, ticket_id)
         if internal:
-            event = await self._tickets.add_event(ticket_id, actor=staff.id, actor_name=staff.name,
-                                                  kind=EventKind.INTERNAL_NOTE, text=text, internal=True)
+            event = await self._tickets.add_event(
+                ticket_id, actor=staff.id, actor_name=staff.name, kind=EventKind.INTERNAL_NOTE, text=text, internal=True
+            )
             self._cards.relay(ticket, author=staff.name, text=text, internal=True, skip=origin)
             await self._mirror(ticket_id, "comment", {"text": f"{staff.name}: {text}", "internal": True})
             return event
         if ticket.status not in CLAIMED_STATUSES:
-            raise WrongState(messages.STAFF_CLAIM_FIRST.format(ticket=ticket_id) if ticket.is_active
-                             else messages.STAFF_CLOSED.format(ticket=ticket_id, status=_said(ticket.status)))
+            raise WrongState(
+                messages.STAFF_CLAIM_FIRST.format(ticket=ticket_id)
+                if ticket.is_active
+                else messages.STAFF_CLOSED.format(ticket=ticket_id, status=_said(ticket.status))
+            )
         moved = await self._tickets.transition(
-            ticket_id, allowed_from=CLAIMED_STATUSES, to=TicketStatus.WAITING_ON_USER,
-            event=EventKind.STAFF_MESSAGE, actor=staff.id, actor_name=staff.name, text=text)
+            ticket_id,
+            allowed_from=CLAIMED_STATUSES,
+            to=TicketStatus.WAITING_ON_USER,
+            event=EventKind.STAFF_MESSAGE,
+            actor=staff.id,
+            actor_name=staff.name,
+            text=text,
+        )
         if moved is None:
             raise WrongState(messages.STAFF_CLOSED.format(ticket=ticket_id, status="closed"))
         await self._tickets.note_first_response(ticket_id)
-        await self._tell_person(moved, Reply(kind=ReplyKind.STAFF, text=text, author=staff.name,
-                                             handoff_id=ticket_id), role="staff")
+        await self._tell_person(
+            moved, Reply(kind=ReplyKind.STAFF, text=text, author=staff.name, handoff_id=ticket_id), role="staff"
+        )
         self._cards.relay(moved, author=staff.name, text=text, skip=origin)
         await self._mirror(ticket_id, "comment", {"text": f"{staff.name}: {text}", "internal": False})
         return await self._latest(ticket_id, EventKind.STAFF_MESSAGE)
@@ -139,29 +171,53 @@ class TicketOperations:
     async def resolve(self, staff: StaffMember, ticket_id: str, *, note: str) -> Ticket:
         note = _checked_text(note, what="resolution note")
         await self._allowed(staff, ticket_id)
-        resolved = await self._close(ticket_id, to=TicketStatus.RESOLVED, event=EventKind.RESOLVED, staff=staff,
-                                     text=note, values={"resolution": note, "resolved_at": datetime.now(UTC)})
-        await self._tell_person(resolved, Reply(
-            kind=ReplyKind.STAFF, author=staff.name, handoff_id=ticket_id,
-            text=messages.HANDOFF_RESOLVED.format(name=staff.name, ticket=ticket_id, note=note)), role="staff")
-        await self._tell_person(resolved, Reply(
-            kind=ReplyKind.INFO, text=messages.HANDOFF_RATE, handoff_id=ticket_id, expects="choice",
-            choices=tuple(Choice(id=f"{RATING_PREFIX}{ticket_id}:{n}", label=str(n)) for n in range(1, 6))))
+        resolved = await self._close(
+            ticket_id,
+            to=TicketStatus.RESOLVED,
+            event=EventKind.RESOLVED,
+            staff=staff,
+            text=note,
+            values={"resolution": note, "resolved_at": datetime.now(UTC)},
+        )
+        await self._tell_person(
+            resolved,
+            Reply(
+                kind=ReplyKind.STAFF,
+                author=staff.name,
+                handoff_id=ticket_id,
+                text=messages.HANDOFF_RESOLVED.format(name=staff.name, ticket=ticket_id, note=note),
+            ),
+            role="staff",
+        )
+        await self._tell_person(
+            resolved,
+            Reply(
+                kind=ReplyKind.INFO,
+                text=messages.HANDOFF_RATE,
+                handoff_id=ticket_id,
+                expects="choice",
+                choices=tuple(Choice(id=f"{RATING_PREFIX}{ticket_id}:{n}", label=str(n)) for n in range(1, 6)),
+            ),
+        )
         await self._mirror(ticket_id, "resolve", {"note": note})
         if self._drafts is not None:  # the knowledge-gap loop: editors may turn the fix into an article
-            question = _problem_statement(await self._tickets.packet(ticket_id) or {},
-                                          await self._tickets.events(ticket_id))
-            await self._drafts.suggest(ticket=ticket_id, question=question, resolution=note,
-                                       category=resolved.category)
+            question = _problem_statement(
+                await self._tickets.packet(ticket_id) or {}, await self._tickets.events(ticket_id)
+            )
+            await self._drafts.suggest(ticket=ticket_id, question=question, resolution=note, category=resolved.category)
         return resolved
 
     async def return_to_bot(self, staff: StaffMember, ticket_id: str) -> Ticket:
         await self._allowed(staff, ticket_id)
-        returned = await self._close(ticket_id, to=TicketStatus.RETURNED_TO_BOT, event=EventKind.RETURNED,
-                                     staff=staff)
-        await self._tell_person(returned, Reply(kind=ReplyKind.INFO, handoff_id=ticket_id,
-                                                text=messages.HANDOFF_RETURNED.format(name=staff.name,
-                                                                                      ticket=ticket_id)))
+        returned = await self._close(ticket_id, to=TicketStatus.RETURNED_TO_BOT, event=EventKind.RETURNED, staff=staff)
+        await self._tell_person(
+            returned,
+            Reply(
+                kind=ReplyKind.INFO,
+                handoff_id=ticket_id,
+                text=messages.HANDOFF_RETURNED.format(name=staff.name, ticket=ticket_id),
+            ),
+        )
         await self._mirror(ticket_id, "resolve", {"note": f"Handed back to the bot by {staff.name}."})
         return returned
 
@@ -175,11 +231,18 @@ class TicketOperations:
         moved = None
         if ticket.status is TicketStatus.WAITING_ON_USER:  # staff asked; the person answered: back to staff
             moved = await self._tickets.transition(
-                ticket_id, allowed_from=(TicketStatus.WAITING_ON_USER,), to=TicketStatus.CLAIMED,
-                event=EventKind.PERSON_MESSAGE, actor="requester", actor_name=user.name, text=text)
+                ticket_id,
+                allowed_from=(TicketStatus.WAITING_ON_USER,),
+                to=TicketStatus.CLAIMED,
+                event=EventKind.PERSON_MESSAGE,
+                actor="requester",
+                actor_name=user.name,
+                text=text,
+            )
         if moved is None:
-            await self._tickets.add_event(ticket_id, actor="requester", actor_name=user.name,
-                                          kind=EventKind.PERSON_MESSAGE, text=text)
+            await self._tickets.add_event(
+                ticket_id, actor="requester", actor_name=user.name, kind=EventKind.PERSON_MESSAGE, text=text
+            )
         else:
             ticket = moved
         self._cards.relay(ticket, author=_requester_label(ticket), text=text)
@@ -189,8 +252,14 @@ class TicketOperations:
     async def cancel_by_person(self, ticket_id: str, *, user: UserRef) -> bool:
         """The person no longer needs help: the ticket closes as cancelled."""
         cancelled = await self._tickets.transition(
-            ticket_id, allowed_from=ACTIVE_STATUSES, to=TicketStatus.CANCELLED, event=EventKind.CANCELLED,
-            actor="requester", actor_name=user.name, text="cancelled by the person")
+            ticket_id,
+            allowed_from=ACTIVE_STATUSES,
+            to=TicketStatus.CANCELLED,
+            event=EventKind.CANCELLED,
+            actor="requester",
+            actor_name=user.name,
+            text="cancelled by the person",
+        )
         if cancelled is None:
             return False
         self._cards.refresh(cancelled)
@@ -200,8 +269,12 @@ class TicketOperations:
     async def rate(self, ticket_id: str, *, user: UserRef, rating: int) -> bool:
         """Store the person's 1-5 rating of a resolved ticket (their latest click counts)."""
         ticket = await self._tickets.get(ticket_id)
-        if (ticket is None or ticket.status is not TicketStatus.RESOLVED or ticket.requester.user_id != user.id
-                or not 1 <= rating <= 5):
+        if (
+            ticket is None
+            or ticket.status is not TicketStatus.RESOLVED
+            or ticket.requester.user_id != user.id
+            or not 1 <= rating <= 5
+        ):
             return False
         await self._tickets.set_rating(ticket_id, rating)
         log.info("ticket_rated", ticket=ticket_id, rating=rating)
@@ -227,10 +300,26 @@ class TicketOperations:
             raise NotAllowed(messages.STAFF_NOT_MEMBER.format(group=group.label, ticket=ticket_id))
         return ticket
 
-    async def _close(self, ticket_id: str, *, to: TicketStatus, event: EventKind, staff: StaffMember,
-                     text: str = "", values: dict[str, Any] | None = None) -> Ticket:
-        closed = await self._tickets.transition(ticket_id, allowed_from=ACTIVE_STATUSES, to=to, event=event,
-                                                actor=staff.id, actor_name=staff.name, text=text, values=values)
+    async def _close(
+        self,
+        ticket_id: str,
+        *,
+        to: TicketStatus,
+        event: EventKind,
+        staff: StaffMember,
+        text: str = "",
+        values: dict[str, Any] | None = None,
+    ) -> Ticket:
+        closed = await self._tickets.transition(
+            ticket_id,
+            allowed_from=ACTIVE_STATUSES,
+            to=to,
+            event=event,
+            actor=staff.id,
+            actor_name=staff.name,
+            text=text,
+            values=values,
+        )
         if closed is None:
             current = await self._get(ticket_id)
             raise WrongState(messages.STAFF_CLOSED.format(ticket=ticket_id, status=_said(current.status)))
@@ -246,8 +335,9 @@ class TicketOperations:
             await self._store.save_state(conversation=ticket.conversation, state=replace(state, open_handoff=None))
 
     async def _tell_person(self, ticket: Ticket, reply: Reply, *, role: str = "bot") -> None:
-        await self._notifier.tell_conversation(conversation=ticket.conversation, user_id=ticket.requester.user_id,
-                                               reply=reply, role=role)
+        await self._notifier.tell_conversation(
+            conversation=ticket.conversation, user_id=ticket.requester.user_id, reply=reply, role=role
+        )
 
     async def _mirror(self, ticket_id: str, operation: Operation, payload: dict[str, Any]) -> None:
         if self._outbox is not None:

@@ -51,10 +51,19 @@ def new_ticket_id(now: datetime) -> str:
 class StaffQueue:
     """Implements the core's HandoffQueue port: the ticket is stored first, then shown to staff."""
 
-    def __init__(self, *, tickets: SqlTickets, config: StaffConfig, requesters: RequesterLookup,
-                 summarizer: Summarizer, triager: TicketTriage, incidents: IncidentReporters | None,
-                 cards: TicketCards, outbox: ItsmOutbox | None,
-                 audit: AuditLog | None) -> None:
+    def __init__(
+        self,
+        *,
+        tickets: SqlTickets,
+        config: StaffConfig,
+        requesters: RequesterLookup,
+        summarizer: Summarizer,
+        triager: TicketTriage,
+        incidents: IncidentReporters | None,
+        cards: TicketCards,
+        outbox: ItsmOutbox | None,
+        audit: AuditLog | None,
+    ) -> None:
         self._tickets = tickets
         self._config = config
         self._requesters = requesters
@@ -69,22 +78,38 @@ class StaffQueue:
         now = datetime.now(UTC)
         requester = await self._requesters.describe(packet.user)
         said = " ".join(turn.text for turn in packet.transcript if turn.role == "user")
-        triage = await self._triager.triage(packet.question, conversation=f"{packet.question} {said}",
-                                            intent=packet.intent,
-                                            person=Person(email=requester.email, department=requester.department),
-                                            reporters=await self._reporters(packet))
+        triage = await self._triager.triage(
+            packet.question,
+            conversation=f"{packet.question} {said}",
+            intent=packet.intent,
+            person=Person(email=requester.email, department=requester.department),
+            reporters=await self._reporters(packet),
+        )
         group = self._config.group(triage.group)
-        summary = await self._summarizer.summarize(packet, requester=requester.name or requester.email or
-                                                   requester.user_id)
-        ticket = Ticket(id=new_ticket_id(now), conversation=packet.conversation, requester=requester,
-                        reason=packet.reason, summary=summary, category=triage.category,
-                        priority=triage.priority.priority, group=group.name, status=TicketStatus.OPEN,
-                        created_at=now)
-        stored = {**packet_to_dict(packet), "actions": await self._recent_actions(requester.email),
-                  "triage": triage.to_dict()}
+        summary = await self._summarizer.summarize(
+            packet, requester=requester.name or requester.email or requester.user_id
+        )
+        ticket = Ticket(
+            id=new_ticket_id(now),
+            conversation=packet.conversation,
+            requester=requester,
+            reason=packet.reason,
+            summary=summary,
+            category=triage.category,
+            priority=triage.priority.priority,
+            group=group.name,
+            status=TicketStatus.OPEN,
+            created_at=now,
+        )
+        stored = {
+            **packet_to_dict(packet),
+            "actions": await self._recent_actions(requester.email),
+            "triage": triage.to_dict(),
+        }
         await self._tickets.create(ticket, packet=stored)
-        log.info("ticket_created", ticket=ticket.id, group=group.name, priority=ticket.priority,
-                 category=ticket.category)
+        log.info(
+            "ticket_created", ticket=ticket.id, group=group.name, priority=ticket.priority, category=ticket.category
+        )
         if self._outbox is not None:
             await self._outbox.enqueue(ticket.id, "create", mirror_ticket(ticket, packet))
         self._cards.publish(ticket, transcript=packet.transcript)
@@ -102,7 +127,14 @@ class StaffQueue:
         if self._audit is None or not email:
             return []
         since = datetime.now(UTC) - RECENT_ACTIONS
-        return [{"at": record.at.isoformat(), "action": record.entry.action, "outcome": record.entry.outcome,
-                 "reason": record.entry.reason, "account": record.entry.account}
-                async for record in self._audit.records(since=since)
-                if record.entry.actor.lower() == email.lower()][-RECENT_ACTIONS_LIMIT:]
+        return [
+            {
+                "at": record.at.isoformat(),
+                "action": record.entry.action,
+                "outcome": record.entry.outcome,
+                "reason": record.entry.reason,
+                "account": record.entry.account,
+            }
+            async for record in self._audit.records(since=since)
+            if record.entry.actor.lower() == email.lower()
+        ][-RECENT_ACTIONS_LIMIT:]

@@ -30,6 +30,11 @@ class RequesterLookup:
         if len(accounts) != 1:  # none, or ambiguous: show staff only what the channel vouched for
             return requester
         account = accounts[0]
-        return Requester(user_id=user.id, email=user.email, name=user.name or account.display_name or None,
-                         department=account.department, manager=account.manager_email,
-                         location=account.location)
+        return Requester(
+            user_id=user.id,
+            email=user.email,
+            name=user.name or account.display_name or None,
+            department=account.department,
+            manager=account.manager_email,
+            location=account.location,
+        )

@@ -50,8 +50,10 @@ class StaffConfig(BaseModel):
         """Each group's name is its key; its label defaults to the name."""
         groups = data.get("groups") if isinstance(data, dict) else None
         if isinstance(groups, dict):
-            data = {**data, "groups": {name: {"label": name, **(group or {}), "name": name}
-                                       for name, group in groups.items()}}
+            data = {
+                **data,
+                "groups": {name: {"label": name, **(group or {}), "name": name} for name, group in groups.items()},
+            }
         return data
 
     @model_validator(mode="after")

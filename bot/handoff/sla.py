@@ -23,8 +23,15 @@ log = structlog.get_logger(__name__)
 
 
 class SlaWatcher:
-    def __init__(self, *, tickets: SqlTickets, config: StaffConfig, cards: TicketCards, notifier: Notifier,
-                 clock: Clock = SystemClock()) -> None:
+    def __init__(
+        self,
+        *,
+        tickets: SqlTickets,
+        config: StaffConfig,
+        cards: TicketCards,
+        notifier: Notifier,
+        clock: Clock = SystemClock(),
+    ) -> None:
         self._tickets = tickets
         self._config = config
         self._cards = cards
@@ -54,8 +61,9 @@ class SlaWatcher:
         if now >= ticket.created_at + allowed * self._config.remind_at:
             if not await self._tickets.claim_notice(ticket.id, f"{name}:reminder"):
                 return 0
-            text = messages.SLA_REMINDER.format(ticket=ticket.id, priority=ticket.priority,
-                                                target=messages.SLA_TARGET_NAMES[name], due=_clock(due))
+            text = messages.SLA_REMINDER.format(
+                ticket=ticket.id, priority=ticket.priority, target=messages.SLA_TARGET_NAMES[name], due=_clock(due)
+            )
             await self._tickets.add_event(ticket.id, actor="bot", kind=EventKind.REMINDED, text=text, internal=True)
             self._cards.alert(ticket, text)
             log.info("sla_reminder", ticket=ticket.id, target=name)
@@ -64,12 +72,14 @@ class SlaWatcher:
 
     async def _escalate(self, ticket: Ticket, *, name: str, due: datetime) -> None:
         group = self._config.group(ticket.group)
-        text = messages.SLA_ESCALATION.format(ticket=ticket.id, priority=ticket.priority,
-                                              target=messages.SLA_TARGET_NAMES[name], due=_clock(due))
+        text = messages.SLA_ESCALATION.format(
+            ticket=ticket.id, priority=ticket.priority, target=messages.SLA_TARGET_NAMES[name], due=_clock(due)
+        )
         await self._tickets.add_event(ticket.id, actor="bot", kind=EventKind.ESCALATED, text=text, internal=True)
         self._cards.alert(ticket, text)
         told_lead = group.lead is not None and await self._notifier.tell_person(
-            email=group.lead, reply=Reply(kind=ReplyKind.INFO, text=text, handoff_id=ticket.id))
+            email=group.lead, reply=Reply(kind=ReplyKind.INFO, text=text, handoff_id=ticket.id)
+        )
         log.warning("sla_breached", ticket=ticket.id, target=name, group=group.name, lead_told=told_lead)
 
 

@@ -30,8 +30,9 @@ class ExtractiveSummarizer:
 
 
 def extractive_summary(packet: HandoffPacket, *, requester: str) -> str:
-    said = [turn.text for turn in packet.transcript
-            if turn.role == "user" and turn.text and not turn.text.startswith("[")]
+    said = [
+        turn.text for turn in packet.transcript if turn.role == "user" and turn.text and not turn.text.startswith("[")
+    ]
     question = packet.question or (said[0] if said else "")
     parts = [f"{requester} asked: “{_quote(question)}”." if question else f"{requester} asked for IT."]
     parts.append(f"Handed off because {packet.reason}.")
@@ -54,9 +55,12 @@ class LlmSummarizer:
 
     async def summarize(self, packet: HandoffPacket, *, requester: str) -> str:
         transcript = "\n".join(f"{turn.role}: {turn.text}" for turn in packet.transcript)[-LLM_TRANSCRIPT_LIMIT:]
-        prompt = [SystemMessage(content=SYSTEM_PROMPT),
-                  HumanMessage(content=f"Employee: {requester}\nWhy the bot handed off: {packet.reason}\n\n"
-                                       f"Transcript:\n{transcript}")]
+        prompt = [
+            SystemMessage(content=SYSTEM_PROMPT),
+            HumanMessage(
+                content=f"Employee: {requester}\nWhy the bot handed off: {packet.reason}\n\nTranscript:\n{transcript}"
+            ),
+        ]
         try:
             message = await asyncio.wait_for(self._model.ainvoke(prompt), timeout=self._timeout)
             text = " ".join(str(message.text).split())

@@ -27,12 +27,17 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 class TicketCards:
     """Fans each change out to the registered card channels, in the background, in order per ticket."""
 
-    def __init__(self, *, config: StaffConfig, turn_order: TurnOrder | None = None,
-                 current: Callable[[str], Awaitable[Ticket | None]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        config: StaffConfig,
+        turn_order: TurnOrder | None = None,
+        current: Callable[[str], Awaitable[Ticket | None]] | None = None,
+    ) -> None:
         """Args:
-            turn_order: keeps one ticket's changes in order across replicas (Redis); default: within this process.
-            current: reads a ticket as stored now, so a card refresh that waited behind another replica's shows
-                the latest state rather than the one it was asked with.
+        turn_order: keeps one ticket's changes in order across replicas (Redis); default: within this process.
+        current: reads a ticket as stored now, so a card refresh that waited behind another replica's shows
+            the latest state rather than the one it was asked with.
         """
         self._config = config
         self._channels: list[TicketCardChannel] = []
@@ -60,11 +65,14 @@ class TicketCards:
 
         self._each(ticket.id, "refresh", latest)
 
-    def relay(self, ticket: Ticket, *, author: str, text: str, internal: bool = False,
-              skip: str | None = None) -> None:
+    def relay(self, ticket: Ticket, *, author: str, text: str, internal: bool = False, skip: str | None = None) -> None:
         """`skip`: the platform the message was written on, which already shows it."""
-        self._each(ticket.id, "relay",
-                   lambda channel: channel.relay(ticket, author=author, text=text, internal=internal), skip=skip)
+        self._each(
+            ticket.id,
+            "relay",
+            lambda channel: channel.relay(ticket, author=author, text=text, internal=internal),
+            skip=skip,
+        )
 
     def alert(self, ticket: Ticket, text: str) -> None:
         group = self._config.group(ticket.group)
@@ -78,15 +86,21 @@ class TicketCards:
     async def close(self) -> None:
         await self.tasks.close(timeout=SHUTDOWN_GRACE_SECONDS)
 
-    def _each(self, key: str, what: str, call: Callable[[TicketCardChannel], Awaitable[None]],
-              skip: str | None = None) -> None:
+    def _each(
+        self, key: str, what: str, call: Callable[[TicketCardChannel], Awaitable[None]], skip: str | None = None
+    ) -> None:
         """Run `call` on each card channel in the background; calls with the same `key` (a ticket) run in order."""
         channels = [channel for channel in self._channels if channel.platform != skip]
         if channels:
             self.tasks.spawn(self._in_order(key, what, channels, call), name=f"ticket-card-{what}-{key}")
 
-    async def _in_order(self, key: str, what: str, channels: list[TicketCardChannel],
-                        call: Callable[[TicketCardChannel], Awaitable[None]]) -> None:
+    async def _in_order(
+        self,
+        key: str,
+        what: str,
+        channels: list[TicketCardChannel],
+        call: Callable[[TicketCardChannel], Awaitable[None]],
+    ) -> None:
         # Tasks reach the turn order in the order they were spawned (asyncio starts tasks first in, first out).
         # The key and the log event keep their old names: other replicas and dashboards use them.
         async with self._turn_order.turn(f"staff-board:{key}"):

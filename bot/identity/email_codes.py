@@ -73,23 +73,34 @@ class EmailCodes:
         message = EmailMessage()
         message["From"], message["To"] = self._smtp.sender, to_address
         message["Subject"] = "Your IT Helpdesk verification code"
-        message.set_content(f"Your verification code is {code}.\n\nIt works once, for 5 minutes. If you did not "
-                            "ask the IT help bot for it, tell IT: someone may be trying to use your account.\n")
+        message.set_content(
+            f"Your verification code is {code}.\n\nIt works once, for 5 minutes. If you did not "
+            "ask the IT help bot for it, tell IT: someone may be trying to use your account.\n"
+        )
         try:
-            await aiosmtplib.send(message, hostname=self._smtp.host, port=self._smtp.port,
-                                  username=self._smtp.username, password=self._smtp.password,
-                                  start_tls=self._smtp.starttls, timeout=self._smtp.timeout_seconds)
+            await aiosmtplib.send(
+                message,
+                hostname=self._smtp.host,
+                port=self._smtp.port,
+                username=self._smtp.username,
+                password=self._smtp.password,
+                start_tls=self._smtp.starttls,
+                timeout=self._smtp.timeout_seconds,
+            )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             log.warning("email_code_not_sent", error=type(error).__name__)
             raise EmailDeliveryError("the verification e-mail could not be sent") from None
-        values = {"code_hash": self._digest(person, code), "expires_at": self._clock.now() + CODE_LIFETIME,
-                  "attempts_left": ATTEMPTS}
+        values = {
+            "code_hash": self._digest(person, code),
+            "expires_at": self._clock.now() + CODE_LIFETIME,
+            "attempts_left": ATTEMPTS,
+        }
         async with self._db.engine.begin() as conn:
             await upsert(conn, email_codes, key={"person": _normalise(person)}, values=values)
 
     async def check(self, *, person: str, code: str) -> CodeCheck:
         """Raises:
-            CodeFormatError: not six digits (does not use up an attempt).
+        CodeFormatError: not six digits (does not use up an attempt).
         """
         code = code.strip().replace(" ", "")
         if not CODE.match(code):
@@ -104,14 +115,18 @@ class EmailCodes:
                 return CodeCheck.EXPIRED
             if hmac.compare_digest(row.code_hash, self._digest(address, code)):
                 # Delete-on-use, conditionally: of two concurrent uses only one finds the row.
-                used = await conn.execute(email_codes.delete().where(email_codes.c.person == address,
-                                                                     email_codes.c.code_hash == row.code_hash))
+                used = await conn.execute(
+                    email_codes.delete().where(
+                        email_codes.c.person == address, email_codes.c.code_hash == row.code_hash
+                    )
+                )
                 return CodeCheck.ACCEPTED if used.rowcount == 1 else CodeCheck.NONE_SENT
             if row.attempts_left <= 1:
                 await conn.execute(email_codes.delete().where(email_codes.c.person == address))
                 return CodeCheck.EXHAUSTED
-            await conn.execute(email_codes.update().where(email_codes.c.person == address)
-                               .values(attempts_left=row.attempts_left - 1))
+            await conn.execute(
+                email_codes.update().where(email_codes.c.person == address).values(attempts_left=row.attempts_left - 1)
+            )
             return CodeCheck.WRONG
 
     def _digest(self, person: str, code: str) -> str:
@@ -120,4 +135,3 @@ class EmailCodes:
 
 def _normalise(person: str) -> str:
     return person.strip().lower()
-

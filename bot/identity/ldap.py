@@ -29,8 +29,16 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 Flavor = Literal["openldap", "ad"]
 
-UNREACHABLE = (LDAPSocketOpenError, LDAPSocketReceiveError, LDAPSocketSendError, LDAPSessionTerminatedByServerError,
-               LDAPResponseTimeoutError, LDAPServerPoolExhaustedError, LDAPMaximumRetriesError, OSError)
+UNREACHABLE = (
+    LDAPSocketOpenError,
+    LDAPSocketReceiveError,
+    LDAPSocketSendError,
+    LDAPSessionTerminatedByServerError,
+    LDAPResponseTimeoutError,
+    LDAPServerPoolExhaustedError,
+    LDAPMaximumRetriesError,
+    OSError,
+)
 SUCCESS, NO_SUCH_ATTRIBUTE, CONSTRAINT_VIOLATION, ATTRIBUTE_OR_VALUE_EXISTS = 0, 16, 19, 20
 UNWILLING_TO_PERFORM, ENTRY_ALREADY_EXISTS = 53, 68
 AD_MEMBER_IN_GROUP, AD_MEMBER_NOT_IN_GROUP = "00000562", "00000561"  # Windows error codes in AD's diagnostic text
@@ -39,6 +47,7 @@ AD_ACCOUNTDISABLE = 0x2
 
 
 PROFILE_ATTRIBUTES = ("department", "departmentNumber", "ou", "physicalDeliveryOfficeName", "l")  # for tickets
+
 
 class LdapDirectory:
     """Accounts in an LDAP directory, acted on with a service account; one fresh connection per call.
@@ -51,9 +60,18 @@ class LdapDirectory:
     `extensibleObject` class (that is how the tests' directory stores it).
     """
 
-    def __init__(self, *, url: str, bind_dn: str, bind_password: str, base_dn: str, flavor: Flavor,
-                 user_filter: str = "(mail={email})", alternate_email_attribute: str = "otherMailbox",
-                 timeout_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        url: str,
+        bind_dn: str,
+        bind_password: str,
+        base_dn: str,
+        flavor: Flavor,
+        user_filter: str = "(mail={email})",
+        alternate_email_attribute: str = "otherMailbox",
+        timeout_seconds: float = 10.0,
+    ) -> None:
         if flavor not in ("openldap", "ad"):
             raise ValueError(f"unknown LDAP flavor {flavor!r}: use 'openldap' or 'ad'")
         if "{email}" not in user_filter:
@@ -78,8 +96,11 @@ class LdapDirectory:
             attributes += ["userAccountControl"] if self._flavor == "ad" else ["pwdAccountLockedTime"]
             conn.search(self._base_dn, search_filter, search_scope=SUBTREE, attributes=attributes)
             self._check(conn, operation="search", dn=self._base_dn)
-            entries = [(entry["dn"], _decode(entry["raw_attributes"])) for entry in conn.response
-                       if entry.get("type") == "searchResEntry"]
+            entries = [
+                (entry["dn"], _decode(entry["raw_attributes"]))
+                for entry in conn.response
+                if entry.get("type") == "searchResEntry"
+            ]
             return [self._account(conn, dn=dn, attributes=values, email=email) for dn, values in entries]
 
         return await self._call(work)
@@ -93,8 +114,9 @@ class LdapDirectory:
             secrets = (new_password,)
             if self._flavor == "ad":
                 quoted = f'"{new_password}"'.encode("utf-16-le")
-                conn.modify(account.id, {"unicodePwd": [(MODIFY_REPLACE, [quoted])],
-                                         "pwdLastSet": [(MODIFY_REPLACE, ["0"])]})
+                conn.modify(
+                    account.id, {"unicodePwd": [(MODIFY_REPLACE, [quoted])], "pwdLastSet": [(MODIFY_REPLACE, ["0"])]}
+                )
                 self._check(conn, operation="reset_password", dn=account.id, secrets=secrets)
                 return
             conn.extend.standard.modify_password(user=account.id, new_password=new_password)
@@ -124,19 +146,30 @@ class LdapDirectory:
 
     async def add_to_group(self, account: DirectoryAccount, group: str) -> None:
         """Add the account to the group `group` (a DN); already being a member is fine."""
-        await self._change_member(account=account, group=group, operation=MODIFY_ADD,
-                                  done={ATTRIBUTE_OR_VALUE_EXISTS}, ad_done=(ENTRY_ALREADY_EXISTS, AD_MEMBER_IN_GROUP))
+        await self._change_member(
+            account=account,
+            group=group,
+            operation=MODIFY_ADD,
+            done={ATTRIBUTE_OR_VALUE_EXISTS},
+            ad_done=(ENTRY_ALREADY_EXISTS, AD_MEMBER_IN_GROUP),
+        )
 
     async def remove_from_group(self, account: DirectoryAccount, group: str) -> None:
         """Remove the account from the group `group` (a DN); not being a member is fine."""
-        await self._change_member(account=account, group=group, operation=MODIFY_DELETE,
-                                  done={NO_SUCH_ATTRIBUTE}, ad_done=(UNWILLING_TO_PERFORM, AD_MEMBER_NOT_IN_GROUP))
+        await self._change_member(
+            account=account,
+            group=group,
+            operation=MODIFY_DELETE,
+            done={NO_SUCH_ATTRIBUTE},
+            ad_done=(UNWILLING_TO_PERFORM, AD_MEMBER_NOT_IN_GROUP),
+        )
 
     async def reset_mfa(self, account: DirectoryAccount) -> int:
         raise NotSupported("an LDAP directory holds no second factors to reset")
 
-    async def _change_member(self, *, account: DirectoryAccount, group: str, operation: str, done: set[int],
-                             ad_done: tuple[int, str]) -> None:
+    async def _change_member(
+        self, *, account: DirectoryAccount, group: str, operation: str, done: set[int], ad_done: tuple[int, str]
+    ) -> None:
         def work(conn: Any) -> None:
             conn.modify(group, {"member": [(operation, [account.id])]})
             code, message = conn.result.get("result"), conn.result.get("message") or ""
@@ -166,7 +199,8 @@ class LdapDirectory:
             manager_email=self._mail_of(conn, manager) if manager else None,
             alternate_email=_first(attributes, self._alternate),
             # AD's `department`, else inetOrgPerson's `departmentNumber` / `ou`; `l` is the locality (office).
-            department=_first(attributes, "department") or _first(attributes, "departmentNumber")
+            department=_first(attributes, "department")
+            or _first(attributes, "departmentNumber")
             or _first(attributes, "ou"),
             location=_first(attributes, "physicalDeliveryOfficeName") or _first(attributes, "l"),
         )
@@ -197,8 +231,9 @@ class LdapDirectory:
             return value is not None and value.isdigit() and int(value) > 0
         return value is not None and value != PERMANENTLY_LOCKED
 
-    def _check(self, conn: Any, *, operation: str, dn: str, done: Collection[int] = (),
-               secrets: Sequence[str] = ()) -> None:
+    def _check(
+        self, conn: Any, *, operation: str, dn: str, done: Collection[int] = (), secrets: Sequence[str] = ()
+    ) -> None:
         """Raise the port's error for the last result on `conn` unless it succeeded (or is in `done`)."""
         code = conn.result.get("result")
         if code == SUCCESS or code in done:
@@ -223,9 +258,14 @@ class LdapDirectory:
     def _session(self, work: Callable[[Any], T]) -> T:
         """Run `work` on a freshly bound connection (in a worker thread), mapping ldap3's failures to the port's."""
         server = Server(self._url, connect_timeout=self._timeout, get_info=NONE)
-        conn = Connection(server, user=self._bind_dn, password=self._bind_password, raise_exceptions=False,
-                          receive_timeout=max(1, math.ceil(self._timeout)),  # ldap3 packs it as whole seconds
-                          auto_referrals=False)
+        conn = Connection(
+            server,
+            user=self._bind_dn,
+            password=self._bind_password,
+            raise_exceptions=False,
+            receive_timeout=max(1, math.ceil(self._timeout)),  # ldap3 packs it as whole seconds
+            auto_referrals=False,
+        )
         try:
             conn.open()
             if not conn.bind():

@@ -29,11 +29,15 @@ PASSWORD_CODES = frozenset({VALIDATION_FAILED, "E0000014", "E0000080"})  # valid
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 # What the API token's administrator needs, named in the error when Okta answers 403.
-READ_ROLE = ("read access to these users and their groups (Read-Only Administrator or above; "
-             "OAuth scopes okta.users.read and okta.groups.read)")
-USER_ROLE = ("an admin role over these users that may set passwords and run lifecycle operations (Group/User "
-             "Administrator or above; Help Desk Administrator suffices for unlock and factor resets; "
-             "OAuth scope okta.users.manage)")
+READ_ROLE = (
+    "read access to these users and their groups (Read-Only Administrator or above; "
+    "OAuth scopes okta.users.read and okta.groups.read)"
+)
+USER_ROLE = (
+    "an admin role over these users that may set passwords and run lifecycle operations (Group/User "
+    "Administrator or above; Help Desk Administrator suffices for unlock and factor resets; "
+    "OAuth scope okta.users.manage)"
+)
 GROUP_ROLE = "the Group Membership Administrator role (or above) for this group; OAuth scope okta.groups.manage"
 
 
@@ -86,17 +90,25 @@ class OktaDirectory:
             return []
         literal = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
         search = f"profile.email eq {literal} or profile.login eq {literal}"
-        users = await self._all_pages("/api/v1/users", params={"search": search, "limit": str(SEARCH_PAGE_SIZE)},
-                                      operation="search users by e-mail", role=READ_ROLE)
+        users = await self._all_pages(
+            "/api/v1/users",
+            params={"search": search, "limit": str(SEARCH_PAGE_SIZE)},
+            operation="search users by e-mail",
+            role=READ_ROLE,
+        )
         accounts = []
         for user in users:
             user_id = _text(user.get("id"))
             if user_id is None:
                 raise DirectoryError("Okta answered the user search with a user that has no id")
-            groups = await self._all_pages(f"/api/v1/users/{_segment(user_id)}/groups",
-                                           operation=f"list the groups of {user_id}", role=READ_ROLE)
-            accounts.append(_account(user, user_id=user_id,
-                                     groups=[group_id for group in groups if (group_id := _text(group.get("id")))]))
+            groups = await self._all_pages(
+                f"/api/v1/users/{_segment(user_id)}/groups", operation=f"list the groups of {user_id}", role=READ_ROLE
+            )
+            accounts.append(
+                _account(
+                    user, user_id=user_id, groups=[group_id for group in groups if (group_id := _text(group.get("id")))]
+                )
+            )
         return accounts
 
     async def reset_password(self, account: DirectoryAccount, *, new_password: str) -> None:
@@ -112,9 +124,16 @@ class OktaDirectory:
         """
         user = _segment(account.id)
         operation = f"set the password of {account.id}"
-        answer = await self._send("POST", f"/api/v1/users/{user}", operation=operation, role=USER_ROLE,
-                                  body={"credentials": {"password": {"value": new_password}}}, changes=True,
-                                  allow=(400, 403), secrets=(new_password,))
+        answer = await self._send(
+            "POST",
+            f"/api/v1/users/{user}",
+            operation=operation,
+            role=USER_ROLE,
+            body={"credentials": {"password": {"value": new_password}}},
+            changes=True,
+            allow=(400, 403),
+            secrets=(new_password,),
+        )
         if answer.status in (400, 403):
             code, causes = _error_code(answer.body), _error_causes(answer.body)
             if code in PASSWORD_CODES and any("password" in cause.lower() for cause in causes):
@@ -123,13 +142,21 @@ class OktaDirectory:
                 raise PasswordRejected(f"Okta's password policy refused the new password for {account.id}: {detail}")
             raise self._failure(answer, operation=operation, role=USER_ROLE, secrets=(new_password,))
         try:
-            await self._send("POST", f"/api/v1/users/{user}/lifecycle/expire_password", role=USER_ROLE,
-                             operation=f"expire the password of {account.id}", changes=True, secrets=(new_password,))
+            await self._send(
+                "POST",
+                f"/api/v1/users/{user}/lifecycle/expire_password",
+                role=USER_ROLE,
+                operation=f"expire the password of {account.id}",
+                changes=True,
+                secrets=(new_password,),
+            )
         except DirectoryError as error:
             log.error("okta_password_set_not_expired", account=account.id)
-            raise DirectoryError(f"the new password WAS set for {account.id}, but Okta did not mark it expired "
-                                 f"({error}); a person must expire it in the Okta admin console so it has to be "
-                                 "changed at the next sign-in") from None
+            raise DirectoryError(
+                f"the new password WAS set for {account.id}, but Okta did not mark it expired "
+                f"({error}); a person must expire it in the Okta admin console so it has to be "
+                "changed at the next sign-in"
+            ) from None
 
     async def is_locked(self, account: DirectoryAccount) -> bool:
         return await self._status(account) == LOCKED_OUT
@@ -139,8 +166,14 @@ class OktaDirectory:
         if not await self.is_locked(account):
             return False
         operation = f"unlock {account.id}"
-        answer = await self._send("POST", f"/api/v1/users/{_segment(account.id)}/lifecycle/unlock",
-                                  operation=operation, role=USER_ROLE, changes=True, allow=(403,))
+        answer = await self._send(
+            "POST",
+            f"/api/v1/users/{_segment(account.id)}/lifecycle/unlock",
+            operation=operation,
+            role=USER_ROLE,
+            changes=True,
+            allow=(403,),
+        )
         if answer.status == 403:
             # Okta refuses to unlock a user that is not locked out; the lockout may have ended on its own meanwhile.
             if _error_code(answer.body) == VALIDATION_FAILED and not await self.is_locked(account):
@@ -150,8 +183,13 @@ class OktaDirectory:
 
     async def add_to_group(self, account: DirectoryAccount, group: str) -> None:
         """Add the user to the group with id `group`; already being a member is fine (Okta's PUT is idempotent)."""
-        await self._send("PUT", f"/api/v1/groups/{_segment(group)}/users/{_segment(account.id)}", changes=True,
-                         operation=f"add {account.id} to group {group}", role=GROUP_ROLE)
+        await self._send(
+            "PUT",
+            f"/api/v1/groups/{_segment(group)}/users/{_segment(account.id)}",
+            changes=True,
+            operation=f"add {account.id} to group {group}",
+            role=GROUP_ROLE,
+        )
 
     async def remove_from_group(self, account: DirectoryAccount, group: str) -> None:
         """Remove the user from the group with id `group`.
@@ -160,11 +198,22 @@ class OktaDirectory:
         already gone, which is the state asked for.
         """
         operation = f"remove {account.id} from group {group}"
-        answer = await self._send("DELETE", f"/api/v1/groups/{_segment(group)}/users/{_segment(account.id)}",
-                                  operation=operation, role=GROUP_ROLE, changes=True, allow=(404,))
+        answer = await self._send(
+            "DELETE",
+            f"/api/v1/groups/{_segment(group)}/users/{_segment(account.id)}",
+            operation=operation,
+            role=GROUP_ROLE,
+            changes=True,
+            allow=(404,),
+        )
         if answer.status == 404:
-            lookup = await self._send("GET", f"/api/v1/groups/{_segment(group)}", operation=f"read group {group}",
-                                      role=READ_ROLE, allow=(404,))
+            lookup = await self._send(
+                "GET",
+                f"/api/v1/groups/{_segment(group)}",
+                operation=f"read group {group}",
+                role=READ_ROLE,
+                allow=(404,),
+            )
             if lookup.status == 404:
                 raise DirectoryError(f"Okta has no group {group}")
             log.info("okta_membership_already_absent", account=account.id, group=group)
@@ -172,13 +221,19 @@ class OktaDirectory:
     async def reset_mfa(self, account: DirectoryAccount) -> int:
         """Reset every enrolled factor so the person enrols again; how many there were."""
         user = _segment(account.id)
-        answer = await self._send("GET", f"/api/v1/users/{user}/factors", role=READ_ROLE,
-                                  operation=f"list the factors of {account.id}")
+        answer = await self._send(
+            "GET", f"/api/v1/users/{user}/factors", role=READ_ROLE, operation=f"list the factors of {account.id}"
+        )
         factors = json_objects(answer.body, service="Okta", operation=f"list the factors of {account.id}")
         if not factors:
             return 0
-        await self._send("POST", f"/api/v1/users/{user}/lifecycle/reset_factors", changes=True,
-                         operation=f"reset the factors of {account.id}", role=USER_ROLE)
+        await self._send(
+            "POST",
+            f"/api/v1/users/{user}/lifecycle/reset_factors",
+            changes=True,
+            operation=f"reset the factors of {account.id}",
+            role=USER_ROLE,
+        )
         return len(factors)
 
     # ---- the HTTP side -----------------------------------------------------------------------------------------
@@ -190,8 +245,9 @@ class OktaDirectory:
             raise DirectoryError(f"Okta's answer to {operation} was not a user")
         return _text(answer.body.get("status"))
 
-    async def _all_pages(self, path: str, *, operation: str, role: str,
-                         params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    async def _all_pages(
+        self, path: str, *, operation: str, role: str, params: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         """Every object of a list endpoint, following the Link rel="next" pages."""
         items: list[dict[str, Any]] = []
         target: str | URL = path
@@ -209,9 +265,19 @@ class OktaDirectory:
             seen.add(answer.next_url)
             target, params = answer.next_url, None
 
-    async def _send(self, method: str, target: str | URL, *, operation: str, role: str,
-                    params: Mapping[str, str] | None = None, body: dict[str, Any] | None = None,
-                    changes: bool = False, allow: Collection[int] = (), secrets: Sequence[str] = ()) -> _HttpReply:
+    async def _send(
+        self,
+        method: str,
+        target: str | URL,
+        *,
+        operation: str,
+        role: str,
+        params: Mapping[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+        changes: bool = False,
+        allow: Collection[int] = (),
+        secrets: Sequence[str] = (),
+    ) -> _HttpReply:
         """One API call; the answer when it succeeded (or its status is in `allow`), else the port's error.
 
         `changes` marks calls that change something: when Okta stops answering after such a request was sent, the
@@ -222,13 +288,18 @@ class OktaDirectory:
         headers = {"Authorization": f"SSWS {self._token}", "Accept": "application/json"}
         try:
             # No redirects: Okta's API does not redirect, and following one could hand the token to another host.
-            async with self._open().request(method, url, params=params, json=body, headers=headers,
-                                            allow_redirects=False) as response:
+            async with self._open().request(
+                method, url, params=params, json=body, headers=headers, allow_redirects=False
+            ) as response:
                 raw = await response.read()
                 next_link = response.links.get("next")
                 next_url = next_link.get("url") if next_link is not None else None
-                answer = _HttpReply(status=response.status, body=_decode(raw), headers=response.headers,
-                                 next_url=next_url if isinstance(next_url, URL) else None)
+                answer = _HttpReply(
+                    status=response.status,
+                    body=_decode(raw),
+                    headers=response.headers,
+                    next_url=next_url if isinstance(next_url, URL) else None,
+                )
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
             log.warning("okta_unreachable", operation=operation, error=type(error).__name__)
             raise DirectoryUnavailable(f"Okta ({self._base.host}) could not be reached to {operation}") from None
@@ -257,11 +328,14 @@ class OktaDirectory:
         if status >= 500:
             return DirectoryUnavailable(f"Okta could not {operation} right now ({label})")
         if status == 401:
-            return DirectoryError(f"Okta rejected the API token ({label}: {detail}); it may be wrong, revoked, or "
-                                  "expired after 30 days unused: configure a new one")
+            return DirectoryError(
+                f"Okta rejected the API token ({label}: {detail}); it may be wrong, revoked, or "
+                "expired after 30 days unused: configure a new one"
+            )
         if status == 403 and code != VALIDATION_FAILED:
-            return DirectoryError(f"Okta did not allow the bot to {operation} ({label}): the API token's "
-                                  f"administrator needs {role}")
+            return DirectoryError(
+                f"Okta did not allow the bot to {operation} ({label}): the API token's administrator needs {role}"
+            )
         if status == 404:
             return DirectoryError(f"Okta found nothing to {operation} ({label}: {detail})")
         return DirectoryError(f"Okta refused to {operation} ({label}: {detail})")
@@ -293,14 +367,6 @@ def _account(user: dict[str, Any], *, user_id: str, groups: list[str]) -> Direct
         department=_text(profile.get("department")),
         location=_text(profile.get("city")),
     )
-
-
-
-
-
-
-
-
 
 
 def _error_code(body: Any) -> str | None:

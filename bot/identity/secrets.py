@@ -37,8 +37,9 @@ class SecretBox:
         try:
             return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
         except InvalidToken as error:
-            raise SecretKeyError("a stored secret cannot be decrypted: HELPDESK_SECRET_KEY has changed, or the "
-                                 "value was altered") from error
+            raise SecretKeyError(
+                "a stored secret cannot be decrypted: HELPDESK_SECRET_KEY has changed, or the value was altered"
+            ) from error
 
 
 def new_secret_key() -> str:

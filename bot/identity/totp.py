@@ -51,8 +51,9 @@ class TotpEnrolments:
 
     async def is_enrolled(self, email: str) -> bool:
         async with self._db.engine.connect() as conn:
-            found = await conn.execute(sa.select(totp_enrolments.c.email)
-                                       .where(totp_enrolments.c.email == _normalise(email)))
+            found = await conn.execute(
+                sa.select(totp_enrolments.c.email).where(totp_enrolments.c.email == _normalise(email))
+            )
             return found.first() is not None
 
     async def verify(self, email: str, code: str) -> bool:
@@ -67,8 +68,7 @@ class TotpEnrolments:
         address = _normalise(email)
         moment = self._clock.now().timestamp()
         async with self._db.engine.begin() as conn:
-            row = (await conn.execute(sa.select(totp_enrolments)
-                                      .where(totp_enrolments.c.email == address))).first()
+            row = (await conn.execute(sa.select(totp_enrolments).where(totp_enrolments.c.email == address))).first()
             if row is None:
                 return False
             totp = pyotp.TOTP(self._box.decrypt(row.secret))
@@ -76,10 +76,14 @@ class TotpEnrolments:
             if step is None or (row.last_step is not None and step <= row.last_step):
                 return False  # wrong, or already used (a replay, or an older code after a newer one)
             # Conditional update: of two concurrent uses of one code, only one wins.
-            claimed = await conn.execute(totp_enrolments.update().where(
-                totp_enrolments.c.email == address,
-                sa.or_(totp_enrolments.c.last_step.is_(None), totp_enrolments.c.last_step < step),
-            ).values(last_step=step))
+            claimed = await conn.execute(
+                totp_enrolments.update()
+                .where(
+                    totp_enrolments.c.email == address,
+                    sa.or_(totp_enrolments.c.last_step.is_(None), totp_enrolments.c.last_step < step),
+                )
+                .values(last_step=step)
+            )
             return claimed.rowcount == 1
 
 

@@ -34,14 +34,20 @@ class OpenIncident:
     centroid: Vector  # the normalised mean of its reports' vectors
 
 
-def surge_around(new: Report, recent: Sequence[Report], *, window: timedelta, similarity: float,
-                 min_reporters: int) -> list[Report] | None:
+def surge_around(
+    new: Report, recent: Sequence[Report], *, window: timedelta, similarity: float, min_reporters: int
+) -> list[Report] | None:
     """The unlinked reports within `window` before `new` (and `new` itself) that say the same thing, when they
     come from at least `min_reporters` different people; otherwise None."""
     since = new.at - window
-    similar = [report for report in recent
-               if report.id != new.id and report.incident is None and since <= report.at <= new.at
-               and float(report.vector @ new.vector) >= similarity]
+    similar = [
+        report
+        for report in recent
+        if report.id != new.id
+        and report.incident is None
+        and since <= report.at <= new.at
+        and float(report.vector @ new.vector) >= similarity
+    ]
     group = [*similar, new]
     if len({report.person for report in group}) < min_reporters:
         return None

@@ -54,9 +54,17 @@ class IncidentStateConflict(StaffError):
 class IncidentTracker:
     """Implements the core's IncidentWatch port, and what staff do with incidents (CLI, console API)."""
 
-    def __init__(self, *, incidents: SqlIncidents, embedder: Embedder, config: SurgeConfig, notifier: Notifier,
-                 alert: Callable[[str], None], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 turn_order: TurnOrder | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        incidents: SqlIncidents,
+        embedder: Embedder,
+        config: SurgeConfig,
+        notifier: Notifier,
+        alert: Callable[[str], None],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        turn_order: TurnOrder | None = None,
+    ) -> None:
         """`turn_order`: runs one surge check at a time across replicas (Redis), so two reports arriving together on
         two replicas cannot open two incidents; default: one at a time within this process."""
         self._incidents = incidents
@@ -83,9 +91,15 @@ class IncidentTracker:
         now = self._clock()
         # Stored first, matched second: an incident opened meanwhile on another replica either sees this report
         # in its sweep (below) or is seen here, so no report of a surge is left out of it.
-        stored = await self._incidents.add_report(at=now, person=person, user_id=user.id,
-                                                  conversation=conversation, text=text[:REPORT_CHARS],
-                                                  vector=vector, incident=None)
+        stored = await self._incidents.add_report(
+            at=now,
+            person=person,
+            user_id=user.id,
+            conversation=conversation,
+            text=text[:REPORT_CHARS],
+            vector=vector,
+            incident=None,
+        )
         opened = await self._open_incidents()
         match = closest_incident(vector, [o for o, _ in opened], similarity=self._config.known_issue_similarity)
         if match is not None:
@@ -102,10 +116,13 @@ class IncidentTracker:
             surge = self._surge_among(stored, await self._incidents.unlinked_reports(now - self.window))
             if surge is None:
                 return None
-            incident_id = await self._open(surge_ids=[r.id for r in surge],
-                                           first_text=await self._first_text(surge[0].id, text),
-                                           reporters=len({r.person for r in surge}), now=now,
-                                           minutes=max(1, round((now - surge[0].at).total_seconds() / 60)))
+            incident_id = await self._open(
+                surge_ids=[r.id for r in surge],
+                first_text=await self._first_text(surge[0].id, text),
+                reporters=len({r.person for r in surge}),
+                now=now,
+                minutes=max(1, round((now - surge[0].at).total_seconds() / 60)),
+            )
             self._recent.forget([r.id for r in surge])
             await self._sweep(incident_id, centroid([r.vector for r in surge]), now)
         return None
@@ -113,8 +130,11 @@ class IncidentTracker:
     async def _sweep(self, incident_id: str, direction: Vector, now: datetime) -> None:
         """Link the reports stored while the incident was being opened (they looked for open incidents before it
         existed, and were not part of the surge the opener saw)."""
-        late = [report.id for report in await self._incidents.unlinked_reports(now - self.window)
-                if float(report.vector @ direction) >= self._config.known_issue_similarity]
+        late = [
+            report.id
+            for report in await self._incidents.unlinked_reports(now - self.window)
+            if float(report.vector @ direction) >= self._config.known_issue_similarity
+        ]
         if late:
             await self._incidents.link_reports(late, incident_id)
             self._recent.forget(late)
@@ -124,8 +144,13 @@ class IncidentTracker:
         is no longer among them (another replica linked it meanwhile)."""
         if all(report.id != stored.id for report in unlinked):
             return None
-        return surge_around(stored, unlinked, window=self.window, similarity=self._config.similarity,
-                            min_reporters=self._config.min_reporters)
+        return surge_around(
+            stored,
+            unlinked,
+            window=self.window,
+            similarity=self._config.similarity,
+            min_reporters=self._config.min_reporters,
+        )
 
     async def all(self, *, include_resolved: bool = False) -> list[Incident]:
         return await self._incidents.all(None if include_resolved else OPEN_STATUSES)
@@ -141,8 +166,11 @@ class IncidentTracker:
         from now on. `title` is what people are told it is (never the reporters' own words)."""
         await self.get(incident_id)
         changed = await self._incidents.transition(
-            incident_id, allowed_from=(IncidentStatus.SUSPECTED,), to=IncidentStatus.CONFIRMED,
-            values={"confirmed_at": self._clock(), "confirmed_by": actor, "title": _title(title)})
+            incident_id,
+            allowed_from=(IncidentStatus.SUSPECTED,),
+            to=IncidentStatus.CONFIRMED,
+            values={"confirmed_at": self._clock(), "confirmed_by": actor, "title": _title(title)},
+        )
         if not changed:
             raise IncidentStateConflict(f"{incident_id} is {(await self.get(incident_id)).status.value}, not suspected")
         return await self._confirmed(incident_id, actor=actor)
@@ -151,8 +179,11 @@ class IncidentTracker:
         """Mark it fixed and tell everyone linked to it, in their own conversation."""
         await self.get(incident_id)
         changed = await self._incidents.transition(
-            incident_id, allowed_from=OPEN_STATUSES, to=IncidentStatus.RESOLVED,
-            values={"resolved_at": self._clock(), "resolved_by": actor, "resolution": (note or "").strip() or None})
+            incident_id,
+            allowed_from=OPEN_STATUSES,
+            to=IncidentStatus.RESOLVED,
+            values={"resolved_at": self._clock(), "resolved_by": actor, "resolution": (note or "").strip() or None},
+        )
         if not changed:
             raise IncidentStateConflict(f"{incident_id} is already resolved")
         incident = await self.get(incident_id)
@@ -193,9 +224,16 @@ class IncidentTracker:
         people have now reported it)."""
         incident = await self.get(incident_id)
         enough = incident.reporters >= self._config.auto_confirm_reporters
-        if incident.status is IncidentStatus.SUSPECTED and enough and await self._incidents.transition(
-                incident_id, allowed_from=(IncidentStatus.SUSPECTED,), to=IncidentStatus.CONFIRMED,
-                values={"confirmed_at": self._clock(), "confirmed_by": AUTOMATIC}):
+        if (
+            incident.status is IncidentStatus.SUSPECTED
+            and enough
+            and await self._incidents.transition(
+                incident_id,
+                allowed_from=(IncidentStatus.SUSPECTED,),
+                to=IncidentStatus.CONFIRMED,
+                values={"confirmed_at": self._clock(), "confirmed_by": AUTOMATIC},
+            )
+        ):
             incident = await self._confirmed(incident_id, actor=AUTOMATIC, skip_latest=True)
         if incident.status is not IncidentStatus.CONFIRMED:
             return None
@@ -206,40 +244,48 @@ class IncidentTracker:
         told = await self._tell_linked(incident, messages.INCIDENT_CONFIRMED, skip_latest=skip_latest)
         log.info("incident_confirmed", incident=incident_id, actor=actor, told=told)
         title = f" ({incident.title})" if incident.title else ""
-        self._alert(messages.INCIDENT_CONFIRMED_ALERT.format(incident=incident_id, actor=actor, title=title,
-                                                             reporters=incident.reporters))
+        self._alert(
+            messages.INCIDENT_CONFIRMED_ALERT.format(
+                incident=incident_id, actor=actor, title=title, reporters=incident.reporters
+            )
+        )
         return incident
 
-    async def _open(self, *, surge_ids: list[int], first_text: str, reporters: int, now: datetime,
-                    minutes: int) -> str:
+    async def _open(self, *, surge_ids: list[int], first_text: str, reporters: int, now: datetime, minutes: int) -> str:
         incident_id = f"INC-{now:%y%m%d}-{secrets.token_hex(2).upper()}"
         summary = first_text[:SUMMARY_CHARS]
         await self._incidents.open_incident(incident_id=incident_id, summary=summary, at=now, report_ids=surge_ids)
         log.info("incident_suspected", incident=incident_id, reporters=reporters, reports=len(surge_ids))
-        self._alert(messages.INCIDENT_SUSPECTED_ALERT.format(incident=incident_id, reporters=reporters,
-                                                             minutes=minutes, summary=summary))
+        self._alert(
+            messages.INCIDENT_SUSPECTED_ALERT.format(
+                incident=incident_id, reporters=reporters, minutes=minutes, summary=summary
+            )
+        )
         return incident_id
 
     async def _first_text(self, report_id: int, fallback: str) -> str:
         return await self._incidents.report_text(report_id) or fallback
 
-    async def _tell_linked(self, incident: Incident, template: str, *, note: str | None = None,
-                           skip_latest: bool = False) -> int:
+    async def _tell_linked(
+        self, incident: Incident, template: str, *, note: str | None = None, skip_latest: bool = False
+    ) -> int:
         """Tell each linked conversation once; returns how many were told. `skip_latest`: the newest reporter
         is being answered in their own turn."""
         linked = await self._incidents.linked(incident.id)
         if skip_latest and linked:
             linked = [item for item in linked if item.conversation != linked[-1].conversation]
         seen: set[ConversationRef] = set()
-        text = template.format(incident=incident.id, title=messages.incident_title(incident.title),
-                               note=f" {note}" if note else "")
+        text = template.format(
+            incident=incident.id, title=messages.incident_title(incident.title), note=f" {note}" if note else ""
+        )
         for item in linked:
             if item.conversation in seen:
                 continue
             seen.add(item.conversation)
             try:
-                await self._notifier.tell_conversation(conversation=item.conversation, user_id=item.user_id,
-                                                       reply=Reply(kind=ReplyKind.INFO, text=text))
+                await self._notifier.tell_conversation(
+                    conversation=item.conversation, user_id=item.user_id, reply=Reply(kind=ReplyKind.INFO, text=text)
+                )
             except Exception:  # one unreachable person must not keep the others from hearing
                 log.exception("incident_notice_failed", incident=incident.id, conversation=item.conversation.key)
         return len(seen)

@@ -40,8 +40,13 @@ class KnowledgeService:
     async def retrieve(self, question: str) -> Retrieval:
         result = await self._search(question)
         hits = tuple(
-            KnowledgeHit(article_id=h.chunk.article_id, title=h.chunk.article_title, heading=h.chunk.heading,
-                         url=h.chunk.url, score=h.score)
+            KnowledgeHit(
+                article_id=h.chunk.article_id,
+                title=h.chunk.article_title,
+                heading=h.chunk.heading,
+                url=h.chunk.url,
+                score=h.score,
+            )
             for h in result.hits
         )
         return Retrieval(question=question, hits=hits, confidence=self._confidence.score(result))
@@ -102,6 +107,7 @@ class KnowledgeService:
 def _citations(sources: tuple[Chunk, ...]) -> tuple[Citation, ...]:
     seen: dict[str, Citation] = {}
     for chunk in sources:
-        seen.setdefault(chunk.article_id, Citation(article_id=chunk.article_id, title=chunk.article_title,
-                                                   url=chunk.url))
+        seen.setdefault(
+            chunk.article_id, Citation(article_id=chunk.article_id, title=chunk.article_title, url=chunk.url)
+        )
     return tuple(seen.values())

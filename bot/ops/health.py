@@ -24,5 +24,6 @@ class HealthProbes:
     async def readyz(self, _request: web.Request) -> web.Response:
         checks = {"database": await self._store.is_ready(), "knowledge_index": await self._knowledge.is_ready()}
         ready = all(checks.values())
-        return web.json_response({"status": "ready" if ready else "not_ready", "checks": checks},
-                                 status=200 if ready else 503)
+        return web.json_response(
+            {"status": "ready" if ready else "not_ready", "checks": checks}, status=200 if ready else 503
+        )

@@ -31,9 +31,25 @@ from bot.settings.groups import (
 from bot.settings.model import CommonSettings, DirectorySettings, ItsmSettings, Settings
 
 __all__ = [
-    "ChromaSettings", "CommonSettings", "DirectorySettings", "EntraSettings", "IntentSettings", "ItsmSettings",
-    "JiraSettings", "LdapSettings", "LlmSettings", "OktaSettings", "ServiceNowSettings", "Settings", "SettingsError",
-    "SlackSettings", "SmtpSettings", "StaffSettings", "TeamsSettings", "TriageSettings", "WebSettings",
+    "ChromaSettings",
+    "CommonSettings",
+    "DirectorySettings",
+    "EntraSettings",
+    "IntentSettings",
+    "ItsmSettings",
+    "JiraSettings",
+    "LdapSettings",
+    "LlmSettings",
+    "OktaSettings",
+    "ServiceNowSettings",
+    "Settings",
+    "SettingsError",
+    "SlackSettings",
+    "SmtpSettings",
+    "StaffSettings",
+    "TeamsSettings",
+    "TriageSettings",
+    "WebSettings",
     "load_settings",
 ]
 
@@ -59,8 +75,9 @@ def load_settings(model: type[CommonSettings] = Settings) -> CommonSettings:
     try:
         return model()
     except ValidationError as error:
-        lines = [f"  {_where(problem['loc'])}{problem['msg'].removeprefix('Value error, ')}"
-                 for problem in error.errors()]
+        lines = [
+            f"  {_where(problem['loc'])}{problem['msg'].removeprefix('Value error, ')}" for problem in error.errors()
+        ]
         raise SettingsError("Invalid configuration:\n" + "\n".join(lines)) from error
 
 

@@ -30,8 +30,11 @@ def choose(data: dict[str, Any], *, choice: str, providers: dict[str, type[BaseM
             data[name] = given
             continue
         values: dict[str, Any] = dict(given or {})
-        missing = [variable(name, field) for field, info in model.model_fields.items()
-                   if info.is_required() and not _given(values.get(field))]
+        missing = [
+            variable(name, field)
+            for field, info in model.model_fields.items()
+            if info.is_required() and not _given(values.get(field))
+        ]
         if missing:
             raise ValueError(f"{variable(choice)}={chosen} needs {', '.join(missing)}")
         data[name] = values
@@ -96,8 +99,10 @@ def second_factors(*, ldap: LdapSettings | None, smtp: SmtpSettings, secret_key:
     if ldap is not None and "{email}" not in ldap.user_filter:
         raise ValueError("HELPDESK_LDAP_USER_FILTER must contain {email}, e.g. (mail={email})")
     if smtp.host and not secret_key:
-        raise ValueError("e-mailed codes (HELPDESK_SMTP_HOST) need HELPDESK_SECRET_KEY: codes are stored as keyed "
-                         "hashes. Create one with `helpdesk-bot identity new-secret-key`.")
+        raise ValueError(
+            "e-mailed codes (HELPDESK_SMTP_HOST) need HELPDESK_SECRET_KEY: codes are stored as keyed "
+            "hashes. Create one with `helpdesk-bot identity new-secret-key`."
+        )
 
 
 def llm(settings: LlmSettings) -> None:

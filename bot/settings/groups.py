@@ -27,17 +27,23 @@ class WebSettings(BaseModel):
     """The built-in web chat and who it believes the user is."""
 
     auth: Literal["none", "header", "off"] = Field(
-        default="none", description="How web chat users are identified: none trusts the browser (loopback only), "
-        "header trusts an authenticating reverse proxy, off turns the web chat off (probes stay).")
+        default="none",
+        description="How web chat users are identified: none trusts the browser (loopback only), "
+        "header trusts an authenticating reverse proxy, off turns the web chat off (probes stay).",
+    )
     proxy_secret: SecretStr | None = Field(
-        default=None, description="Shared secret the reverse proxy sends with auth=header, so nobody can forge "
-        "the user header by talking to the bot directly.")
-    proxy_secret_header: str = Field(default="X-Helpdesk-Proxy-Secret",
-                                     description="Header that carries the proxy's shared secret.")
+        default=None,
+        description="Shared secret the reverse proxy sends with auth=header, so nobody can forge "
+        "the user header by talking to the bot directly.",
+    )
+    proxy_secret_header: str = Field(
+        default="X-Helpdesk-Proxy-Secret", description="Header that carries the proxy's shared secret."
+    )
     user_header: str = Field(default="X-Forwarded-User", description="Header with the authenticated user's id.")
     email_header: str = Field(default="X-Forwarded-Email", description="Header with the user's e-mail address.")
-    name_header: str = Field(default="X-Forwarded-Preferred-Username",
-                             description="Header with the user's display name.")
+    name_header: str = Field(
+        default="X-Forwarded-Preferred-Username", description="Header with the user's display name."
+    )
 
 
 class SlackSettings(BaseModel):
@@ -46,21 +52,31 @@ class SlackSettings(BaseModel):
     model_config = BY_NAME_TOO
 
     bot_token: SecretStr | None = Field(
-        default=None, validation_alias=_also("SLACK_BOT_TOKEN"),
-        description="The bot token (xoxb-…); setting it turns Slack on. Default: no Slack.")
+        default=None,
+        validation_alias=_also("SLACK_BOT_TOKEN"),
+        description="The bot token (xoxb-…); setting it turns Slack on. Default: no Slack.",
+    )
     signing_secret: SecretStr | None = Field(
-        default=None, validation_alias=_also("SLACK_SIGNING_SECRET"),
-        description="The app's signing secret, verifying every request to /slack/events (HTTP mode).")
+        default=None,
+        validation_alias=_also("SLACK_SIGNING_SECRET"),
+        description="The app's signing secret, verifying every request to /slack/events (HTTP mode).",
+    )
     app_token: SecretStr | None = Field(
-        default=None, validation_alias=_also("SLACK_APP_TOKEN"),
-        description="An app-level token (xapp-…) selects Socket Mode instead of HTTP.")
+        default=None,
+        validation_alias=_also("SLACK_APP_TOKEN"),
+        description="An app-level token (xapp-…) selects Socket Mode instead of HTTP.",
+    )
     api_url: str | None = Field(
-        default=None, validation_alias=_also("SLACK_API_URL"),
-        description="Base URL of the Slack Web API. Default: Slack's own (https://slack.com/api/).")
-    user_cache_seconds: float = Field(default=900.0, gt=0,
-                                      description="How long users.info answers (the e-mail) are reused.")
-    progress_reaction: str = Field(default="eyes", description="Reaction shown on a message while the bot works "
-                                   "on it; empty for none.")
+        default=None,
+        validation_alias=_also("SLACK_API_URL"),
+        description="Base URL of the Slack Web API. Default: Slack's own (https://slack.com/api/).",
+    )
+    user_cache_seconds: float = Field(
+        default=900.0, gt=0, description="How long users.info answers (the e-mail) are reused."
+    )
+    progress_reaction: str = Field(
+        default="eyes", description="Reaction shown on a message while the bot works on it; empty for none."
+    )
 
 
 class TeamsSettings(BaseModel):
@@ -69,31 +85,41 @@ class TeamsSettings(BaseModel):
     model_config = BY_NAME_TOO
 
     app_id: str | None = Field(
-        default=None, validation_alias=_also("TEAMS_APP_ID"),
-        description="The Azure bot's Microsoft App ID; setting it turns authenticated Teams on. Default: no Teams.")
+        default=None,
+        validation_alias=_also("TEAMS_APP_ID"),
+        description="The Azure bot's Microsoft App ID; setting it turns authenticated Teams on. Default: no Teams.",
+    )
     app_password: SecretStr | None = Field(
-        default=None, validation_alias=_also("TEAMS_APP_PASSWORD"),
-        description="The app registration's client secret.")
+        default=None, validation_alias=_also("TEAMS_APP_PASSWORD"), description="The app registration's client secret."
+    )
     tenant_id: str | None = Field(
-        default=None, validation_alias=_also("TEAMS_TENANT_ID"),
-        description="The single tenant the bot is registered in, and the default list of tenants it serves.")
+        default=None,
+        validation_alias=_also("TEAMS_TENANT_ID"),
+        description="The single tenant the bot is registered in, and the default list of tenants it serves.",
+    )
     app_certificate: Path | None = Field(
-        default=None, validation_alias=_also("TEAMS_APP_CERTIFICATE"),
-        description="Instead of the password: a PFX certificate (no passphrase) registered on the app.")
+        default=None,
+        validation_alias=_also("TEAMS_APP_CERTIFICATE"),
+        description="Instead of the password: a PFX certificate (no passphrase) registered on the app.",
+    )
     allowed_tenants: str | None = Field(
-        default=None, description="Comma-separated tenant ids whose people the bot serves. Default: the tenant id.")
-    member_cache_seconds: float = Field(default=900.0, gt=0,
-                                        description="How long a Teams member's looked-up profile is reused.")
+        default=None, description="Comma-separated tenant ids whose people the bot serves. Default: the tenant id."
+    )
+    member_cache_seconds: float = Field(
+        default=900.0, gt=0, description="How long a Teams member's looked-up profile is reused."
+    )
 
 
 class ChromaSettings(BaseModel):
     """Where the knowledge index keeps its vectors."""
 
-    url: str | None = Field(default=None, description="A Chroma server shared by replicas. Default: embedded "
-                            "Chroma under <data dir>/kb.")
+    url: str | None = Field(
+        default=None, description="A Chroma server shared by replicas. Default: embedded Chroma under <data dir>/kb."
+    )
     timeout_seconds: float = Field(default=10.0, gt=0, description="Timeout of each request to the Chroma server.")
-    refresh_seconds: float = Field(default=10.0, gt=0, description="How often a replica looks for a newer `kb sync` "
-                                   "on the Chroma server.")
+    refresh_seconds: float = Field(
+        default=10.0, gt=0, description="How often a replica looks for a newer `kb sync` on the Chroma server."
+    )
 
 
 class LdapSettings(BaseModel):
@@ -103,12 +129,15 @@ class LdapSettings(BaseModel):
     bind_dn: str = Field(min_length=1, description="The service account's DN (required for ldap).")
     bind_password: SecretStr = Field(min_length=1, description="The service account's password (required for ldap).")
     base_dn: str = Field(min_length=1, description="Where people are searched, e.g. dc=example,dc=com (required).")
-    flavor: Literal["openldap", "ad"] = Field(default="openldap", description="openldap (ppolicy) or ad (Active "
-                                              "Directory attributes and password rules).")
-    user_filter: str = Field(default="(mail={email})", description="Search filter finding a person; must "
-                             "contain {email}.")
-    alternate_email_attribute: str = Field(default="otherMailbox", description="Attribute holding a person's "
-                                           "private e-mail for e-mailed codes.")
+    flavor: Literal["openldap", "ad"] = Field(
+        default="openldap", description="openldap (ppolicy) or ad (Active Directory attributes and password rules)."
+    )
+    user_filter: str = Field(
+        default="(mail={email})", description="Search filter finding a person; must contain {email}."
+    )
+    alternate_email_attribute: str = Field(
+        default="otherMailbox", description="Attribute holding a person's private e-mail for e-mailed codes."
+    )
     timeout_seconds: float = Field(default=10.0, gt=0, description="Timeout of each LDAP operation.")
 
 
@@ -119,8 +148,9 @@ class EntraSettings(BaseModel):
     client_id: str = Field(min_length=1, description="The app registration's client id (required for entra).")
     client_secret: SecretStr = Field(min_length=1, description="The app registration's client secret (required).")
     graph_url: str = Field(default="https://graph.microsoft.com", description="Microsoft Graph's base URL.")
-    authority_url: str = Field(default="https://login.microsoftonline.com",
-                               description="The token authority's base URL.")
+    authority_url: str = Field(
+        default="https://login.microsoftonline.com", description="The token authority's base URL."
+    )
 
 
 class OktaSettings(BaseModel):
@@ -133,8 +163,11 @@ class OktaSettings(BaseModel):
 class SmtpSettings(BaseModel):
     """E-mailed one-time codes: the second factor for people without an authenticator app."""
 
-    host: str | None = Field(default=None, description="Mail server; setting it turns e-mailed codes on (needs "
-                             "HELPDESK_SECRET_KEY). Default: no e-mailed codes.")
+    host: str | None = Field(
+        default=None,
+        description="Mail server; setting it turns e-mailed codes on (needs "
+        "HELPDESK_SECRET_KEY). Default: no e-mailed codes.",
+    )
     port: int = Field(default=25, ge=1, le=65535, description="Mail server port.")
     sender: str = Field(default="it-helpdesk@localhost", description="From address of the code e-mails.")
     username: str | None = Field(default=None, description="SMTP login. Default: send without logging in.")
@@ -163,29 +196,43 @@ class JiraSettings(BaseModel):
 class StaffSettings(BaseModel):
     """The IT staff queue: resolver groups, routing and SLA targets, and the staff API's token."""
 
-    config: Path | None = Field(default=None, description="staff.yml with groups, routing and SLAs. Default: "
-                                "bot/handoff/staff.yml (one service-desk group, web console).")
-    token: SecretStr | None = Field(default=None, description="Bearer token for /staff and /api/staff (local "
-                                    "use, integrations, the incidents commands). Default: no token access.")
-    token_name: str = Field(default="IT Service Desk", description="How messages sent with the token are signed "
-                            "to the person.")
+    config: Path | None = Field(
+        default=None,
+        description="staff.yml with groups, routing and SLAs. Default: "
+        "bot/handoff/staff.yml (one service-desk group, web console).",
+    )
+    token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for /staff and /api/staff (local "
+        "use, integrations, the incidents commands). Default: no token access.",
+    )
+    token_name: str = Field(
+        default="IT Service Desk", description="How messages sent with the token are signed to the person."
+    )
 
 
 class TriageSettings(BaseModel):
     """Triage and incidents: confidence, priority matrix, VIPs, surge thresholds and trained models."""
 
     config: Path | None = Field(default=None, description="triage.yml. Default: bot/triage/triage.yml.")
-    models: Path | None = Field(default=None, description="Trained models (`triage train`). Default: "
-                                "<data dir>/triage.")
+    models: Path | None = Field(
+        default=None, description="Trained models (`triage train`). Default: <data dir>/triage."
+    )
 
 
 class IntentSettings(BaseModel):
     """Intent detection (what the person wants done)."""
 
-    threshold: float | None = Field(default=None, ge=0, le=1, description="Similarity above which a message "
-                                    "counts as an intent. Default: the threshold in the examples file.")
-    examples: Path | None = Field(default=None, description="Intent examples YAML. Default: "
-                                  "bot/core/intent_examples.yml.")
+    threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Similarity above which a message "
+        "counts as an intent. Default: the threshold in the examples file.",
+    )
+    examples: Path | None = Field(
+        default=None, description="Intent examples YAML. Default: bot/core/intent_examples.yml."
+    )
 
 
 class LlmSettings(BaseModel):
@@ -194,11 +241,14 @@ class LlmSettings(BaseModel):
     model_config = BY_NAME_TOO
 
     model: str | None = Field(
-        default=None, validation_alias=_also("HELPDESK_LLM"),
+        default=None,
+        validation_alias=_also("HELPDESK_LLM"),
         description="provider:model, e.g. openai:gpt-4o-mini, azure:my-deployment, ollama:llama3.1. "
-        "Default: extractive answers, no LLM.")
+        "Default: extractive answers, no LLM.",
+    )
     base_url: str | None = Field(default=None, description="The provider's base URL. Default: the provider's own.")
     api_key: SecretStr | None = Field(default=None, description="The provider's API key.")
     api_version: str | None = Field(default=None, description="API version (Azure OpenAI only).")
-    timeout_seconds: float = Field(default=20.0, gt=0, description="Timeout of each model call; the answer falls "
-                                   "back to the extractive one.")
+    timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Timeout of each model call; the answer falls back to the extractive one."
+    )

@@ -52,18 +52,25 @@ class StaffAuth:
         authorization = request.headers.get("Authorization", "")
         if authorization:
             scheme, _, presented = authorization.partition(" ")
-            if (scheme.lower() == "bearer" and self._token is not None
-                    and hmac.compare_digest(presented.strip().encode(), self._token.encode())):
+            if (
+                scheme.lower() == "bearer"
+                and self._token is not None
+                and hmac.compare_digest(presented.strip().encode(), self._token.encode())
+            ):
                 return StaffMember.token_holder(self._token_name)
             raise IdentityError(status=401, code="unauthenticated", message="invalid staff token")
         if self._identity is None:
-            raise IdentityError(status=401, code="unauthenticated",
-                                message="staff access needs a bearer token (HELPDESK_STAFF_TOKEN) or the "
-                                        "authenticating proxy (HELPDESK_WEB_AUTH=header)")
+            raise IdentityError(
+                status=401,
+                code="unauthenticated",
+                message="staff access needs a bearer token (HELPDESK_STAFF_TOKEN) or the "
+                "authenticating proxy (HELPDESK_WEB_AUTH=header)",
+            )
         user = self._identity.resolve(request, None)
         if not user.email:
-            raise IdentityError(status=401, code="unauthenticated",
-                                message="the proxy did not send the person's e-mail address")
+            raise IdentityError(
+                status=401, code="unauthenticated", message="the proxy did not send the person's e-mail address"
+            )
         return StaffMember(id=user.email.lower(), name=user.name or user.email, email=user.email.lower())
 
 
@@ -100,8 +107,9 @@ class StaffApi:
     async def show_ticket(self, request: web.Request) -> web.Response:
         staff = self._staff(request)
         ticket, packet, events = await self._operations.view(staff, request.match_info["ticket"])
-        return web.json_response({"ticket": _ticket_json(ticket), "packet": packet,
-                                  "events": [_event_json(event) for event in events]})
+        return web.json_response(
+            {"ticket": _ticket_json(ticket), "packet": packet, "events": [_event_json(event) for event in events]}
+        )
 
     async def claim(self, request: web.Request) -> web.Response:
         staff = self._staff(request)
@@ -170,25 +178,42 @@ def parse_body(model: type[ModelT], payload: Any) -> ModelT:
 
 def _http_error(status: int, code: str, message: str) -> web.HTTPException:
     error_class = {401: web.HTTPUnauthorized, 403: web.HTTPForbidden}.get(status, web.HTTPUnprocessableEntity)
-    return error_class(text=json.dumps({"error": {"code": code, "message": message}}),
-                       content_type="application/json")
+    return error_class(text=json.dumps({"error": {"code": code, "message": message}}), content_type="application/json")
 
 
 def _ticket_json(ticket: Ticket) -> dict[str, Any]:
     return {
-        "id": ticket.id, "status": ticket.status.value, "priority": ticket.priority, "category": ticket.category,
-        "group": ticket.group, "summary": ticket.summary, "reason": ticket.reason,
-        "requester": ticket.requester.to_dict(), "channel": ticket.conversation.channel,
-        "conversation": ticket.conversation.key, "assignee": ticket.assignee, "assignee_name": ticket.assignee_name,
+        "id": ticket.id,
+        "status": ticket.status.value,
+        "priority": ticket.priority,
+        "category": ticket.category,
+        "group": ticket.group,
+        "summary": ticket.summary,
+        "reason": ticket.reason,
+        "requester": ticket.requester.to_dict(),
+        "channel": ticket.conversation.channel,
+        "conversation": ticket.conversation.key,
+        "assignee": ticket.assignee,
+        "assignee_name": ticket.assignee_name,
         "created_at": ticket.created_at.isoformat(),
-        "first_response_at": iso_or_none(ticket.first_response_at), "resolved_at": iso_or_none(ticket.resolved_at),
-        "resolution": ticket.resolution, "rating": ticket.rating, "external": ticket.external,
+        "first_response_at": iso_or_none(ticket.first_response_at),
+        "resolved_at": iso_or_none(ticket.resolved_at),
+        "resolution": ticket.resolution,
+        "rating": ticket.rating,
+        "external": ticket.external,
     }
 
 
 def _event_json(event: TicketEvent) -> dict[str, Any]:
-    return {"seq": event.seq, "at": event.at.isoformat(), "actor": event.actor, "actor_name": event.actor_name,
-            "kind": event.kind.value, "text": event.text, "internal": event.internal}
+    return {
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "actor_name": event.actor_name,
+        "kind": event.kind.value,
+        "text": event.text,
+        "internal": event.internal,
+    }
 
 
 def iso_or_none(value: Any) -> str | None:

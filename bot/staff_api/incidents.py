@@ -34,8 +34,9 @@ class ResolveIncidentRequest(BaseModel):
 
 
 class IncidentRoutes:
-    def __init__(self, *, incidents: IncidentTracker, auth: StaffAuth, membership: StaffMembership,
-                 group: ResolverGroup) -> None:
+    def __init__(
+        self, *, incidents: IncidentTracker, auth: StaffAuth, membership: StaffMembership, group: ResolverGroup
+    ) -> None:
         self._incidents = incidents
         self._auth = auth
         self._membership = membership
@@ -72,8 +73,16 @@ class IncidentRoutes:
 
 
 def incident_json(incident: Incident) -> dict[str, Any]:
-    return {"id": incident.id, "status": incident.status.value, "summary": incident.summary, "title": incident.title,
-            "reporters": incident.reporters, "opened_at": incident.opened_at.isoformat(),
-            "confirmed_at": iso_or_none(incident.confirmed_at), "confirmed_by": incident.confirmed_by,
-            "resolved_at": iso_or_none(incident.resolved_at),
-            "resolved_by": incident.resolved_by, "resolution": incident.resolution}
+    return {
+        "id": incident.id,
+        "status": incident.status.value,
+        "summary": incident.summary,
+        "title": incident.title,
+        "reporters": incident.reporters,
+        "opened_at": incident.opened_at.isoformat(),
+        "confirmed_at": iso_or_none(incident.confirmed_at),
+        "confirmed_by": incident.confirmed_by,
+        "resolved_at": iso_or_none(incident.resolved_at),
+        "resolved_by": incident.resolved_by,
+        "resolution": incident.resolution,
+    }

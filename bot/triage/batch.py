@@ -49,8 +49,9 @@ def parse_line(number: int, line: str) -> Ticket | str:
     return Ticket(line=number, id=ticket_id, text=text.strip()[:MAX_TEXT_CHARS])
 
 
-def _chunks(lines: Iterable[str], on_problem: Callable[[int, str], None],
-            on_line: Callable[[str], None]) -> Iterator[list[Ticket]]:
+def _chunks(
+    lines: Iterable[str], on_problem: Callable[[int, str], None], on_line: Callable[[str], None]
+) -> Iterator[list[Ticket]]:
     chunk: list[Ticket] = []
     for number, line in enumerate(lines, start=1):
         on_line(line)
@@ -68,9 +69,16 @@ def _chunks(lines: Iterable[str], on_problem: Callable[[int, str], None],
         yield chunk
 
 
-async def triage_lines(source: TextIO, sink: TextIO, *, embedder: Embedder, intents: NearestExampleIntentDetector,
-                       triager: Triager, on_problem: Callable[[int, str], None],
-                       on_line: Callable[[str], None] = lambda line: None) -> BatchReport:
+async def triage_lines(
+    source: TextIO,
+    sink: TextIO,
+    *,
+    embedder: Embedder,
+    intents: NearestExampleIntentDetector,
+    triager: Triager,
+    on_problem: Callable[[int, str], None],
+    on_line: Callable[[str], None] = lambda line: None,
+) -> BatchReport:
     """Read tickets from `source`, write one JSON line per usable ticket to `sink`, in input order."""
     written = skipped = 0
 
@@ -86,11 +94,20 @@ async def triage_lines(source: TextIO, sink: TextIO, *, embedder: Embedder, inte
         found = [match.intent if match.intent in REPORTED_INTENTS else None for match in matches]
         results = triager.triage_embedded(texts, vectors, intents=found)
         for ticket, match, intent, result in zip(chunk, matches, found, results, strict=True):
-            sink.write(json.dumps({
-                "id": ticket.id, "intent": intent,
-                "intent_confidence": round(match.confidence, 3) if intent else None,
-                "category": result.category, "category_confidence": round(result.category_confidence, 3),
-                "priority": result.priority.priority, "group": result.group,
-            }, ensure_ascii=False) + "\n")
+            sink.write(
+                json.dumps(
+                    {
+                        "id": ticket.id,
+                        "intent": intent,
+                        "intent_confidence": round(match.confidence, 3) if intent else None,
+                        "category": result.category,
+                        "category_confidence": round(result.category_confidence, 3),
+                        "priority": result.priority.priority,
+                        "group": result.group,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             written += 1
     return BatchReport(written=written, skipped=skipped)

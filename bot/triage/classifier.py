@@ -22,8 +22,13 @@ from sklearn.linear_model import LogisticRegression
 Vectors = npt.NDArray[np.float32]
 
 # Word unigrams and bigrams: "access denied" and "new laptop" say more than their words apart.
-TFIDF_OPTIONS: dict[str, Any] = {"ngram_range": (1, 2), "sublinear_tf": True, "max_features": 100_000,
-                                 "strip_accents": "unicode", "lowercase": True}
+TFIDF_OPTIONS: dict[str, Any] = {
+    "ngram_range": (1, 2),
+    "sublinear_tf": True,
+    "max_features": 100_000,
+    "strip_accents": "unicode",
+    "lowercase": True,
+}
 # LogisticRegression's C: on a held-out fifth of the Endava tickets, 1, 4 and 10 gave weighted F1 0.855, 0.866, 0.866.
 REGULARISATION = 4.0
 
@@ -44,8 +49,9 @@ class TicketClassifier:
         self._model = model
 
     @classmethod
-    def fit(cls, *, texts: Sequence[str], vectors: Vectors, labels: Sequence[str],
-            regularisation: float = REGULARISATION) -> TicketClassifier:
+    def fit(
+        cls, *, texts: Sequence[str], vectors: Vectors, labels: Sequence[str], regularisation: float = REGULARISATION
+    ) -> TicketClassifier:
         """Train on labelled texts and their embeddings (rows in the same order). Needs two labels or more."""
         if len(set(labels)) < 2:
             raise ValueError("training needs at least two different labels")
@@ -66,14 +72,21 @@ class TicketClassifier:
             return []
         probabilities = self._model.predict_proba(_features(vectors, self._vectorizer.transform(texts)))
         best = probabilities.argmax(axis=1)
-        return [Prediction(label=str(self._model.classes_[column]), confidence=float(probabilities[row, column]))
-                for row, column in enumerate(best)]
+        return [
+            Prediction(label=str(self._model.classes_[column]), confidence=float(probabilities[row, column]))
+            for row, column in enumerate(best)
+        ]
 
     def save(self, directory: Path) -> None:
         """Write the model as `weights.npz` (arrays) and `vocabulary.json` into `directory`."""
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(directory / "weights.npz", coef=self._model.coef_, intercept=self._model.intercept_,
-                            idf=self._vectorizer.idf_, classes=np.array(self.labels, dtype=str))
+        np.savez_compressed(
+            directory / "weights.npz",
+            coef=self._model.coef_,
+            intercept=self._model.intercept_,
+            idf=self._vectorizer.idf_,
+            classes=np.array(self.labels, dtype=str),
+        )
         vocabulary = {term: int(index) for term, index in self._vectorizer.vocabulary_.items()}
         (directory / "vocabulary.json").write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
 

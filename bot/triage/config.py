@@ -45,8 +45,9 @@ class PriorityConfig(BaseModel):
             for impact in LEVELS:
                 priority = self.matrix.get(urgency, {}).get(impact)
                 if priority not in PRIORITIES:
-                    raise ValueError(f"matrix[{urgency}][{impact}] must be one of {', '.join(PRIORITIES)}, "
-                                     f"not {priority!r}")
+                    raise ValueError(
+                        f"matrix[{urgency}][{impact}] must be one of {', '.join(PRIORITIES)}, not {priority!r}"
+                    )
         if self.reporters_for_high < self.reporters_for_medium:
             raise ValueError("reporters_for_high must not be below reporters_for_medium")
         return self

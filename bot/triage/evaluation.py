@@ -51,8 +51,10 @@ def score(gold: Sequence[str], predicted: Sequence[str], *, top_confusions: int 
         accuracy=float(accuracy_score(gold, predicted)),
         macro_f1=float(np.mean(f1)),
         weighted_f1=float(np.average(f1, weights=weights)),
-        per_class=tuple(ClassScore(label=label, precision=float(p), recall=float(r), f1=float(f), support=int(s))
-                        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)),
+        per_class=tuple(
+            ClassScore(label=label, precision=float(p), recall=float(r), f1=float(f), support=int(s))
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+        ),
         confusions=tuple((g, p, n) for (g, p), n in mistakes.most_common(top_confusions)),
     )
 
@@ -73,9 +75,15 @@ def baseline(texts: list[str], _vectors: Vectors, labels: list[str]) -> Callable
     return lambda t, _v: [str(label) for label in model.predict(vectorizer.transform(t))]
 
 
-def cross_validate(*, texts: Sequence[str], vectors: Vectors, labels: Sequence[str], folds: int,
-                   trainers: dict[str, Trainer],
-                   progress: Callable[[str, int], None] = lambda name, fold: None) -> dict[str, Scores]:
+def cross_validate(
+    *,
+    texts: Sequence[str],
+    vectors: Vectors,
+    labels: Sequence[str],
+    folds: int,
+    trainers: dict[str, Trainer],
+    progress: Callable[[str, int], None] = lambda name, fold: None,
+) -> dict[str, Scores]:
     """Out-of-fold predictions of each trainer on the same stratified folds, scored."""
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 folds")

@@ -48,11 +48,14 @@ def read_labelled(path: Path, *, text_column: str, label_column: str) -> Labelle
                 texts.append(text)
                 labels.append(label)
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error) as error:
-        raise LabelledDataError(f"{path}: cannot read it as {'gzipped ' if _gzipped(path) else ''}CSV "
-                                f"({error})") from error
+        raise LabelledDataError(
+            f"{path}: cannot read it as {'gzipped ' if _gzipped(path) else ''}CSV ({error})"
+        ) from error
     if len(set(labels)) < 2:
-        raise LabelledDataError(f"{path}: {len(texts)} labelled rows with {len(set(labels))} distinct labels in "
-                                f"{label_column!r}; training needs at least two")
+        raise LabelledDataError(
+            f"{path}: {len(texts)} labelled rows with {len(set(labels))} distinct labels in "
+            f"{label_column!r}; training needs at least two"
+        )
     return LabelledTickets(texts=tuple(texts), labels=tuple(labels), skipped=skipped)
 
 

@@ -56,8 +56,14 @@ class ModelVersions:
     def save(self, target: Target, classifier: TicketClassifier, *, source: str, rows: int) -> ModelInfo:
         """Store `classifier` as the next version of `target` (written aside, then renamed into place)."""
         version = max(self.versions(target), default=0) + 1
-        info = ModelInfo(target=target, version=version, trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                         source=source, rows=rows, labels=list(classifier.labels))
+        info = ModelInfo(
+            target=target,
+            version=version,
+            trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            source=source,
+            rows=rows,
+            labels=list(classifier.labels),
+        )
         final = self._root / target / f"v{version}"
         staging = self._root / target / f".v{version}.partial"
         classifier.save(staging)
@@ -91,7 +97,13 @@ def default_model(encoder: Encoder, target: Target) -> LoadedModel:
             examples = read_labelled(DEFAULT_TICKETS, text_column="text", label_column=column)
             vectors = encoder.encode(list(examples.texts))
             classifier = TicketClassifier.fit(texts=examples.texts, vectors=vectors, labels=examples.labels)
-            info = ModelInfo(target=target, version=0, trained_at="packaged", source=DEFAULT_TICKETS.name,
-                             rows=len(examples.texts), labels=list(classifier.labels))
+            info = ModelInfo(
+                target=target,
+                version=0,
+                trained_at="packaged",
+                source=DEFAULT_TICKETS.name,
+                rows=len(examples.texts),
+                labels=list(classifier.labels),
+            )
             _defaults[key] = LoadedModel(classifier=classifier, info=info)
         return _defaults[key]

@@ -32,6 +32,7 @@ def conversation(workspace: Workspace, channel: str, thread_ts: str) -> Conversa
 
 # ---- direct messages -------------------------------------------------------------------------------------------
 
+
 async def test_a_direct_message_is_answered_in_its_thread_with_sources_and_buttons(slack: Workspace) -> None:
     ana = slack.person("UANA", name="Ana Lima")
     ts = await ana.dm(VPN_QUESTION)
@@ -61,8 +62,11 @@ async def test_a_reply_in_the_thread_continues_the_conversation(slack: Workspace
     assert "Sources" in section_text(answer)
     assert "Ticket *HD-" in json.dumps(handoff.args["blocks"])
     packet = await slack.bot.handoff_packet(handoff.args["blocks"][-1]["elements"][0]["text"].split("*")[1])
-    assert [t["text"] for t in packet["transcript"] if t["role"] == "user"] == \
-        ["hello", VPN_QUESTION, "I want to talk to a person"]
+    assert [t["text"] for t in packet["transcript"] if t["role"] == "user"] == [
+        "hello",
+        VPN_QUESTION,
+        "I want to talk to a person",
+    ]
     assert packet["user"]["email"] == "uana@example.com"
     assert len(slack.api.calls_to("users.info")) == 1  # the profile is cached between messages
 
@@ -74,6 +78,7 @@ async def test_a_new_top_level_message_starts_a_new_conversation(slack: Workspac
 
 
 # ---- channels ----------------------------------------------------------------------------------------------------
+
 
 async def test_a_mention_in_a_channel_is_answered_once_in_a_thread_and_followed_up_there(slack: Workspace) -> None:
     ana, bob = slack.person("UANA"), slack.person("UBOB")
@@ -103,17 +108,22 @@ async def test_someone_else_mentioning_the_bot_in_a_thread_is_told_privately(sla
     assert "wifi" not in " ".join(t.text for t in transcript)
 
 
-@pytest.mark.parametrize("event", [
-    {"subtype": "message_changed", "message": {"text": "edited"}},
-    {"subtype": "channel_join", "text": "<@UANA> has joined the channel"},
-    {"bot_id": "BOTHER", "text": "I am another bot"},
-    {"subtype": "bot_message", "bot_id": "BOTHER", "text": "digest"},
-], ids=["edit", "join", "bot", "bot_message"])
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"subtype": "message_changed", "message": {"text": "edited"}},
+        {"subtype": "channel_join", "text": "<@UANA> has joined the channel"},
+        {"bot_id": "BOTHER", "text": "I am another bot"},
+        {"subtype": "bot_message", "bot_id": "BOTHER", "text": "digest"},
+    ],
+    ids=["edit", "join", "bot", "bot_message"],
+)
 async def test_edits_joins_and_bots_are_ignored(slack: Workspace, event: dict[str, object]) -> None:
     slack.person("UANA")
     ts = next_ts()
-    response = await slack.deliver_event({"type": "message", "channel_type": "im", "channel": "DUANA", "user": "UANA",
-                                          "ts": ts, **event})
+    response = await slack.deliver_event(
+        {"type": "message", "channel_type": "im", "channel": "DUANA", "user": "UANA", "ts": ts, **event}
+    )
     await slack.settle()
     assert response.status == 200
     assert {c.method for c in slack.api.calls} <= {"auth.test"}  # bolt checks its token; nothing is posted
@@ -121,13 +131,23 @@ async def test_edits_joins_and_bots_are_ignored(slack: Workspace, event: dict[st
 
 async def test_the_bots_own_messages_are_ignored(slack: Workspace) -> None:
     ts = next_ts()
-    await slack.deliver_event({"type": "message", "channel_type": "im", "channel": "DUANA", "ts": ts,
-                               "user": slack.api.bot_user_id, "bot_id": slack.api.bot_id, "text": "answer"})
+    await slack.deliver_event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DUANA",
+            "ts": ts,
+            "user": slack.api.bot_user_id,
+            "bot_id": slack.api.bot_id,
+            "text": "answer",
+        }
+    )
     await slack.settle()
     assert not slack.api.calls_to("chat.postMessage")
 
 
 # ---- buttons -----------------------------------------------------------------------------------------------------
+
 
 async def test_this_helped_is_stored_and_acknowledged_only_to_the_person(slack: Workspace) -> None:
     ana = slack.person("UANA")
@@ -165,16 +185,15 @@ async def test_not_helpful_then_talk_to_a_person_hands_off_with_the_question(sla
 
 
 @pytest_asyncio.fixture
-async def clarifying_slack(starter_data_dir: Path, tmp_path: Path,
-                           encoder: MiniLMEncoder) -> AsyncIterator[Workspace]:
+async def clarifying_slack(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Workspace]:
     # Thresholds that put every retrieval in the clarify band make the flow deterministic.
-    async with slack_workspace(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                               answer_threshold=1.0, clarify_threshold=0.0) as workspace:
+    async with slack_workspace(
+        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, answer_threshold=1.0, clarify_threshold=0.0
+    ) as workspace:
         yield workspace
 
 
-async def test_suggested_articles_are_buttons_and_a_pick_answers_from_that_article(
-        clarifying_slack: Workspace) -> None:
+async def test_suggested_articles_are_buttons_and_a_pick_answers_from_that_article(clarifying_slack: Workspace) -> None:
     slack = clarifying_slack
     ana = slack.person("UANA")
     ts = await ana.dm("printer problem")
@@ -189,11 +208,18 @@ async def test_suggested_articles_are_buttons_and_a_pick_answers_from_that_artic
 
 # ---- delivery guarantees -----------------------------------------------------------------------------------------
 
+
 async def test_retries_and_duplicate_deliveries_never_produce_a_second_reply(slack: Workspace) -> None:
     ana = slack.person("UANA")
     ts = next_ts()
-    event = {"type": "message", "channel_type": "im", "channel": ana.dm_channel, "user": "UANA", "text": "hello",
-             "ts": ts}
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": ana.dm_channel,
+        "user": "UANA",
+        "text": "hello",
+        "ts": ts,
+    }
     first = await slack.deliver_event(event, event_id="EvSAME")
     retry = await slack.deliver_event(event, event_id="EvSAME", retry=1)
     copy = await slack.deliver_event(event, event_id="EvOTHER")  # same message, another envelope
@@ -207,8 +233,16 @@ async def test_the_request_is_acknowledged_before_the_turn_finishes(slack: Works
     release = slack.api.hold("users.info")  # Slack's API is slow to say who Ana is
     ts = next_ts()
     started = time.monotonic()
-    response = await slack.deliver_event({"type": "message", "channel_type": "im", "channel": ana.dm_channel,
-                                          "user": "UANA", "text": VPN_QUESTION, "ts": ts})
+    response = await slack.deliver_event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": ana.dm_channel,
+            "user": "UANA",
+            "text": VPN_QUESTION,
+            "ts": ts,
+        }
+    )
     assert response.status == 200 and time.monotonic() - started < 3
     assert slack.thread(ana.dm_channel, ts) == []  # acknowledged, still working
     release.set()
@@ -216,20 +250,38 @@ async def test_the_request_is_acknowledged_before_the_turn_finishes(slack: Works
     assert len(slack.thread(ana.dm_channel, ts)) == 1
 
 
-@pytest.mark.parametrize("headers", [
-    {"X-Slack-Signature": "v0=" + "0" * 64},
-    {"X-Slack-Request-Timestamp": str(int(time.time()) - 6 * 60)},  # replayed after more than five minutes
-    {"X-Slack-Signature": ""},
-], ids=["bad-signature", "stale-timestamp", "no-signature"])
-async def test_unverifiable_requests_are_refused_and_nothing_is_dispatched(slack: Workspace,
-                                                                           headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Slack-Signature": "v0=" + "0" * 64},
+        {"X-Slack-Request-Timestamp": str(int(time.time()) - 6 * 60)},  # replayed after more than five minutes
+        {"X-Slack-Signature": ""},
+    ],
+    ids=["bad-signature", "stale-timestamp", "no-signature"],
+)
+async def test_unverifiable_requests_are_refused_and_nothing_is_dispatched(
+    slack: Workspace, headers: dict[str, str]
+) -> None:
     slack.person("UANA")
-    body = json.dumps({"type": "event_callback", "team_id": "T0001", "event_id": "Ev1", "event": {
-        "type": "message", "channel_type": "im", "channel": "DUANA", "user": "UANA", "text": "hi",
-        "ts": next_ts()}}).encode()
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0001",
+            "event_id": "Ev1",
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "channel": "DUANA",
+                "user": "UANA",
+                "text": "hi",
+                "ts": next_ts(),
+            },
+        }
+    ).encode()
     signed = sign(body, timestamp=int(headers.get("X-Slack-Request-Timestamp", time.time())))
-    response = await slack.bot.client.post("/slack/events", data=body,
-                                           headers={**signed, **headers, "Content-Type": "application/json"})
+    response = await slack.bot.client.post(
+        "/slack/events", data=body, headers={**signed, **headers, "Content-Type": "application/json"}
+    )
     await slack.settle()
     assert response.status == 401
     assert slack.api.calls == []
@@ -259,8 +311,7 @@ async def test_a_rate_limited_reply_is_retried_after_the_wait_slack_asks_for(sla
 
 
 @pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel"])
-async def test_a_reply_the_channel_refuses_reaches_the_person_by_direct_message(slack: Workspace,
-                                                                                error: str) -> None:
+async def test_a_reply_the_channel_refuses_reaches_the_person_by_direct_message(slack: Workspace, error: str) -> None:
     ana = slack.person("UANA")
     slack.api.fail_next("chat.postMessage", error)
     ts = await ana.mention("C0GONE", VPN_QUESTION)
@@ -276,8 +327,17 @@ async def test_a_revoked_token_is_logged_with_the_event_id_and_the_reply_is_kept
     slack.api.fail_next("chat.postMessage", "invalid_auth")
     ts = next_ts()
     with structlog.testing.capture_logs() as logs:
-        await slack.deliver_event({"type": "message", "channel_type": "im", "channel": ana.dm_channel,
-                                   "user": "UANA", "text": VPN_QUESTION, "ts": ts}, event_id="EvREVOKED")
+        await slack.deliver_event(
+            {
+                "type": "message",
+                "channel_type": "im",
+                "channel": ana.dm_channel,
+                "user": "UANA",
+                "text": VPN_QUESTION,
+                "ts": ts,
+            },
+            event_id="EvREVOKED",
+        )
         await slack.settle()
     failures = [entry for entry in logs if entry["event"] == "slack_delivery_failed"]
     assert [(f["error"], f["event_id"], f["log_level"]) for f in failures] == [("invalid_auth", "EvREVOKED", "error")]
@@ -287,25 +347,34 @@ async def test_a_revoked_token_is_logged_with_the_event_id_and_the_reply_is_kept
 
 
 @pytest_asyncio.fixture
-async def slack_with_a_revoked_token(starter_data_dir: Path, tmp_path: Path,
-                                     encoder: MiniLMEncoder) -> AsyncIterator[Workspace]:
-    async with slack_workspace(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                               bot_token="xoxb-revoked") as workspace:
+async def slack_with_a_revoked_token(
+    starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder
+) -> AsyncIterator[Workspace]:
+    async with slack_workspace(
+        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, bot_token="xoxb-revoked"
+    ) as workspace:
         yield workspace
 
 
 async def test_a_bot_whose_token_slack_rejects_gets_nothing_through(slack_with_a_revoked_token: Workspace) -> None:
     slack = slack_with_a_revoked_token
     ana = slack.person("UANA")
-    response = await slack.deliver_event({"type": "message", "channel_type": "im", "channel": ana.dm_channel,
-                                          "user": "UANA", "text": "hello", "ts": next_ts()})
+    response = await slack.deliver_event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": ana.dm_channel,
+            "user": "UANA",
+            "text": "hello",
+            "ts": next_ts(),
+        }
+    )
     await slack.settle()
     assert response.status == 200  # acknowledged, so Slack does not retry it for an hour
     assert slack.api.calls == []  # every call was refused before it counted: nothing posted, nobody looked up
 
 
-async def test_a_private_reply_that_cannot_be_shown_in_the_channel_goes_by_direct_message(
-        slack: Workspace) -> None:
+async def test_a_private_reply_that_cannot_be_shown_in_the_channel_goes_by_direct_message(slack: Workspace) -> None:
     ana = slack.person("UANA")
     ts = await ana.mention("C0IT", VPN_QUESTION)
     [answer] = slack.thread("C0IT", ts)
@@ -317,6 +386,7 @@ async def test_a_private_reply_that_cannot_be_shown_in_the_channel_goes_by_direc
 
 
 # ---- identity ----------------------------------------------------------------------------------------------------
+
 
 async def test_someone_whose_email_cannot_be_read_is_told_and_handed_off(slack: Workspace) -> None:
     ana = slack.person("UANA", email=None)  # the app lacks users:read.email, or the profile has none
@@ -331,14 +401,23 @@ async def test_someone_whose_email_cannot_be_read_is_told_and_handed_off(slack: 
 
 async def test_an_unknown_slack_user_is_never_guessed(slack: Workspace) -> None:
     ts = next_ts()  # UGHOST is not in the workspace directory: users.info says user_not_found
-    await slack.deliver_event({"type": "message", "channel_type": "im", "channel": "DUGHOST", "user": "UGHOST",
-                               "text": "reset my password", "ts": ts})
+    await slack.deliver_event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DUGHOST",
+            "user": "UGHOST",
+            "text": "reset my password",
+            "ts": ts,
+        }
+    )
     await slack.settle()
     [reply] = slack.thread("DUGHOST", ts)
     assert "couldn't confirm who you are" in section_text(reply)
 
 
 # ---- slash command -----------------------------------------------------------------------------------------------
+
 
 async def test_the_slash_command_opens_a_direct_conversation_with_the_question(slack: Workspace) -> None:
     ana = slack.person("UANA")

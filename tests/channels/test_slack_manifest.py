@@ -15,12 +15,21 @@ ADAPTER = ROOT / "bot" / "channels" / "slack"
 # Slack's documented requirements (docs.slack.dev, each method's and event's "Required scopes"); None: the method
 # needs no scope (views.open: the trigger id of the click is the permission).
 METHOD_SCOPES: dict[str, str | None] = {
-    "chat_postMessage": "chat:write", "chat_postEphemeral": "chat:write", "chat_update": "chat:write",
-    "conversations_open": "im:write", "reactions_add": "reactions:write", "reactions_remove": "reactions:write",
-    "users_info": "users:read", "views_open": None,
+    "chat_postMessage": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "chat_update": "chat:write",
+    "conversations_open": "im:write",
+    "reactions_add": "reactions:write",
+    "reactions_remove": "reactions:write",
+    "users_info": "users:read",
+    "views_open": None,
 }
-EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.im": "im:history",
-                "message.channels": "channels:history", "message.groups": "groups:history"}
+EVENT_SCOPES = {
+    "app_mention": "app_mentions:read",
+    "message.im": "im:history",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+}
 # Not tied to one method: the e-mail field of users.info, and the slash command.
 FEATURE_SCOPES = {"users:read.email", "commands"}
 
@@ -56,8 +65,11 @@ def test_the_manifest_requests_exactly_the_scopes_in_use() -> None:
 
 def test_events_interactivity_and_the_command_all_go_to_one_path() -> None:
     settings = manifest()["settings"]
-    urls = {settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"],
-            *(c["url"] for c in manifest()["features"]["slash_commands"])}
+    urls = {
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+        *(c["url"] for c in manifest()["features"]["slash_commands"]),
+    }
     assert {u.rsplit("/", 2)[-2:] == ["slack", "events"] for u in urls} == {True}
     assert [c["command"] for c in manifest()["features"]["slash_commands"]] == ["/helpdesk"]
     assert settings["interactivity"]["is_enabled"] is True

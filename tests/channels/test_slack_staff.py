@@ -28,8 +28,9 @@ DANA = "dana@example.com"
 @pytest_asyncio.fixture
 async def slack(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Workspace]:
     config = write_staff_config(tmp_path / "staff.yml", members=[DANA], slack_channel=STAFF_CHANNEL)
-    async with slack_workspace(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                               staff_config=config) as workspace:
+    async with slack_workspace(
+        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, staff_config=config
+    ) as workspace:
         yield workspace
 
 
@@ -37,8 +38,11 @@ async def handed_off(slack: Workspace, ana: SlackUser) -> tuple[str, SlackCall, 
     """Ana asks for a person in a direct message: her thread, the ticket card in the staff channel, the ticket."""
     ts = await ana.dm("I want to talk to a person")
     [ticket] = await slack.bot.services.staff.tickets.find()
-    [card] = [c for c in slack.api.calls_to("chat.postMessage")
-              if c.args["channel"] == STAFF_CHANNEL and "thread_ts" not in c.args]
+    [card] = [
+        c
+        for c in slack.api.calls_to("chat.postMessage")
+        if c.args["channel"] == STAFF_CHANNEL and "thread_ts" not in c.args
+    ]
     return ts, card, ticket
 
 
@@ -66,22 +70,28 @@ async def the_ticket(slack: Workspace) -> Ticket:
     return ticket
 
 
-async def test_the_whole_loop_from_a_direct_message_through_the_staff_thread_to_the_rating(
-        slack: Workspace) -> None:
+async def test_the_whole_loop_from_a_direct_message_through_the_staff_thread_to_the_rating(slack: Workspace) -> None:
     dana = slack.person("UDANA", email="Dana@Example.com", name="Dana Smith")
     ana = slack.person("UANA", name="Ana Lima")
     ts = await ana.dm("how do I connect to the VPN?")
     await ana.click(slack.thread(ana.dm_channel, ts)[0], "Talk to a person")
 
     # A card in the staff channel, and the conversation so far in its thread.
-    [card] = [c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"] == STAFF_CHANNEL
-              and "thread_ts" not in c.args]
+    [card] = [
+        c
+        for c in slack.api.calls_to("chat.postMessage")
+        if c.args["channel"] == STAFF_CHANNEL and "thread_ts" not in c.args
+    ]
     ticket = await the_ticket(slack)
     header, summary, facts, _, _ = card.args["blocks"]
     assert header["text"]["text"] == f"Ticket {ticket.id} · {ticket.priority}"
     assert summary["text"]["text"] == ticket.summary and "connect to the VPN" in ticket.summary
-    assert [f["text"] for f in facts["fields"]] == ["*Requester*\nAna Lima (uana@example.com)", "*Department*\n—",
-                                                    "*Category*\nnetwork", "*Group*\nService desk"]
+    assert [f["text"] for f in facts["fields"]] == [
+        "*Requester*\nAna Lima (uana@example.com)",
+        "*Department*\n—",
+        "*Category*\nnetwork",
+        "*Group*\nService desk",
+    ]
     assert status_of(card.args) == "*Status:* Open: nobody has claimed it yet"
     assert buttons(card) == ["Claim", "Resolve", "Return to bot"]
     [transcript] = card_thread(slack, card)
@@ -112,8 +122,9 @@ async def test_the_whole_loop_from_a_direct_message_through_the_staff_thread_to_
 
     await dana.write(STAFF_CHANNEL, "Note: probably the dock firmware bug", thread_ts=card.response["ts"])
     assert len(slack.thread(ana.dm_channel, ts)) == before
-    [internal] = [e for e in await slack.bot.services.staff.tickets.events(ticket.id)
-                  if e.kind is EventKind.INTERNAL_NOTE]
+    [internal] = [
+        e for e in await slack.bot.services.staff.tickets.events(ticket.id) if e.kind is EventKind.INTERNAL_NOTE
+    ]
     assert internal.internal and internal.text == "probably the dock firmware bug" and internal.actor == DANA
 
     await dana.click(card, "Resolve")
@@ -147,8 +158,9 @@ async def test_someone_outside_the_service_desk_is_refused_privately_and_nothing
     assert in_thread.args["thread_ts"] == card.response["ts"]
     assert (await the_ticket(slack)).status is TicketStatus.OPEN
     assert slack.api.calls_to("chat.update") == []
-    assert not any("picked up" in section_text(c) or "take this one" in section_text(c)
-                   for c in slack.thread(ana.dm_channel, ts))
+    assert not any(
+        "picked up" in section_text(c) or "take this one" in section_text(c) for c in slack.thread(ana.dm_channel, ts)
+    )
 
 
 async def test_a_member_whose_email_slack_does_not_show_is_refused(slack: Workspace) -> None:
@@ -193,23 +205,27 @@ async def test_mistakes_are_answered_privately_in_the_thread_and_return_to_bot_w
 
 @pytest.mark.parametrize("message_first", [False, True], ids=["app_mention-first", "message-first"])
 async def test_a_mention_in_the_card_thread_is_staff_writing_not_a_question_for_the_bot(
-        slack: Workspace, message_first: bool) -> None:
+    slack: Workspace, message_first: bool
+) -> None:
     dana = slack.person("UDANA", email=DANA, name="Dana Smith")
     ana = slack.person("UANA", name="Ana Lima")
     ts, card, ticket = await handed_off(slack, ana)
     await dana.click(card, "Claim")
 
-    await dana.mention(STAFF_CHANNEL, "how do I connect to the VPN?", thread_ts=card.response["ts"],
-                       message_first=message_first)
+    await dana.mention(
+        STAFF_CHANNEL, "how do I connect to the VPN?", thread_ts=card.response["ts"], message_first=message_first
+    )
     assert section_text(slack.thread(ana.dm_channel, ts)[-1]) == "how do I connect to the VPN?"
     assert len(card_thread(slack, card)) == 1  # only the transcript: no answer from the bot, no second relay
-    [message] = [e for e in await slack.bot.services.staff.tickets.events(ticket.id)
-                 if e.kind is EventKind.STAFF_MESSAGE]
+    [message] = [
+        e for e in await slack.bot.services.staff.tickets.events(ticket.id) if e.kind is EventKind.STAFF_MESSAGE
+    ]
     assert message.text == "how do I connect to the VPN?"
 
 
 async def test_a_mention_in_any_other_thread_is_still_answered_once_whichever_copy_comes_first(
-        slack: Workspace) -> None:
+    slack: Workspace,
+) -> None:
     ana, bob = slack.person("UANA"), slack.person("UBOB")
     ts = await ana.mention("C0IT", "hello")
     await bob.mention("C0IT", "how do I connect to the VPN?", thread_ts=ts, message_first=True)
@@ -221,21 +237,26 @@ async def test_a_mention_in_any_other_thread_is_still_answered_once_whichever_co
 
 async def test_notes_from_the_console_and_sla_notices_reach_the_staff_channel(slack: Workspace) -> None:
     _, card, ticket = await handed_off(slack, slack.person("UANA"))
-    await slack.bot.services.staff.operations.post(StaffMember.token_holder("IT support"), ticket.id,
-                                             text="Known <dock> issue", internal=True)
+    await slack.bot.services.staff.operations.post(
+        StaffMember.token_holder("IT support"), ticket.id, text="Known <dock> issue", internal=True
+    )
     slack.bot.services.staff.cards.alert(ticket, "Escalation: ticket missed its first response target.")
     await slack.settle()
 
     *_, console_note, in_thread = card_thread(slack, card)
     assert console_note == ":lock: internal note · *IT support*: Known &lt;dock&gt; issue"
     assert in_thread == "Escalation: ticket missed its first response target."
-    [in_channel] = [c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"] == STAFF_CHANNEL
-                    and "thread_ts" not in c.args and c is not card]
+    [in_channel] = [
+        c
+        for c in slack.api.calls_to("chat.postMessage")
+        if c.args["channel"] == STAFF_CHANNEL and "thread_ts" not in c.args and c is not card
+    ]
     assert in_channel.args["text"] == "Escalation: ticket missed its first response target."
 
 
 async def test_a_staff_channel_the_bot_is_not_in_leaves_the_ticket_in_the_console_and_says_why(
-        slack: Workspace) -> None:
+    slack: Workspace,
+) -> None:
     slack.api.channels_without_bot.add(STAFF_CHANNEL)
     ana = slack.person("UANA")
     with structlog.testing.capture_logs() as logs:
@@ -247,18 +268,22 @@ async def test_a_staff_channel_the_bot_is_not_in_leaves_the_ticket_in_the_consol
     assert "Ticket *HD-" in json.dumps(slack.thread(ana.dm_channel, ts)[-1].args["blocks"])  # Ana is not affected
 
 
-
 async def test_a_suspected_incident_is_announced_in_the_staff_channel_and_reporters_hear_when_it_is_fixed(
-        slack: Workspace) -> None:
+    slack: Workspace,
+) -> None:
     # The first report comes from the web chat, where "<!channel>" arrives as typed (Slack would have turned it
     # into "@channel" already).
     await slack.bot.person("wes").say("<!channel> the VPN keeps disconnecting every few minutes")
     reporters = [slack.person(user, name=user.title()) for user in ("UBEN", "UCAT")]
-    for person, text in zip(reporters, ["I can't connect to the VPN this morning",
-                                        "is the VPN broken? it won't connect"], strict=True):
+    for person, text in zip(
+        reporters, ["I can't connect to the VPN this morning", "is the VPN broken? it won't connect"], strict=True
+    ):
         await person.dm(text)
-    [announcement] = [c.args["text"] for c in slack.api.calls_to("chat.postMessage")
-                      if c.args["channel"] == STAFF_CHANNEL and "thread_ts" not in c.args]
+    [announcement] = [
+        c.args["text"]
+        for c in slack.api.calls_to("chat.postMessage")
+        if c.args["channel"] == STAFF_CHANNEL and "thread_ts" not in c.args
+    ]
     [incident] = await slack.bot.services.incidents.all()
     assert announcement.startswith(f"Suspected incident {incident.id}: 3 people reported similar problems")
     # The first report is quoted for staff, but its "<!channel>" does not ping the whole channel.
@@ -267,9 +292,17 @@ async def test_a_suspected_incident_is_announced_in_the_staff_channel_and_report
     await slack.bot.services.incidents.resolve(incident.id, actor="Dana Smith", note="The gateway is back.")
     await slack.settle()
     for person in reporters:
-        told = [c.args["text"] for c in slack.api.calls_to("chat.postMessage")
-                if c.args["channel"] == person.dm_channel and "has been fixed" in c.args.get("text", "")]
-        assert told == [f"Good news: the problem you reported ({incident.id}) has been fixed. The gateway is back. "
-                        "If it still doesn't work for you, tell me here."]
-    assert any(c.args["text"] == f"Incident {incident.id} resolved by Dana Smith: 3 people told."
-               for c in slack.api.calls_to("chat.postMessage") if c.args["channel"] == STAFF_CHANNEL)
+        told = [
+            c.args["text"]
+            for c in slack.api.calls_to("chat.postMessage")
+            if c.args["channel"] == person.dm_channel and "has been fixed" in c.args.get("text", "")
+        ]
+        assert told == [
+            f"Good news: the problem you reported ({incident.id}) has been fixed. The gateway is back. "
+            "If it still doesn't work for you, tell me here."
+        ]
+    assert any(
+        c.args["text"] == f"Incident {incident.id} resolved by Dana Smith: 3 people told."
+        for c in slack.api.calls_to("chat.postMessage")
+        if c.args["channel"] == STAFF_CHANNEL
+    )

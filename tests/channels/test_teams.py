@@ -29,6 +29,7 @@ async def teams(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) 
 
 # ---- personal chat -------------------------------------------------------------------------------------------
 
+
 async def test_a_personal_chat_question_gets_an_answer_card_with_sources_and_buttons(teams: TeamsTenant) -> None:
     ana = teams.person("Ana Lima")
     response = await ana.say(VPN_QUESTION)
@@ -71,6 +72,7 @@ async def test_the_roster_is_asked_once_per_person_while_cached(teams: TeamsTena
 
 # ---- card buttons ------------------------------------------------------------------------------------------
 
+
 async def test_pressing_talk_to_a_person_on_the_card_hands_the_question_off(teams: TeamsTenant) -> None:
     ana = teams.person("Ana Lima")
     await ana.say(VPN_QUESTION)
@@ -107,6 +109,7 @@ async def test_a_submit_that_is_not_from_our_cards_is_treated_as_an_empty_messag
 
 
 # ---- channels and group chats ------------------------------------------------------------------------------
+
 
 async def test_a_channel_mention_is_answered_in_its_thread_without_the_mention_text(teams: TeamsTenant) -> None:
     ana = teams.person("Ana Lima")
@@ -158,11 +161,13 @@ async def test_in_a_group_chat_each_person_has_their_own_conversation(teams: Tea
     assert "vpn" in answer.text.lower() and greeting.text == messages.GREETING
     for person in (ana, ben):
         state = await teams.bot.services.store.load_state(
-            ConversationRef(channel="teams", id=f"{chat}|{person.aad_object_id}"))
+            ConversationRef(channel="teams", id=f"{chat}|{person.aad_object_id}")
+        )
         assert state is not None and state.owner_id == person.aad_object_id
 
 
 # ---- welcome and references --------------------------------------------------------------------------------
+
 
 async def test_installing_the_app_in_personal_scope_gets_a_welcome(teams: TeamsTenant) -> None:
     ana = teams.person("Ana Lima")
@@ -177,13 +182,23 @@ async def test_installing_the_app_in_personal_scope_gets_a_welcome(teams: TeamsT
 
 async def test_someone_else_joining_a_chat_or_a_team_install_gets_no_welcome(teams: TeamsTenant) -> None:
     ana = teams.person("Ana Lima")
-    await teams.deliver(teams.activity("conversationUpdate", sender=ana.account,
-                                       conversation={"id": ana.personal_chat, "conversationType": "personal"},
-                                       membersAdded=[{"id": "29:someone-else"}]))
-    await teams.deliver(teams.activity("conversationUpdate", sender=ana.account,
-                                       conversation={"id": "19:general@thread.tacv2", "conversationType": "channel"},
-                                       membersAdded=[{"id": "28:helpdesk-bot"}],
-                                       channel_data={"team": {"id": "19:general@thread.tacv2"}}))
+    await teams.deliver(
+        teams.activity(
+            "conversationUpdate",
+            sender=ana.account,
+            conversation={"id": ana.personal_chat, "conversationType": "personal"},
+            membersAdded=[{"id": "29:someone-else"}],
+        )
+    )
+    await teams.deliver(
+        teams.activity(
+            "conversationUpdate",
+            sender=ana.account,
+            conversation={"id": "19:general@thread.tacv2", "conversationType": "channel"},
+            membersAdded=[{"id": "28:helpdesk-bot"}],
+            channel_data={"team": {"id": "19:general@thread.tacv2"}},
+        )
+    )
 
     assert teams.connector.posted() == []
     # The team install is remembered all the same, for messages the bot may post there later.
@@ -201,11 +216,13 @@ async def test_a_proactive_message_reaches_the_stored_conversation_with_the_bots
     assert latest.text == "Your laptop is ready."
     assert teams.connector.rejected == []
     with pytest.raises(LookupError):
-        await teams.channel.send_proactive(ConversationRef(channel="teams", id="a:never-seen"),
-                                           Reply(kind=ReplyKind.INFO, text="hi"))
+        await teams.channel.send_proactive(
+            ConversationRef(channel="teams", id="a:never-seen"), Reply(kind=ReplyKind.INFO, text="hi")
+        )
 
 
 # ---- who may use it ------------------------------------------------------------------------------------------
+
 
 async def test_a_person_from_another_tenant_is_refused_politely(teams: TeamsTenant) -> None:
     eve = teams.person("Eve Stranger", tenant_id=OTHER_TENANT)
@@ -236,8 +253,19 @@ async def test_an_account_without_email_or_upn_is_handed_to_a_human(teams: Teams
     assert "couldn't confirm who you are" in handoff.text
 
 
-@pytest.mark.parametrize("problem", ["no header", "not bearer", "garbage", "other key", "wrong audience",
-                                     "expired", "wrong issuer", "other service url"])
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "no header",
+        "not bearer",
+        "garbage",
+        "other key",
+        "wrong audience",
+        "expired",
+        "wrong issuer",
+        "other service url",
+    ],
+)
 async def test_requests_that_are_not_from_the_bot_framework_are_rejected(teams: TeamsTenant, problem: str) -> None:
     connector = teams.connector
     tokens = {
@@ -251,8 +279,9 @@ async def test_requests_that_are_not_from_the_bot_framework_are_rejected(teams: 
     }
     ana = teams.person("Ana Lima")
     if problem == "not bearer":
-        response = await teams.deliver(ana.message(VPN_QUESTION), token=None,
-                                       headers={"Authorization": f"Basic {connector.channel_token()}"})
+        response = await teams.deliver(
+            ana.message(VPN_QUESTION), token=None, headers={"Authorization": f"Basic {connector.channel_token()}"}
+        )
     else:
         response = await teams.deliver(ana.message(VPN_QUESTION), token=tokens[problem])
 
@@ -264,8 +293,9 @@ async def test_requests_that_are_not_from_the_bot_framework_are_rejected(teams: 
 async def test_malformed_activities_are_rejected_without_a_turn(teams: TeamsTenant) -> None:
     token = teams.connector.channel_token()
     for body in (b"{not json", b"[1, 2]", b'{"type": "message"}', b'{"type": "message", "conversation": {"id": "x"}}'):
-        response = await teams.bot.client.post("/api/messages", data=body, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response = await teams.bot.client.post(
+            "/api/messages", data=body, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        )
         assert response.status == 400, body
     assert teams.connector.calls == []
 
@@ -281,18 +311,25 @@ async def test_a_redelivered_activity_is_answered_once(teams: TeamsTenant) -> No
 
 async def test_invokes_are_declined(teams: TeamsTenant) -> None:
     ana = teams.person("Ana Lima")
-    response = await teams.deliver(teams.activity("invoke", sender=ana.account, name="task/fetch",
-                                                  conversation={"id": ana.personal_chat}))
+    response = await teams.deliver(
+        teams.activity("invoke", sender=ana.account, name="task/fetch", conversation={"id": ana.personal_chat})
+    )
     assert response.status == 501
     assert teams.connector.calls == []
 
 
 # ---- failures and secrets ----------------------------------------------------------------------------------
 
+
 async def test_when_the_connector_refuses_the_bots_token_the_failure_is_logged_not_raised(
-        starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> None:
-    async with teams_tenant(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                            outgoing_token="a-token-the-connector-does-not-know") as teams:
+    starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder
+) -> None:
+    async with teams_tenant(
+        data_dir=starter_data_dir,
+        tmp_path=tmp_path,
+        encoder=encoder,
+        outgoing_token="a-token-the-connector-does-not-know",
+    ) as teams:
         ana = teams.person("Ana Lima")
         with structlog.testing.capture_logs() as logs:
             response = await ana.say(VPN_QUESTION)
@@ -321,10 +358,13 @@ async def test_tokens_and_the_app_password_never_reach_the_logs(teams: TeamsTena
 
 # ---- local testing without an app id -----------------------------------------------------------------------
 
+
 async def test_in_dev_mode_without_an_app_id_unauthenticated_activities_are_accepted(
-        starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> None:
-    async with teams_tenant(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                            authenticated=False) as teams:
+    starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder
+) -> None:
+    async with teams_tenant(
+        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, authenticated=False
+    ) as teams:
         ana = teams.person("Ana Lima")
         response = await teams.deliver(ana.message(VPN_QUESTION), token=None)
         assert response.status == 202

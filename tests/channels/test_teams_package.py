@@ -43,16 +43,19 @@ def test_the_icons_have_the_sizes_teams_requires_and_the_outline_is_white_on_tra
     outline = Image.open(MANIFEST_DIR / "outline.png").convert("RGBA")
     assert color.size == (192, 192) and outline.size == (32, 32)
     raw = outline.tobytes()
-    pixels = [tuple(raw[i:i + 4]) for i in range(0, len(raw), 4)]
+    pixels = [tuple(raw[i : i + 4]) for i in range(0, len(raw), 4)]
     assert any(pixel[3] == 0 for pixel in pixels), "the outline icon needs a transparent background"
     assert {pixel[:3] for pixel in pixels if pixel[3]} == {(255, 255, 255)}
 
 
-@pytest.mark.parametrize(("app_id", "host", "message"), [
-    ("not-a-guid", "helpdesk.example.com", "must be a GUID"),
-    (APP_ID, "https://helpdesk.example.com", "bare host name"),
-    (APP_ID, "helpdesk.example.com/bot", "bare host name"),
-])
+@pytest.mark.parametrize(
+    ("app_id", "host", "message"),
+    [
+        ("not-a-guid", "helpdesk.example.com", "must be a GUID"),
+        (APP_ID, "https://helpdesk.example.com", "bare host name"),
+        (APP_ID, "helpdesk.example.com/bot", "bare host name"),
+    ],
+)
 def test_a_wrong_app_id_or_host_is_refused_with_the_reason(app_id: str, host: str, message: str) -> None:
     with pytest.raises(PackageError, match=message):
         build_package(app_id=app_id, host=host)

@@ -25,10 +25,10 @@ STAFF_CHANNEL = "19:staff@thread.tacv2"
 
 @pytest_asyncio.fixture
 async def teams(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[TeamsTenant]:
-    config = write_staff_config(tmp_path / "staff.yml", members=["dana@contoso.example"],
-                                teams_channel=STAFF_CHANNEL)
-    async with teams_tenant(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                            staff_config=config) as tenant:
+    config = write_staff_config(tmp_path / "staff.yml", members=["dana@contoso.example"], teams_channel=STAFF_CHANNEL)
+    async with teams_tenant(
+        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, staff_config=config
+    ) as tenant:
         yield tenant
 
 
@@ -40,8 +40,11 @@ async def settled(teams: TeamsTenant) -> None:
 
 def staff_cards(teams: TeamsTenant) -> list[ConnectorCall]:
     """Ticket cards posted as new threads in the staff channel."""
-    return [c for c in teams.connector.posted() if c.path == "/v3/conversations"
-            and c.conversation_id.startswith(f"{STAFF_CHANNEL};messageid=")]
+    return [
+        c
+        for c in teams.connector.posted()
+        if c.path == "/v3/conversations" and c.conversation_id.startswith(f"{STAFF_CHANNEL};messageid=")
+    ]
 
 
 async def the_ticket(teams: TeamsTenant) -> Ticket:
@@ -49,8 +52,7 @@ async def the_ticket(teams: TeamsTenant) -> Ticket:
     return ticket
 
 
-async def test_the_whole_loop_from_the_persons_chat_through_the_staff_thread_to_the_rating(
-        teams: TeamsTenant) -> None:
+async def test_the_whole_loop_from_the_persons_chat_through_the_staff_thread_to_the_rating(teams: TeamsTenant) -> None:
     dana, ana = teams.person("Dana Smith"), teams.person("Ana Lima")
     await dana.install_in_team(STAFF_CHANNEL)
     await ana.say("how do I connect to the VPN?")
@@ -62,8 +64,10 @@ async def test_the_whole_loop_from_the_persons_chat_through_the_staff_thread_to_
     thread = card.conversation_id
     ticket = await the_ticket(teams)
     [started] = teams.connector.threads
-    assert started["isGroup"] is True and started["channelData"] == {"channel": {"id": STAFF_CHANNEL},
-                                                                     "tenant": {"id": TENANT}}
+    assert started["isGroup"] is True and started["channelData"] == {
+        "channel": {"id": STAFF_CHANNEL},
+        "tenant": {"id": TENANT},
+    }
     assert f"Ticket {ticket.id} · {ticket.priority}" in card.text and ticket.summary in card.text
     assert card.facts["Requester"] == "Ana Lima (ana@contoso.example)"
     assert card.facts["Category"] == "network" and card.facts["Group"] == "Service desk"
@@ -85,8 +89,9 @@ async def test_the_whole_loop_from_the_persons_chat_through_the_staff_thread_to_
     assert f"Your ticket {ticket.id} has been picked up by Dana Smith" in picked_up.text
     assert len(teams.connector.posted(thread)) == 2  # nothing said in the thread: the card shows it
 
-    await dana.mention("Is it plugged into the dock?", thread=str(card.activity_id), team_id=STAFF_CHANNEL,
-                       channel_id=STAFF_CHANNEL)
+    await dana.mention(
+        "Is it plugged into the dock?", thread=str(card.activity_id), team_id=STAFF_CHANNEL, channel_id=STAFF_CHANNEL
+    )
     await settled(teams)
     from_dana = teams.connector.posted(ana.personal_chat)[-1]
     assert from_dana.text == "**Dana Smith** · IT\nIs it plugged into the dock?\nTicket **" + ticket.id + "**"
@@ -98,8 +103,12 @@ async def test_the_whole_loop_from_the_persons_chat_through_the_staff_thread_to_
     assert len(teams.connector.posted(ana.personal_chat)) == before  # a person has it: the bot stays quiet
     assert teams.connector.posted(thread)[-1].text == "**Ana Lima (requester)**: yes, on the dock"
 
-    await dana.mention("NOTE: probably the dock firmware bug", thread=str(card.activity_id),
-                       team_id=STAFF_CHANNEL, channel_id=STAFF_CHANNEL)
+    await dana.mention(
+        "NOTE: probably the dock firmware bug",
+        thread=str(card.activity_id),
+        team_id=STAFF_CHANNEL,
+        channel_id=STAFF_CHANNEL,
+    )
     await settled(teams)
     assert len(teams.connector.posted(ana.personal_chat)) == before
     events = await teams.bot.services.staff.tickets.events(ticket.id)
@@ -107,8 +116,12 @@ async def test_the_whole_loop_from_the_persons_chat_through_the_staff_thread_to_
     assert internal.internal and internal.text == "probably the dock firmware bug"
     assert internal.actor == "dana@contoso.example"
 
-    await dana.press(teams.connector.updates(thread)[-1], "Resolve ticket",
-                     inputs={"note": "Updated the dock firmware."}, team_id=STAFF_CHANNEL)
+    await dana.press(
+        teams.connector.updates(thread)[-1],
+        "Resolve ticket",
+        inputs={"note": "Updated the dock firmware."},
+        team_id=STAFF_CHANNEL,
+    )
     await settled(teams)
     resolved = teams.connector.updates(thread)[-1]
     assert resolved.facts["Status"] == "Resolved by Dana Smith" and resolved.buttons == []
@@ -123,7 +136,8 @@ async def test_the_whole_loop_from_the_persons_chat_through_the_staff_thread_to_
 
 
 async def test_someone_outside_the_service_desk_is_refused_in_the_thread_and_nothing_changes(
-        teams: TeamsTenant) -> None:
+    teams: TeamsTenant,
+) -> None:
     dana, eve, ana = teams.person("Dana Smith"), teams.person("Eve Jones"), teams.person("Ana Lima")
     guest = teams.person("Guest User", email=None)
     await dana.install_in_team(STAFF_CHANNEL)
@@ -145,7 +159,8 @@ async def test_someone_outside_the_service_desk_is_refused_in_the_thread_and_not
 
 
 async def test_mistakes_are_answered_in_the_thread_what_happens_elsewhere_shows_there_and_return_works(
-        teams: TeamsTenant) -> None:
+    teams: TeamsTenant,
+) -> None:
     dana, ana = teams.person("Dana Smith"), teams.person("Ana Lima")
     await dana.install_in_team(STAFF_CHANNEL)
     await ana.say("I want to talk to a person")
@@ -165,8 +180,9 @@ async def test_mistakes_are_answered_in_the_thread_what_happens_elsewhere_shows_
     assert await teams.bot.services.store.transcript(teams.conversation(card)) == []  # no chat with the bot
 
     # From the console, and from the SLA watcher: the thread shows it, marked.
-    await teams.bot.services.staff.operations.post(StaffMember.token_holder("IT support"), ticket.id,
-                                             text="Known dock issue", internal=True)
+    await teams.bot.services.staff.operations.post(
+        StaffMember.token_holder("IT support"), ticket.id, text="Known dock issue", internal=True
+    )
     teams.bot.services.staff.cards.alert(ticket, "Reminder: ticket is due a first response soon.")
     await settled(teams)
     console_note, reminder = teams.connector.posted(thread)[-2:]
@@ -181,7 +197,8 @@ async def test_mistakes_are_answered_in_the_thread_what_happens_elsewhere_shows_
 
 
 async def test_without_the_app_in_the_staff_team_the_card_waits_in_the_console_and_a_warning_says_why(
-        teams: TeamsTenant) -> None:
+    teams: TeamsTenant,
+) -> None:
     ana = teams.person("Ana Lima")
     with structlog.testing.capture_logs() as logs:
         await ana.say("I want to talk to a person")
@@ -195,12 +212,18 @@ async def test_without_the_app_in_the_staff_team_the_card_waits_in_the_console_a
 
 
 async def test_a_staff_channel_other_than_general_is_reached_through_its_team(
-        starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> None:
+    starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder
+) -> None:
     tickets_channel = "19:tickets@thread.tacv2"
-    config = write_staff_config(tmp_path / "staff.yml", members=["dana@contoso.example"],
-                                teams_channel=tickets_channel, teams_team=STAFF_CHANNEL)
-    async with teams_tenant(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                            staff_config=config) as other:
+    config = write_staff_config(
+        tmp_path / "staff.yml",
+        members=["dana@contoso.example"],
+        teams_channel=tickets_channel,
+        teams_team=STAFF_CHANNEL,
+    )
+    async with teams_tenant(
+        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, staff_config=config
+    ) as other:
         await other.person("Dana Smith").install_in_team(STAFF_CHANNEL)
         await other.person("Ana Lima").say("I want to talk to a person")
         await settled(other)
@@ -209,7 +232,8 @@ async def test_a_staff_channel_other_than_general_is_reached_through_its_team(
 
 
 async def test_when_teams_refuses_the_card_nothing_is_said_in_the_staff_channel_and_the_failure_is_logged(
-        teams: TeamsTenant) -> None:
+    teams: TeamsTenant,
+) -> None:
     dana, ana = teams.person("Dana Smith"), teams.person("Ana Lima")
     await dana.install_in_team(STAFF_CHANNEL)
     teams.connector.removed_from.add(STAFF_CHANNEL)  # someone took the app out of the team since
@@ -225,12 +249,19 @@ async def test_when_teams_refuses_the_card_nothing_is_said_in_the_staff_channel_
 
 
 async def test_a_suspected_incident_starts_a_thread_in_the_staff_channel_and_reporters_hear_when_it_is_fixed(
-        teams: TeamsTenant) -> None:
+    teams: TeamsTenant,
+) -> None:
     await teams.person("Dana Smith").install_in_team(STAFF_CHANNEL)
     reporters = [teams.person(name) for name in ("Ana Lima", "Ben Ode", "Cat Ruiz")]
-    for person, text in zip(reporters, ["the VPN keeps disconnecting every few minutes",
-                                        "I can't connect to the VPN this morning",
-                                        "is the VPN broken? it won't connect"], strict=True):
+    for person, text in zip(
+        reporters,
+        [
+            "the VPN keeps disconnecting every few minutes",
+            "I can't connect to the VPN this morning",
+            "is the VPN broken? it won't connect",
+        ],
+        strict=True,
+    ):
         await person.say(text)
     await settled(teams)
     [incident] = await teams.bot.services.incidents.all()
@@ -241,5 +272,7 @@ async def test_a_suspected_incident_starts_a_thread_in_the_staff_channel_and_rep
     await teams.bot.services.incidents.resolve(incident.id, actor="Dana Smith")
     await settled(teams)
     for person in reporters:
-        assert f"the problem you reported ({incident.id}) has been fixed" in \
-            teams.connector.posted(person.personal_chat)[-1].text
+        assert (
+            f"the problem you reported ({incident.id}) has been fixed"
+            in teams.connector.posted(person.personal_chat)[-1].text
+        )

@@ -83,28 +83,34 @@ async def test_a_message_over_the_character_cap_is_not_processed(bot: Bot) -> No
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("body", "code"), [
-    (b"{not json", "invalid_json"),
-    (b"\xff\xfe{\"text\": 1}", "invalid_utf8"),
-])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"{not json", "invalid_json"),
+        (b'\xff\xfe{"text": 1}', "invalid_utf8"),
+    ],
+)
 async def test_unparseable_bodies_are_bad_requests(bot: Bot, body: bytes, code: str) -> None:
     status, payload = await post_raw(bot, body)
     assert (status, payload["error"]["code"]) == (400, code)
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("body", [
-    [],
-    {"conversation_id": "c1", "user": ALICE},
-    {"conversation_id": "c1", "user": ALICE, "text": "hi", "choice": "x"},
-    {"conversation_id": "c1", "user": ALICE, "text": 42},
-    {"conversation_id": "", "user": ALICE, "text": "hi"},
-    {"conversation_id": "../../etc/passwd", "user": ALICE, "text": "hi"},
-    {"conversation_id": "c1", "user": {"id": ""}, "text": "hi"},
-    {"conversation_id": "c1", "user": ALICE, "text": "hi", "admin": True},
-    {"conversation_id": "c1", "user": ALICE, "choice": "feedback:helped", "in_reply_to": "7"},
-    {"conversation_id": "c1", "user": ALICE, "choice": "feedback:helped", "in_reply_to": 0},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"conversation_id": "c1", "user": ALICE},
+        {"conversation_id": "c1", "user": ALICE, "text": "hi", "choice": "x"},
+        {"conversation_id": "c1", "user": ALICE, "text": 42},
+        {"conversation_id": "", "user": ALICE, "text": "hi"},
+        {"conversation_id": "../../etc/passwd", "user": ALICE, "text": "hi"},
+        {"conversation_id": "c1", "user": {"id": ""}, "text": "hi"},
+        {"conversation_id": "c1", "user": ALICE, "text": "hi", "admin": True},
+        {"conversation_id": "c1", "user": ALICE, "choice": "feedback:helped", "in_reply_to": "7"},
+        {"conversation_id": "c1", "user": ALICE, "choice": "feedback:helped", "in_reply_to": 0},
+    ],
+)
 async def test_wrong_shapes_and_types_are_rejected_with_the_reason(bot: Bot, body: object) -> None:
     status, payload = await post_raw(bot, json.dumps(body).encode())
     assert status == 422
@@ -132,8 +138,9 @@ async def test_someone_else_cannot_post_into_my_conversation(bot: Bot) -> None:
     await alice.say("hello")
     mallory = bot.person("mallory")
     mallory.conversation_id = alice.conversation_id
-    response = await bot.client.post("/api/chat", json={"conversation_id": alice.conversation_id,
-                                                        "user": mallory.user, "text": "show me"})
+    response = await bot.client.post(
+        "/api/chat", json={"conversation_id": alice.conversation_id, "user": mallory.user, "text": "show me"}
+    )
     assert response.status == 403
 
 
@@ -157,8 +164,9 @@ async def test_a_wait_outside_zero_to_25_seconds_is_a_bad_request(bot: Bot) -> N
     alice = bot.person()
     await alice.say("hello")
     for wait in ("-1", "26", "nan", "soon"):
-        response = await bot.client.get(f"/api/chat/{alice.conversation_id}/events",
-                                        params={"after": "0", "wait": wait})
+        response = await bot.client.get(
+            f"/api/chat/{alice.conversation_id}/events", params={"after": "0", "wait": wait}
+        )
         assert response.status == 400, wait
 
 
@@ -166,14 +174,18 @@ async def test_a_wait_outside_zero_to_25_seconds_is_a_bad_request(bot: Bot) -> N
 async def test_a_long_poll_returns_as_soon_as_a_reply_is_stored(bot: Bot) -> None:
     alice = bot.person()
     await alice.say("I want to talk to a person")
-    poll = asyncio.create_task(bot.client.get(f"/api/chat/{alice.conversation_id}/events",
-                                              params={"after": str(alice.seq), "wait": "20"}))
+    poll = asyncio.create_task(
+        bot.client.get(f"/api/chat/{alice.conversation_id}/events", params={"after": str(alice.seq), "wait": "20"})
+    )
     await asyncio.sleep(0.3)
     assert not poll.done()  # nothing new yet: the request is held
 
     started = time.monotonic()
-    await bot.services.notifier.tell_conversation(conversation=_ref(alice.conversation_id), user_id="alice",
-                                                  reply=Reply(kind=ReplyKind.STAFF, text="Dana from IT here."))
+    await bot.services.notifier.tell_conversation(
+        conversation=_ref(alice.conversation_id),
+        user_id="alice",
+        reply=Reply(kind=ReplyKind.STAFF, text="Dana from IT here."),
+    )
     response = await asyncio.wait_for(poll, timeout=5)
     assert time.monotonic() - started < 2  # woken by the stored reply, not by the 20 s wait running out
     assert [r["text"] for r in (await response.json())["replies"]] == ["Dana from IT here."]
@@ -184,8 +196,9 @@ async def test_a_long_poll_with_nothing_new_answers_empty_when_the_wait_ends(bot
     alice = bot.person()
     await alice.say("hello")
     started = time.monotonic()
-    response = await bot.client.get(f"/api/chat/{alice.conversation_id}/events",
-                                    params={"after": str(alice.seq), "wait": "0.5"})
+    response = await bot.client.get(
+        f"/api/chat/{alice.conversation_id}/events", params={"after": str(alice.seq), "wait": "0.5"}
+    )
     assert response.status == 200 and (await response.json())["replies"] == []
     assert time.monotonic() - started >= 0.5
 
@@ -198,8 +211,9 @@ async def test_bad_requests_lose_nothing_already_stored(bot: Bot) -> None:
     before = await bot.services.store.transcript(_ref(alice.conversation_id))
     await post_raw(bot, b"{broken")
     await post_raw(bot, json.dumps({"conversation_id": alice.conversation_id, "user": ALICE, "text": 5}).encode())
-    await post_raw(bot, json.dumps({"conversation_id": alice.conversation_id, "user": ALICE,
-                                    "text": "x" * 200_000}).encode())
+    await post_raw(
+        bot, json.dumps({"conversation_id": alice.conversation_id, "user": ALICE, "text": "x" * 200_000}).encode()
+    )
     assert await bot.services.store.transcript(_ref(alice.conversation_id)) == before
 
 
@@ -230,9 +244,11 @@ async def test_an_internal_failure_apologises_with_a_reference_and_offers_a_huma
         raise _Crash("index exploded")
 
     monkeypatch.setattr(bot.services.knowledge, "retrieve", crash)
-    response = await bot.client.post("/api/chat", json={"conversation_id": "c-crash", "user": ALICE,
-                                                        "text": "how do I map the S drive"},
-                                     headers={"X-Request-ID": "ref-42"})
+    response = await bot.client.post(
+        "/api/chat",
+        json={"conversation_id": "c-crash", "user": ALICE, "text": "how do I map the S drive"},
+        headers={"X-Request-ID": "ref-42"},
+    )
     assert response.status == 200
     [reply] = (await response.json())["replies"]
     assert reply["kind"] == "error"
@@ -247,8 +263,13 @@ def _ref(conversation_id: str):  # type: ignore[no-untyped-def]
 
 @pytest_asyncio.fixture
 async def proxied_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
-    async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                           web_auth="header", web_proxy_secret="proxy-secret") as started:
+    async with running_bot(
+        data_dir=starter_data_dir,
+        tmp_path=tmp_path,
+        encoder=encoder,
+        web_auth="header",
+        web_proxy_secret="proxy-secret",
+    ) as started:
         yield started
 
 
@@ -264,7 +285,7 @@ async def test_behind_the_proxy_the_header_user_is_used_and_forgeries_are_refuse
     state = await proxied_bot.services.store.load_state(_ref("c-proxy"))
     assert state is not None and state.owner_id == "bob"
 
-    events = await proxied_bot.client.get("/api/chat/c-proxy/events",
-                                          headers={"X-Helpdesk-Proxy-Secret": "proxy-secret",
-                                                   "X-Forwarded-User": "mallory"})
+    events = await proxied_bot.client.get(
+        "/api/chat/c-proxy/events", headers={"X-Helpdesk-Proxy-Secret": "proxy-secret", "X-Forwarded-User": "mallory"}
+    )
     assert events.status == 404

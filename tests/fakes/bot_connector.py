@@ -54,13 +54,17 @@ class ConnectorCall:
         """What the person sees: the message text, or an Adaptive Card's text blocks."""
         if self.body.get("text"):
             return str(self.body["text"])
-        return "\n".join(block["text"] for card in self.cards for block in card.get("body", [])
-                         if block.get("type") == "TextBlock")
+        return "\n".join(
+            block["text"] for card in self.cards for block in card.get("body", []) if block.get("type") == "TextBlock"
+        )
 
     @property
     def cards(self) -> list[dict[str, Any]]:
-        return [a["content"] for a in self.body.get("attachments") or []
-                if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
+        return [
+            a["content"]
+            for a in self.body.get("attachments") or []
+            if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -69,8 +73,13 @@ class ConnectorCall:
     @property
     def facts(self) -> dict[str, str]:
         """An Adaptive Card's FactSet entries, title → value."""
-        return {fact["title"]: fact["value"] for card in self.cards for block in card.get("body", [])
-                if block.get("type") == "FactSet" for fact in block["facts"]}
+        return {
+            fact["title"]: fact["value"]
+            for card in self.cards
+            for block in card.get("body", [])
+            if block.get("type") == "FactSet"
+            for fact in block["facts"]
+        }
 
 
 @dataclass
@@ -84,8 +93,9 @@ class FakeBotConnector:
     threads: list[dict[str, Any]] = field(default_factory=list)  # the parameters of each channel thread started
     removed_from: set[str] = field(default_factory=set)  # channels of teams the app was taken out of (403)
     _sent: set[tuple[str, str]] = field(default_factory=set)  # (conversation, activity id) of the bot's messages
-    _key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537,
-                                                                                     key_size=2048))
+    _key: rsa.RSAPrivateKey = field(
+        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
     _kid: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_700_000_000_001))
     _server: LocalServer = field(default_factory=LocalServer)
@@ -119,24 +129,47 @@ class FakeBotConnector:
         entry = _JwkClientCacheEntry(PyJWKClient(self._server.base_url + "/v1/.well-known/keys"), threading.Lock())
         JwtTokenValidator._jwk_client_manager._cache[AuthenticationConstants.PUBLIC_ABS_JWKS_URL] = entry
 
-    def add_member(self, user_id: str, *, aad_object_id: str, email: str | None, name: str,
-                   upn: str | None = None) -> None:
-        self.members[user_id] = {"id": user_id, "aadObjectId": aad_object_id, "name": name,
-                                 **({"email": email} if email else {}),
-                                 **({"userPrincipalName": upn or email} if (upn or email) else {})}
+    def add_member(
+        self, user_id: str, *, aad_object_id: str, email: str | None, name: str, upn: str | None = None
+    ) -> None:
+        self.members[user_id] = {
+            "id": user_id,
+            "aadObjectId": aad_object_id,
+            "name": name,
+            **({"email": email} if email else {}),
+            **({"userPrincipalName": upn or email} if (upn or email) else {}),
+        }
 
-    def channel_token(self, *, audience: str | None = None, service_url: str | None = None,
-                      issuer: str = BOT_FRAMEWORK_ISSUER, expires_in: int = 3600, key: Any = None) -> str:
+    def channel_token(
+        self,
+        *,
+        audience: str | None = None,
+        service_url: str | None = None,
+        issuer: str = BOT_FRAMEWORK_ISSUER,
+        expires_in: int = 3600,
+        key: Any = None,
+    ) -> str:
         """The JWT the Bot Framework attaches to an activity it delivers to this bot."""
         now = int(time.time())
-        claims = {"iss": issuer, "aud": audience or self.app_id, "serviceurl": service_url or self.service_url,
-                  "nbf": now - 5, "iat": now - 5, "exp": now + expires_in}
+        claims = {
+            "iss": issuer,
+            "aud": audience or self.app_id,
+            "serviceurl": service_url or self.service_url,
+            "nbf": now - 5,
+            "iat": now - 5,
+            "exp": now + expires_in,
+        }
         return jwt.encode(claims, key or self._key, algorithm="RS256", headers={"kid": self._kid})
 
     def posted(self, conversation_id: str | None = None) -> list[ConnectorCall]:
         """Messages the bot sent (not typing indicators), oldest first; in one conversation if given."""
-        return [c for c in self.calls if c.body.get("type") == "message" and c.method == "POST"
-                and (conversation_id is None or c.conversation_id == conversation_id)]
+        return [
+            c
+            for c in self.calls
+            if c.body.get("type") == "message"
+            and c.method == "POST"
+            and (conversation_id is None or c.conversation_id == conversation_id)
+        ]
 
     def updates(self, conversation_id: str) -> list[ConnectorCall]:
         """Messages the bot changed in place (PUT), oldest first."""
@@ -161,8 +194,9 @@ class FakeBotConnector:
 
     async def _keys(self, _request: web.Request) -> web.Response:
         public = json.loads(RSAAlgorithm.to_jwk(self._key.public_key()))
-        return web.json_response({"keys": [{**public, "kid": self._kid, "use": "sig", "alg": "RS256",
-                                            "endorsements": ["msteams"]}]})
+        return web.json_response(
+            {"keys": [{**public, "kid": self._kid, "use": "sig", "alg": "RS256", "endorsements": ["msteams"]}]}
+        )
 
     async def _send(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
@@ -170,9 +204,15 @@ class FakeBotConnector:
         body = await _json(request)
         if body is None or not body.get("type"):
             return _error(400, "BadArgument", "Activity must have a type")
-        self.calls.append(ConnectorCall(method=request.method, path=request.path, body=body,
-                                        conversation_id=request.match_info["cid"],
-                                        activity_id=request.match_info.get("aid")))
+        self.calls.append(
+            ConnectorCall(
+                method=request.method,
+                path=request.path,
+                body=body,
+                conversation_id=request.match_info["cid"],
+                activity_id=request.match_info.get("aid"),
+            )
+        )
         sent = str(next(self._ids))
         self._sent.add((request.match_info["cid"], sent))
         return web.json_response({"id": sent})
@@ -186,8 +226,11 @@ class FakeBotConnector:
         conversation_id, activity_id = request.match_info["cid"], request.match_info["aid"]
         if (conversation_id, activity_id) not in self._sent:
             return _error(404, "ActivityNotFoundInConversation", "The activity was not found in the conversation")
-        self.calls.append(ConnectorCall(method="PUT", path=request.path, body=body, conversation_id=conversation_id,
-                                        activity_id=activity_id))
+        self.calls.append(
+            ConnectorCall(
+                method="PUT", path=request.path, body=body, conversation_id=conversation_id, activity_id=activity_id
+            )
+        )
         return web.json_response({"id": activity_id})
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
@@ -216,8 +259,11 @@ class FakeBotConnector:
         thread = f"{channel_id};messageid={activity_id}"
         self.threads.append(body)
         self._sent.add((thread, activity_id))
-        self.calls.append(ConnectorCall(method="POST", path=request.path, body=activity, conversation_id=thread,
-                                        activity_id=activity_id))
+        self.calls.append(
+            ConnectorCall(
+                method="POST", path=request.path, body=activity, conversation_id=thread, activity_id=activity_id
+            )
+        )
         return web.json_response({"id": thread, "activityId": activity_id}, status=201)
 
     async def _member(self, request: web.Request) -> web.Response:
@@ -226,8 +272,9 @@ class FakeBotConnector:
         member = self.members.get(request.match_info["uid"])
         if member is None:
             return _error(404, "MemberNotFoundInConversation", "The member is not part of the conversation")
-        self.calls.append(ConnectorCall(method="GET", path=request.path, body={},
-                                        conversation_id=request.match_info["cid"]))
+        self.calls.append(
+            ConnectorCall(method="GET", path=request.path, body={}, conversation_id=request.match_info["cid"])
+        )
         return web.json_response(member)
 
 

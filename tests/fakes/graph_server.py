@@ -52,11 +52,25 @@ PUBLIC_GRAPH = "https://graph.microsoft.com"
 PASSWORD_METHOD_ID = "28c10230-6103-485e-b985-444c60001490"  # the same well-known id for everyone in Entra
 _LITERAL = r"'((?:[^']|'')*)'"  # an OData string literal: a quote inside is written twice
 FILTER = re.compile(rf"mail eq {_LITERAL} or userPrincipalName eq {_LITERAL}")
-USER_PROPERTIES = frozenset({"id", "mail", "userPrincipalName", "displayName", "accountEnabled", "otherMails",
-                             "givenName", "surname", "jobTitle", "department", "officeLocation"})
+USER_PROPERTIES = frozenset(
+    {
+        "id",
+        "mail",
+        "userPrincipalName",
+        "displayName",
+        "accountEnabled",
+        "otherMails",
+        "givenName",
+        "surname",
+        "jobTitle",
+        "department",
+        "officeLocation",
+    }
+)
 DEFAULT_USER_PROPERTIES = ("id", "displayName", "givenName", "surname", "jobTitle", "mail", "userPrincipalName")
-COMPLEXITY = "The specified password does not comply with password complexity requirements. " \
-             "Please provide a different password."
+COMPLEXITY = (
+    "The specified password does not comply with password complexity requirements. Please provide a different password."
+)
 ALREADY_MEMBER = "One or more added object references already exist for the following modified properties: 'members'."
 METHOD_TYPES = {  # the collection under /users/{id}/authentication/ that deletes each type
     "#microsoft.graph.phoneAuthenticationMethod": "phoneMethods",
@@ -90,11 +104,19 @@ class GraphUser:
     office_location: str | None = None
 
     def resource(self) -> dict[str, Any]:
-        return {"id": self.id, "userPrincipalName": self.user_principal_name, "mail": self.mail,
-                "displayName": self.display_name, "accountEnabled": self.account_enabled,
-                "otherMails": list(self.other_mails), "givenName": self.display_name.split(" ")[0],
-                "surname": self.display_name.split(" ")[-1], "jobTitle": None, "department": self.department,
-                "officeLocation": self.office_location}
+        return {
+            "id": self.id,
+            "userPrincipalName": self.user_principal_name,
+            "mail": self.mail,
+            "displayName": self.display_name,
+            "accountEnabled": self.account_enabled,
+            "otherMails": list(self.other_mails),
+            "givenName": self.display_name.split(" ")[0],
+            "surname": self.display_name.split(" ")[-1],
+            "jobTitle": None,
+            "department": self.department,
+            "officeLocation": self.office_location,
+        }
 
     @property
     def method_types(self) -> list[str]:
@@ -173,16 +195,42 @@ class FakeGraph:
         assert self._tls_dir is not None, "start() first"
         return str(Path(self._tls_dir.name) / "cert.pem")
 
-    def add_user(self, user_id: str, *, upn: str, mail: str | None, display_name: str, enabled: bool = True,
-                 other_mails: tuple[str, ...] = (), manager_id: str | None = None, roles: tuple[str, ...] = (),
-                 methods: tuple[str, ...] = (), department: str | None = None,
-                 office_location: str | None = None) -> GraphUser:
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        upn: str,
+        mail: str | None,
+        display_name: str,
+        enabled: bool = True,
+        other_mails: tuple[str, ...] = (),
+        manager_id: str | None = None,
+        roles: tuple[str, ...] = (),
+        methods: tuple[str, ...] = (),
+        department: str | None = None,
+        office_location: str | None = None,
+    ) -> GraphUser:
         """A user with a password and the authentication `methods` named by type ("phone", "fido2", …)."""
-        user = GraphUser(id=user_id, user_principal_name=upn, mail=mail, display_name=display_name,
-                         account_enabled=enabled, other_mails=list(other_mails), manager_id=manager_id,
-                         roles=list(roles), department=department, office_location=office_location)
-        user.methods.append({"@odata.type": "#microsoft.graph.passwordAuthenticationMethod", "id": PASSWORD_METHOD_ID,
-                             "password": None, "createdDateTime": "2024-01-02T09:00:00Z"})
+        user = GraphUser(
+            id=user_id,
+            user_principal_name=upn,
+            mail=mail,
+            display_name=display_name,
+            account_enabled=enabled,
+            other_mails=list(other_mails),
+            manager_id=manager_id,
+            roles=list(roles),
+            department=department,
+            office_location=office_location,
+        )
+        user.methods.append(
+            {
+                "@odata.type": "#microsoft.graph.passwordAuthenticationMethod",
+                "id": PASSWORD_METHOD_ID,
+                "password": None,
+                "createdDateTime": "2024-01-02T09:00:00Z",
+            }
+        )
         for kind in methods:
             self.add_method(user_id, kind, user=user)
         self.users[user_id] = user
@@ -191,8 +239,9 @@ class FakeGraph:
     def add_method(self, user_id: str, kind: str, *, user: GraphUser | None = None) -> str:
         """Register a method of type `#microsoft.graph.{kind}AuthenticationMethod` for the user; its id."""
         method_id = str(uuid.uuid4())
-        (user or self.users[user_id]).methods.append({"@odata.type": f"#microsoft.graph.{kind}AuthenticationMethod",
-                                                      "id": method_id})
+        (user or self.users[user_id]).methods.append(
+            {"@odata.type": f"#microsoft.graph.{kind}AuthenticationMethod", "id": method_id}
+        )
         return method_id
 
     def add_group(self, group_id: str, *, name: str, members: tuple[str, ...] = ()) -> GraphGroup:
@@ -212,27 +261,41 @@ class FakeGraph:
 
     def answered(self, *, method: str | None = None, path_contains: str = "") -> list[GraphCall]:
         """Graph calls that got past authentication, oldest first."""
-        return [c for c in self.calls if c.status != 401 and path_contains in c.path
-                and (method is None or c.method == method)]
+        return [
+            c
+            for c in self.calls
+            if c.status != 401 and path_contains in c.path and (method is None or c.method == method)
+        ]
 
     # ---- token side --------------------------------------------------------------------------------------------
 
     async def _openid_configuration(self, request: web.Request) -> web.Response:
         tenant = request.match_info["tenant"]
         if tenant != self.tenant_id:
-            return _aad_error(400, "invalid_tenant", 90002, f"Tenant '{tenant}' not found. Check to make sure you "
-                              "have the correct tenant ID and are signing into the correct cloud.")
+            return _aad_error(
+                400,
+                "invalid_tenant",
+                90002,
+                f"Tenant '{tenant}' not found. Check to make sure you "
+                "have the correct tenant ID and are signing into the correct cloud.",
+            )
         base = f"{self._login_url}/{tenant}"
-        return web.json_response({
-            "issuer": f"{base}/v2.0",
-            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-            "token_endpoint": f"{base}/oauth2/v2.0/token",
-            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
-            "jwks_uri": f"{self._login_url}/{tenant}/discovery/v2.0/keys",
-            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-            "tenant_region_scope": "EU",
-        })
+        return web.json_response(
+            {
+                "issuer": f"{base}/v2.0",
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+                "jwks_uri": f"{self._login_url}/{tenant}/discovery/v2.0/keys",
+                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "private_key_jwt",
+                    "client_secret_basic",
+                ],
+                "tenant_region_scope": "EU",
+            }
+        )
 
     async def _token(self, request: web.Request) -> web.Response:
         form = {key: str(value) for key, value in (await request.post()).items()}
@@ -249,26 +312,46 @@ class FakeGraph:
         if form.get("grant_type") != "client_credentials":
             return _aad_error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
         if not client_id:
-            return _aad_error(400, "invalid_request", 900144,
-                              "The request body must contain the following parameter: 'client_id'.")
+            return _aad_error(
+                400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'."
+            )
         if client_id != self.client_id:
-            return _aad_error(400, "unauthorized_client", 700016, f"Application with identifier '{client_id}' was "
-                              f"not found in the directory '{tenant}'.")
+            return _aad_error(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' was not found in the directory '{tenant}'.",
+            )
         if not secret:
-            return _aad_error(401, "invalid_client", 7000218, "The request body must contain the following "
-                              "parameter: 'client_assertion' or 'client_secret'.")
+            return _aad_error(
+                401,
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            )
         if not secrets.compare_digest(secret, self.client_secret):
-            return _aad_error(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret "
-                              "being sent in the request is the client secret value, not the client secret ID, for "
-                              f"a secret added to app '{client_id}'.")
+            return _aad_error(
+                401,
+                "invalid_client",
+                7000215,
+                "Invalid client secret provided. Ensure the secret "
+                "being sent in the request is the client secret value, not the client secret ID, for "
+                f"a secret added to app '{client_id}'.",
+            )
         if form.get("scope") != GRAPH_SCOPE:
-            return _aad_error(400, "invalid_scope", 1002012, f"The provided value for scope {form.get('scope')} "
-                              "is not valid. Client credential flows must have a scope value with /.default "
-                              "suffixed to the resource identifier (application ID URI).")
+            return _aad_error(
+                400,
+                "invalid_scope",
+                1002012,
+                f"The provided value for scope {form.get('scope')} "
+                "is not valid. Client credential flows must have a scope value with /.default "
+                "suffixed to the resource identifier (application ID URI).",
+            )
         token = f"eyJ0eXAiOiJKV1QifQ.fake-graph.{secrets.token_urlsafe(24)}"
         self.issued.add(token)
-        return web.json_response({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
-                                  "access_token": token})
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
+        )
 
     # ---- Graph gate: authentication, recording and faults ------------------------------------------------------
 
@@ -290,8 +373,9 @@ class FakeGraph:
         if fault == "throttled":
             return _graph_error(429, "TooManyRequests", "Too many requests.", headers={"Retry-After": "7"})
         if fault == "forbidden":
-            return _graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the "
-                                "operation.")
+            return _graph_error(
+                403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+            )
         return _graph_error(503, "serviceNotAvailable", "Service Unavailable", headers={"Retry-After": "10"})
 
     # ---- users -------------------------------------------------------------------------------------------------
@@ -302,19 +386,24 @@ class FakeGraph:
             return _graph_error(400, "BadRequest", f"Unrecognized query argument specified: '{sorted(unknown)[0]}'.")
         selected = _selection(request, allowed=USER_PROPERTIES)
         if selected is None:
-            return _graph_error(400, "BadRequest", "Could not find a property named in $select on type "
-                                "'microsoft.graph.user'.")
+            return _graph_error(
+                400, "BadRequest", "Could not find a property named in $select on type 'microsoft.graph.user'."
+            )
         users = sorted(self.users.values(), key=lambda user: user.id)
         expression = request.query.get("$filter")
         if expression is not None:
             match = FILTER.fullmatch(expression)
             if match is None:
-                return _graph_error(400, "BadRequest", "Invalid filter clause: the stand-in only understands "
-                                    "\"mail eq '…' or userPrincipalName eq '…'\".")
+                return _graph_error(
+                    400,
+                    "BadRequest",
+                    "Invalid filter clause: the stand-in only understands \"mail eq '…' or userPrincipalName eq '…'\".",
+                )
             mail, upn = (value.replace("''", "'").casefold() for value in match.groups())
             users = [u for u in users if (u.mail or "").casefold() == mail or u.user_principal_name.casefold() == upn]
-        return self._page(request, [_pick(u.resource(), selected or DEFAULT_USER_PROPERTIES) for u in users],
-                          context="users")
+        return self._page(
+            request, [_pick(u.resource(), selected or DEFAULT_USER_PROPERTIES) for u in users], context="users"
+        )
 
     async def _update_user(self, request: web.Request) -> web.Response:
         user = self.users.get(request.match_info["uid"])
@@ -322,16 +411,21 @@ class FakeGraph:
             return _missing(request.match_info["uid"])
         body = await _json_object(request)
         if body is None:
-            return _graph_error(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type "
-                                "header is set and payload is of valid JSON format.")
+            return _graph_error(
+                400,
+                "BadRequest",
+                "Unable to read JSON request payload. Please ensure Content-Type "
+                "header is set and payload is of valid JSON format.",
+            )
         if set(body) != {"passwordProfile"}:
             return _graph_error(400, "Request_BadRequest", "The stand-in only updates passwordProfile.")
         profile = body["passwordProfile"]
         password = profile.get("password") if isinstance(profile, dict) else None
         force = profile.get("forceChangePasswordNextSignIn", False) if isinstance(profile, dict) else None
         if not isinstance(password, str) or not isinstance(force, bool):
-            return _graph_error(400, "Request_BadRequest", "Invalid value specified for property 'passwordProfile' "
-                                "of resource 'User'.")
+            return _graph_error(
+                400, "Request_BadRequest", "Invalid value specified for property 'passwordProfile' of resource 'User'."
+            )
         if not _meets_policy(password):
             return _graph_error(400, "Request_BadRequest", COMPLEXITY)
         user.password, user.force_change_password = password, force
@@ -347,18 +441,26 @@ class FakeGraph:
         selected = _selection(request, allowed=USER_PROPERTIES)
         if selected is None:
             return _graph_error(400, "BadRequest", "Could not find a property named in $select.")
-        return web.json_response({"@odata.context": f"{self.graph_url}/v1.0/$metadata#directoryObjects/$entity",
-                                  "@odata.type": "#microsoft.graph.user",
-                                  **_pick(manager.resource(), selected or DEFAULT_USER_PROPERTIES)})
+        return web.json_response(
+            {
+                "@odata.context": f"{self.graph_url}/v1.0/$metadata#directoryObjects/$entity",
+                "@odata.type": "#microsoft.graph.user",
+                **_pick(manager.resource(), selected or DEFAULT_USER_PROPERTIES),
+            }
+        )
 
     async def _member_of(self, request: web.Request) -> web.Response:
         user = self.users.get(request.match_info["uid"])
         if user is None:
             return _missing(request.match_info["uid"])
-        items = [{"@odata.type": "#microsoft.graph.group", "id": g.id, "displayName": g.display_name}
-                 for g in sorted(self.groups.values(), key=lambda g: g.id) if user.id in g.members]
-        items += [{"@odata.type": "#microsoft.graph.directoryRole", "id": role, "displayName": role}
-                  for role in user.roles]
+        items = [
+            {"@odata.type": "#microsoft.graph.group", "id": g.id, "displayName": g.display_name}
+            for g in sorted(self.groups.values(), key=lambda g: g.id)
+            if user.id in g.members
+        ]
+        items += [
+            {"@odata.type": "#microsoft.graph.directoryRole", "id": role, "displayName": role} for role in user.roles
+        ]
         selected = _selection(request, allowed=frozenset({"id", "displayName"}))
         if selected is None:
             return _graph_error(400, "BadRequest", "Could not find a property named in $select.")
@@ -377,8 +479,12 @@ class FakeGraph:
         user = self.users.get(request.match_info["uid"])
         if user is None:
             return _missing(request.match_info["uid"])
-        return web.json_response({"@odata.context": f"{self.graph_url}/v1.0/$metadata#users('{user.id}')/"
-                                  "authentication/methods", "value": list(user.methods)})
+        return web.json_response(
+            {
+                "@odata.context": f"{self.graph_url}/v1.0/$metadata#users('{user.id}')/authentication/methods",
+                "value": list(user.methods),
+            }
+        )
 
     async def _delete_method(self, request: web.Request) -> web.Response:
         user = self.users.get(request.match_info["uid"])
@@ -387,8 +493,9 @@ class FakeGraph:
         kind, method_id = request.match_info["kind"], request.match_info["mid"]
         if kind == "passwordMethods":
             return _graph_error(400, "badRequest", "The password authentication method cannot be deleted.")
-        found = next((m for m in user.methods if m["id"] == method_id and METHOD_TYPES.get(m["@odata.type"]) == kind),
-                     None)
+        found = next(
+            (m for m in user.methods if m["id"] == method_id and METHOD_TYPES.get(m["@odata.type"]) == kind), None
+        )
         if found is None:
             return _missing(method_id)
         user.methods.remove(found)
@@ -400,9 +507,15 @@ class FakeGraph:
         group = self.groups.get(request.match_info["gid"])
         if group is None:
             return _missing(request.match_info["gid"])
-        return web.json_response({"@odata.context": f"{self.graph_url}/v1.0/$metadata#groups/$entity",
-                                  **_pick({"id": group.id, "displayName": group.display_name},
-                                          _selection(request, allowed=frozenset({"id", "displayName"})) or ("id",))})
+        return web.json_response(
+            {
+                "@odata.context": f"{self.graph_url}/v1.0/$metadata#groups/$entity",
+                **_pick(
+                    {"id": group.id, "displayName": group.display_name},
+                    _selection(request, allowed=frozenset({"id", "displayName"})) or ("id",),
+                ),
+            }
+        )
 
     async def _add_member(self, request: web.Request) -> web.Response:
         group = self.groups.get(request.match_info["gid"])
@@ -410,8 +523,9 @@ class FakeGraph:
             return _missing(request.match_info["gid"])
         body = await _json_object(request)
         reference = body.get("@odata.id") if body is not None and set(body) == {"@odata.id"} else None
-        match = re.fullmatch(r"(.+)/v1\.0/directoryObjects/([^/?#]+)", reference) if isinstance(reference,
-                                                                                               str) else None
+        match = (
+            re.fullmatch(r"(.+)/v1\.0/directoryObjects/([^/?#]+)", reference) if isinstance(reference, str) else None
+        )
         if match is None or match.group(1) not in (PUBLIC_GRAPH, self.graph_url):
             return _graph_error(400, "Request_BadRequest", "Invalid object identifier in '@odata.id'.")
         member = match.group(2)
@@ -439,7 +553,7 @@ class FakeGraph:
         if not token.isdigit():
             return _graph_error(400, "BadRequest", "Invalid $skiptoken.")
         start = int(token)
-        page = items[start:start + max(1, self.page_size)]
+        page = items[start : start + max(1, self.page_size)]
         body: dict[str, Any] = {"@odata.context": f"{self.graph_url}/v1.0/$metadata#{context}", "value": page}
         if start + len(page) < len(items):
             body["@odata.nextLink"] = str(request.url.update_query({"$skiptoken": str(start + len(page))}))
@@ -460,8 +574,12 @@ def _pick(resource: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _meets_policy(password: str) -> bool:
-    classes = (any(c.islower() for c in password), any(c.isupper() for c in password),
-               any(c.isdigit() for c in password), any(not c.isalnum() for c in password))
+    classes = (
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isalnum() for c in password),
+    )
     return 8 <= len(password) <= 256 and sum(classes) >= 3
 
 
@@ -474,27 +592,40 @@ async def _json_object(request: web.Request) -> dict[str, Any] | None:
 
 
 def _missing(name: str) -> web.Response:
-    return _graph_error(404, "Request_ResourceNotFound", f"Resource '{name}' does not exist or one of its queried "
-                        "reference-property objects are not present.")
+    return _graph_error(
+        404,
+        "Request_ResourceNotFound",
+        f"Resource '{name}' does not exist or one of its queried reference-property objects are not present.",
+    )
 
 
 def _graph_error(status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> web.Response:
-    inner = {"date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-             "request-id": str(uuid.uuid4()), "client-request-id": str(uuid.uuid4())}
-    return web.json_response({"error": {"code": code, "message": message, "innerError": inner}}, status=status,
-                             headers=headers)
+    inner = {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "request-id": str(uuid.uuid4()),
+        "client-request-id": str(uuid.uuid4()),
+    }
+    return web.json_response(
+        {"error": {"code": code, "message": message, "innerError": inner}}, status=status, headers=headers
+    )
 
 
 def _aad_error(status: int, error: str, code: int, description: str) -> web.Response:
     trace, correlation = uuid.uuid4(), uuid.uuid4()
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-    return web.json_response({
-        "error": error,
-        "error_description": f"AADSTS{code}: {description} Trace ID: {trace} Correlation ID: {correlation} "
-                             f"Timestamp: {now}",
-        "error_codes": [code], "timestamp": now, "trace_id": str(trace), "correlation_id": str(correlation),
-        "error_uri": f"https://login.microsoftonline.com/error?code={code}",
-    }, status=status)
+    return web.json_response(
+        {
+            "error": error,
+            "error_description": f"AADSTS{code}: {description} Trace ID: {trace} Correlation ID: {correlation} "
+            f"Timestamp: {now}",
+            "error_codes": [code],
+            "timestamp": now,
+            "trace_id": str(trace),
+            "correlation_id": str(correlation),
+            "error_uri": f"https://login.microsoftonline.com/error?code={code}",
+        },
+        status=status,
+    )
 
 
 def _tls_context(directory: Path) -> ssl.SSLContext:
@@ -503,18 +634,25 @@ def _tls_context(directory: Path) -> ssl.SSLContext:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-login.microsoftonline.test")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                    x509.DNSName("localhost")]), critical=False)
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_file, key_file = directory / "cert.pem", directory / "key.pem"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     return context

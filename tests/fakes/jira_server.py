@@ -43,10 +43,16 @@ class Transition:
 
 RESOLVE = Transition("31", "Resolve this issue", "Resolved", asks_resolution=True)
 DEFAULT_WORKFLOW: dict[str, list[Transition]] = {
-    "Waiting for support": [Transition("11", "Start progress", "In Progress"), Transition("21", "Pending", "Pending"),
-                            RESOLVE],
-    "In Progress": [Transition("41", "Respond to customer", "Waiting for customer"),
-                    Transition("21", "Pending", "Pending"), RESOLVE],
+    "Waiting for support": [
+        Transition("11", "Start progress", "In Progress"),
+        Transition("21", "Pending", "Pending"),
+        RESOLVE,
+    ],
+    "In Progress": [
+        Transition("41", "Respond to customer", "Waiting for customer"),
+        Transition("21", "Pending", "Pending"),
+        RESOLVE,
+    ],
     "Waiting for customer": [Transition("51", "Respond to support", "Waiting for support"), RESOLVE],
     "Pending": [Transition("11", "Start progress", "In Progress"), RESOLVE],
     "Resolved": [Transition("61", "Reopen", "Waiting for support")],
@@ -82,7 +88,8 @@ class FakeJira:
     project: str = "IT"
     customers: set[str] = field(default_factory=set)
     workflow: dict[str, list[Transition]] = field(
-        default_factory=lambda: {status: list(transitions) for status, transitions in DEFAULT_WORKFLOW.items()})
+        default_factory=lambda: {status: list(transitions) for status, transitions in DEFAULT_WORKFLOW.items()}
+    )
     requests: dict[str, JiraRequest] = field(default_factory=dict)
     calls: list[JiraCall] = field(default_factory=list)
     outages: Outages = field(default_factory=Outages)
@@ -118,8 +125,9 @@ class FakeJira:
 
     async def _answer(self, request: web.Request, handler: Handler, call: JiraCall) -> web.StreamResponse:
         if not self._authenticated(call.authorization):
-            return _platform_error(401, ["You are not authenticated. Authentication required to perform this "
-                                         "operation."])
+            return _platform_error(
+                401, ["You are not authenticated. Authentication required to perform this operation."]
+            )
         if (outage := await self.outages.response()) is not None:
             return outage
         if request.method == "POST" and not isinstance(call.body, dict):
@@ -135,23 +143,33 @@ class FakeJira:
     async def _create(self, request: web.Request) -> web.Response:
         body: dict[str, Any] = await request.json()
         if body.get("serviceDeskId") != self.service_desk_id or body.get("requestTypeId") != self.request_type_id:
-            return _desk_error(400, "The request type you are trying to use does not exist or is not part of the "
-                                    "service desk.")
+            return _desk_error(
+                400, "The request type you are trying to use does not exist or is not part of the service desk."
+            )
         values = body.get("requestFieldValues")
         summary = values.get("summary") if isinstance(values, dict) else None
         if not isinstance(summary, str) or not summary.strip() or "\n" in summary or len(summary) > 255:
-            return _desk_error(400, "Summary: You must specify a summary of the issue (one line, at most 255 "
-                                    "characters).")
+            return _desk_error(
+                400, "Summary: You must specify a summary of the issue (one line, at most 255 characters)."
+            )
         on_behalf = body.get("raiseOnBehalfOf")
         if on_behalf is not None and on_behalf not in self.customers:
             return _desk_error(400, f"The user '{on_behalf}' does not exist or cannot raise requests here.")
         description = values.get("description") if isinstance(values, dict) else None
         key = f"{self.project}-{next(self._numbers)}"
-        self.requests[key] = JiraRequest(key=key, summary=summary, description=str(description or ""),
-                                         reporter=on_behalf or self.email)
-        return web.json_response({"issueId": str(10000 + len(self.requests)), "issueKey": key,
-                                  "requestTypeId": self.request_type_id, "serviceDeskId": self.service_desk_id,
-                                  "currentStatus": {"status": "Waiting for support"}}, status=201)
+        self.requests[key] = JiraRequest(
+            key=key, summary=summary, description=str(description or ""), reporter=on_behalf or self.email
+        )
+        return web.json_response(
+            {
+                "issueId": str(10000 + len(self.requests)),
+                "issueKey": key,
+                "requestTypeId": self.request_type_id,
+                "serviceDeskId": self.service_desk_id,
+                "currentStatus": {"status": "Waiting for support"},
+            },
+            status=201,
+        )
 
     async def _comment(self, request: web.Request) -> web.Response:
         issue = self.requests.get(request.match_info["key"])
@@ -173,12 +191,24 @@ class FakeJira:
         with_fields = "transitions.fields" in request.query.get("expand", "")
         listed = []
         for transition in self.workflow.get(issue.status, []):
-            item: dict[str, Any] = {"id": transition.id, "name": transition.name, "to": {"name": transition.to},
-                                    "hasScreen": transition.asks_resolution}
+            item: dict[str, Any] = {
+                "id": transition.id,
+                "name": transition.name,
+                "to": {"name": transition.to},
+                "hasScreen": transition.asks_resolution,
+            }
             if with_fields:
-                item["fields"] = {"resolution": {"required": True, "name": "Resolution",
-                                                 "allowedValues": [{"name": r} for r in RESOLUTIONS]}
-                                  } if transition.asks_resolution else {}
+                item["fields"] = (
+                    {
+                        "resolution": {
+                            "required": True,
+                            "name": "Resolution",
+                            "allowedValues": [{"name": r} for r in RESOLUTIONS],
+                        }
+                    }
+                    if transition.asks_resolution
+                    else {}
+                )
             listed.append(item)
         return web.json_response({"expand": "transitions", "transitions": listed})
 
@@ -198,8 +228,11 @@ class FakeJira:
         if chosen.asks_resolution and name not in RESOLUTIONS:
             return _platform_error(400, [], {"resolution": "Resolution is required."})
         if not chosen.asks_resolution and "resolution" in fields:
-            return _platform_error(400, [], {"resolution": "Field 'resolution' cannot be set. It is not on the "
-                                                           "appropriate screen, or unknown."})
+            return _platform_error(
+                400,
+                [],
+                {"resolution": "Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown."},
+            )
         update: dict[str, Any] = body["update"] if isinstance(body.get("update"), dict) else {}
         for change in update.get("comment", []):
             text = change.get("add", {}).get("body") if isinstance(change, dict) else None
@@ -210,8 +243,9 @@ class FakeJira:
 
 
 def _desk_error(status: int, message: str) -> web.Response:
-    return web.json_response({"errorMessage": message, "i18nErrorMessage": {"i18nKey": "sd.error", "parameters": []}},
-                             status=status)
+    return web.json_response(
+        {"errorMessage": message, "i18nErrorMessage": {"i18nKey": "sd.error", "parameters": []}}, status=status
+    )
 
 
 def _platform_error(status: int, messages: list[str], errors: dict[str, str] | None = None) -> web.Response:

@@ -62,8 +62,13 @@ def recording_gate(calls: list[RecordedCall], answer: Answer) -> Any:
                 body = await request.json()
             except ValueError:
                 body = "<not JSON>"
-        call = RecordedCall(method=request.method, path=request.path, query=dict(request.query), body=body,
-                            authorization=request.headers.get("Authorization"))
+        call = RecordedCall(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            body=body,
+            authorization=request.headers.get("Authorization"),
+        )
         calls.append(call)
         response = await answer(request, handler, call)
         call.status = response.status
@@ -97,6 +102,7 @@ class Outages:
             await self._release.wait()
             return web.Response(status=504, text="Gateway Timeout")
         if self._fail:
-            return web.Response(status=self._fail.pop(0), text="<html><body>Service Unavailable</body></html>",
-                                content_type="text/html")
+            return web.Response(
+                status=self._fail.pop(0), text="<html><body>Service Unavailable</body></html>", content_type="text/html"
+            )
         return None

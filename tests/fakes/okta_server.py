@@ -58,14 +58,28 @@ class OktaUser:
     factors: list[dict[str, Any]] = field(default_factory=list)
 
     def resource(self, base_url: str) -> dict[str, Any]:
-        profile: dict[str, Any] = {"login": self.login, "email": self.email, "firstName": self.first_name,
-                                   "lastName": self.last_name}
-        optional = {"displayName": self.display_name, "managerId": self.manager_id, "secondEmail": self.second_email,
-                    "department": self.department, "city": self.city}
+        profile: dict[str, Any] = {
+            "login": self.login,
+            "email": self.email,
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+        }
+        optional = {
+            "displayName": self.display_name,
+            "managerId": self.manager_id,
+            "secondEmail": self.second_email,
+            "department": self.department,
+            "city": self.city,
+        }
         profile.update({name: value for name, value in optional.items() if value is not None})
-        return {"id": self.id, "status": self.status, "created": "2024-01-02T09:00:00.000Z", "profile": profile,
-                "credentials": {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}},
-                "_links": {"self": {"href": f"{base_url}/api/v1/users/{self.id}"}}}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "created": "2024-01-02T09:00:00.000Z",
+            "profile": profile,
+            "credentials": {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}},
+            "_links": {"self": {"href": f"{base_url}/api/v1/users/{self.id}"}},
+        }
 
 
 @dataclass
@@ -115,16 +129,44 @@ class FakeOkta:
     def base_url(self) -> str:
         return self._server.base_url
 
-    def add_user(self, user_id: str, *, login: str, email: str, first_name: str, last_name: str,
-                 status: str = "ACTIVE", display_name: str | None = None, manager_id: str | None = None,
-                 second_email: str | None = None, factors: int = 0, department: str | None = None,
-                 city: str | None = None) -> OktaUser:
-        user = OktaUser(id=user_id, login=login, email=email, first_name=first_name, last_name=last_name,
-                        status=status, display_name=display_name, manager_id=manager_id, second_email=second_email,
-                        department=department, city=city)
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        login: str,
+        email: str,
+        first_name: str,
+        last_name: str,
+        status: str = "ACTIVE",
+        display_name: str | None = None,
+        manager_id: str | None = None,
+        second_email: str | None = None,
+        factors: int = 0,
+        department: str | None = None,
+        city: str | None = None,
+    ) -> OktaUser:
+        user = OktaUser(
+            id=user_id,
+            login=login,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            status=status,
+            display_name=display_name,
+            manager_id=manager_id,
+            second_email=second_email,
+            department=department,
+            city=city,
+        )
         for factor_type in ("token:software:totp", "push", "sms", "email")[:factors]:
-            user.factors.append({"id": f"mfa{next(self._factor_ids)}", "factorType": factor_type,
-                                 "provider": "OKTA", "status": "ACTIVE"})
+            user.factors.append(
+                {
+                    "id": f"mfa{next(self._factor_ids)}",
+                    "factorType": factor_type,
+                    "provider": "OKTA",
+                    "status": "ACTIVE",
+                }
+            )
         self.users[user_id] = user
         return user
 
@@ -141,8 +183,11 @@ class FakeOkta:
 
     def answered(self, *, method: str | None = None, path_contains: str = "") -> list[OktaCall]:
         """Calls that got past authentication, oldest first."""
-        return [c for c in self.calls if c.status != 401 and path_contains in c.path
-                and (method is None or c.method == method)]
+        return [
+            c
+            for c in self.calls
+            if c.status != 401 and path_contains in c.path and (method is None or c.method == method)
+        ]
 
     # ---- gate: authentication, recording and faults ------------------------------------------------------------
 
@@ -163,8 +208,9 @@ class FakeOkta:
         if fault == "rate_limited":
             reset = int(time.time()) + 30
             response = _error(429, "E0000047", "API call exceeded rate limit due to too many requests.")
-            response.headers.update({"X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "0",
-                                     "X-Rate-Limit-Reset": str(reset)})
+            response.headers.update(
+                {"X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(reset)}
+            )
             return response
         if fault == "forbidden":
             return _error(403, "E0000006", "You do not have permission to perform the requested action")
@@ -206,8 +252,12 @@ class FakeOkta:
         if not isinstance(password, str):
             return _error(400, "E0000001", "Api validation failed: credentials", ["password: A value is required"])
         if not _meets_policy(password):
-            return _error(400, "E0000001", "Api validation failed: password",
-                          [f"password: Password requirements were not met. Password requirements: {POLICY}."])
+            return _error(
+                400,
+                "E0000001",
+                "Api validation failed: password",
+                [f"password: Password requirements were not met. Password requirements: {POLICY}."],
+            )
         user.password, user.password_expired = password, False
         if user.status == "PASSWORD_EXPIRED":
             user.status = "ACTIVE"
@@ -220,14 +270,19 @@ class FakeOkta:
         operation = request.match_info["operation"]
         if operation == "unlock":
             if user.status != "LOCKED_OUT":
-                return _error(403, "E0000001", "Api validation failed: unlock",
-                              ["Cannot unlock a user that is not locked out."])
+                return _error(
+                    403, "E0000001", "Api validation failed: unlock", ["Cannot unlock a user that is not locked out."]
+                )
             user.status = "PASSWORD_EXPIRED" if user.password_expired else "ACTIVE"
             return web.json_response({})
         if operation == "expire_password":
             if user.status not in LOCKABLE:
-                return _error(403, "E0000001", "Api validation failed: expire_password",
-                              [f"Cannot expire the password of a user in status {user.status}."])
+                return _error(
+                    403,
+                    "E0000001",
+                    "Api validation failed: expire_password",
+                    [f"Cannot expire the password of a user in status {user.status}."],
+                )
             user.password_expired = True
             if user.status != "LOCKED_OUT":
                 user.status = "PASSWORD_EXPIRED"
@@ -278,7 +333,7 @@ class FakeOkta:
         """One page after the `after` cursor (an id), with Okta's self and next Link headers."""
         after = request.query.get("after")
         start = next((i + 1 for i, item in enumerate(items) if item["id"] == after), 0) if after else 0
-        page = items[start:start + max(1, limit)]
+        page = items[start : start + max(1, limit)]
         base = (self.next_link_base or self.base_url).rstrip("/")
         here = request.rel_url
         links = [f'<{base}{here}>; rel="self"']
@@ -295,8 +350,12 @@ def _unescape(value: str) -> str:
 
 
 def _meets_policy(password: str) -> bool:
-    return (len(password) >= 8 and any(c.isupper() for c in password) and any(c.islower() for c in password)
-            and any(c.isdigit() for c in password))
+    return (
+        len(password) >= 8
+        and any(c.isupper() for c in password)
+        and any(c.islower() for c in password)
+        and any(c.isdigit() for c in password)
+    )
 
 
 def _not_found(request: web.Request, kind: str, *, key: str = "uid") -> web.Response:
@@ -304,6 +363,13 @@ def _not_found(request: web.Request, kind: str, *, key: str = "uid") -> web.Resp
 
 
 def _error(status: int, code: str, summary: str, causes: list[str] | None = None) -> web.Response:
-    return web.json_response({"errorCode": code, "errorSummary": summary, "errorLink": code,
-                              "errorId": f"oae{uuid.uuid4().hex[:19]}",
-                              "errorCauses": [{"errorSummary": cause} for cause in causes or []]}, status=status)
+    return web.json_response(
+        {
+            "errorCode": code,
+            "errorSummary": summary,
+            "errorLink": code,
+            "errorId": f"oae{uuid.uuid4().hex[:19]}",
+            "errorCauses": [{"errorSummary": cause} for cause in causes or []],
+        },
+        status=status,
+    )

@@ -52,13 +52,26 @@ class FakeOllama:
         text = self.respond(body)
         half = len(text) // 2
         parts = [
-            {"model": body["model"], "created_at": "2026-11-22T00:00:00Z",
-             "message": {"role": "assistant", "content": piece}, "done": False}
+            {
+                "model": body["model"],
+                "created_at": "2026-11-22T00:00:00Z",
+                "message": {"role": "assistant", "content": piece},
+                "done": False,
+            }
             for piece in (text[:half], text[half:])
         ]
-        parts.append({"model": body["model"], "created_at": "2026-11-22T00:00:01Z",
-                      "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
-                      "total_duration": 1, "prompt_eval_count": 10, "eval_count": 10})
+        parts.append(
+            {
+                "model": body["model"],
+                "created_at": "2026-11-22T00:00:01Z",
+                "message": {"role": "assistant", "content": ""},
+                "done": True,
+                "done_reason": "stop",
+                "total_duration": 1,
+                "prompt_eval_count": 10,
+                "eval_count": 10,
+            }
+        )
         if body.get("stream") is False:
             final = {**parts[-1], "message": {"role": "assistant", "content": text}}
             return web.json_response(final)

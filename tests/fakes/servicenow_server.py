@@ -32,8 +32,17 @@ from aiohttp import web
 from tests.fakes.local_server import Handler, LocalServer, Outages, RecordedCall, recording_gate
 
 # The default priority lookup: (impact, urgency) → priority.
-PRIORITY = {("1", "1"): "1", ("1", "2"): "2", ("2", "1"): "2", ("1", "3"): "3", ("3", "1"): "3",
-            ("2", "2"): "3", ("2", "3"): "4", ("3", "2"): "4", ("3", "3"): "5"}
+PRIORITY = {
+    ("1", "1"): "1",
+    ("1", "2"): "2",
+    ("2", "1"): "2",
+    ("1", "3"): "3",
+    ("3", "1"): "3",
+    ("2", "2"): "3",
+    ("2", "3"): "4",
+    ("3", "2"): "4",
+    ("3", "3"): "5",
+}
 JOURNAL_FIELDS = ("work_notes", "comments")
 
 
@@ -120,8 +129,11 @@ class FakeServiceNow:
             if not equals or not name.isidentifier():
                 return _error(400, "Invalid query", f"this stand-in understands only field=value terms: {term}")
             terms.append((name, value))
-        found = [record for record in table.values()
-                 if all(record.get(name, "").casefold() == value.casefold() for name, value in terms)]
+        found = [
+            record
+            for record in table.values()
+            if all(record.get(name, "").casefold() == value.casefold() for name, value in terms)
+        ]
         limit = int(request.query.get("sysparm_limit", "10000"))
         return web.json_response({"result": [_fields(record, request) for record in found[:limit]]})
 
@@ -148,8 +160,11 @@ class FakeServiceNow:
         if changed.get("state") == "3" and not changed.get("hold_reason"):
             return _policy("On hold reason")
         if changed.get("state") in ("6", "7"):
-            missing = [label for name, label in (("close_code", "Resolution code"), ("close_notes", "Resolution notes"))
-                       if not changed.get(name, "").strip()]
+            missing = [
+                label
+                for name, label in (("close_code", "Resolution code"), ("close_notes", "Resolution notes"))
+                if not changed.get(name, "").strip()
+            ]
             if missing:
                 return _policy(", ".join(missing))
         self._resolve_references(changed)

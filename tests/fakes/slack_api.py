@@ -88,8 +88,15 @@ class FakeSlack:
         profile: dict[str, Any] = {"real_name": real_name, "display_name": real_name.split()[0]}
         if email is not None:  # absent, as Slack leaves it, without users:read.email or on profiles without one
             profile["email"] = email
-        self.users[user_id] = {"id": user_id, "team_id": self.team_id, "name": user_id.lower(),
-                               "real_name": real_name, "deleted": deleted, "is_bot": False, "profile": profile}
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": user_id.lower(),
+            "real_name": real_name,
+            "deleted": deleted,
+            "is_bot": False,
+            "profile": profile,
+        }
 
     def fail_next(self, method: str, error: str, *, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls to `method` fail with `error` (ratelimited: HTTP 429 + Retry-After)."""
@@ -123,10 +130,16 @@ class FakeSlack:
             element = block["element"]
             state[block_id] = {element["action_id"]: {"type": element["type"], "value": value}}
         submitted = {k: v for k, v in view.items() if k != "user"}
-        return {"type": "view_submission", "team": {"id": self.team_id, "domain": "test"},
-                "user": {"id": user_id, "team_id": self.team_id}, "api_app_id": "A1", "token": "legacy",
-                "trigger_id": self.new_trigger(user_id),
-                "view": {**submitted, "state": {"values": state}}, "response_urls": []}
+        return {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": "test"},
+            "user": {"id": user_id, "team_id": self.team_id},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": self.new_trigger(user_id),
+            "view": {**submitted, "state": {"values": state}},
+            "response_urls": [],
+        }
 
     # ---- Web API ---------------------------------------------------------------------------------------------------
 
@@ -147,8 +160,9 @@ class FakeSlack:
         if self._failures.get(method):
             call.error, retry_after = self._failures[method].pop(0)
             if call.error == "ratelimited":
-                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                         headers={"Retry-After": str(retry_after)})
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry_after)}
+                )
             return _no(call.error)
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         result = handler(args) if handler is not None else {"ok": False, "error": "unknown_method"}
@@ -157,8 +171,15 @@ class FakeSlack:
         return web.json_response(result)
 
     def _auth_test(self, _args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "helpdesk",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id}
+        return {
+            "ok": True,
+            "url": "https://test.slack.com/",
+            "team": "Test",
+            "user": "helpdesk",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+        }
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args.get("user", "")))
@@ -168,9 +189,14 @@ class FakeSlack:
         if problem := self._message_problem(args):
             return problem
         ts = self._next_ts()
-        message: dict[str, Any] = {"type": "message", "text": args.get("text", ""), "user": self.bot_user_id,
-                                   "bot_id": self.bot_id, "ts": ts,
-                                   **{k: args[k] for k in ("blocks", "thread_ts") if k in args}}
+        message: dict[str, Any] = {
+            "type": "message",
+            "text": args.get("text", ""),
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "ts": ts,
+            **{k: args[k] for k in ("blocks", "thread_ts") if k in args},
+        }
         self.messages[(str(args["channel"]), ts)] = message
         return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
 
@@ -191,8 +217,11 @@ class FakeSlack:
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view")
         if not isinstance(view, dict):
-            return {"ok": False, "error": "invalid_arguments",
-                    "response_metadata": {"messages": ["[ERROR] missing required field: view"]}}
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": ["[ERROR] missing required field: view"]},
+            }
         trigger = self._triggers.get(str(args.get("trigger_id", "")))
         if trigger is None:
             return {"ok": False, "error": "invalid_trigger_id"}
@@ -205,8 +234,15 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": errors}}
         self._triggers[str(args["trigger_id"])] = ("", issued)
         view_id = f"V{uuid.uuid4().hex[:10].upper()}"
-        opened = {**view, "id": view_id, "team_id": self.team_id, "state": {"values": {}},
-                  "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}", "app_id": "A1", "bot_id": self.bot_id}
+        opened = {
+            **view,
+            "id": view_id,
+            "team_id": self.team_id,
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+            "app_id": "A1",
+            "bot_id": self.bot_id,
+        }
         self.views[view_id] = {**opened, "user": user}
         return {"ok": True, "view": opened}
 
@@ -249,8 +285,9 @@ class FakeSlack:
         return f"{value // 1_000_000}.{value % 1_000_000:06d}"
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        self.calls.append(SlackCall(method="response_url", args={**await request.json(),
-                                                                  "token": request.match_info["token"]}))
+        self.calls.append(
+            SlackCall(method="response_url", args={**await request.json(), "token": request.match_info["token"]})
+        )
         return web.Response(text="ok")
 
     # ---- Socket Mode -------------------------------------------------------------------------------------------
@@ -261,8 +298,9 @@ class FakeSlack:
         socket = web.WebSocketResponse(autoping=True)
         await socket.prepare(request)
         self._socket = socket
-        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"},
-                                "connection_info": {"app_id": "A1"}})
+        await socket.send_json(
+            {"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}, "connection_info": {"app_id": "A1"}}
+        )
         async for frame in socket:
             if frame.type == WSMsgType.TEXT:
                 ack = json.loads(frame.data)
@@ -281,9 +319,16 @@ class FakeSlack:
         assert self._socket is not None, "no Socket Mode client is connected"
         envelope_id = str(uuid.uuid4())
         self._acks[envelope_id] = asyncio.get_running_loop().create_future()
-        await self._socket.send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
-                                      "accepts_response_payload": kind != "events_api", "retry_attempt": 0,
-                                      "retry_reason": ""})
+        await self._socket.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
         async with asyncio.timeout(timeout):
             return await self._acks[envelope_id]
 
@@ -322,8 +367,9 @@ def _block_errors(blocks: Any, *, limit: int = 50) -> list[str]:
             errors.append(f"[{index}] missing type")
         elif block["type"] == "section" and len(block.get("text", {}).get("text", "")) > 3000:
             errors.append(f"[{index}] section text longer than 3000")
-        elif block["type"] == "section" and (len(block.get("fields", [])) > 10 or any(
-                len(f.get("text", "")) > 2000 for f in block.get("fields", []))):
+        elif block["type"] == "section" and (
+            len(block.get("fields", [])) > 10 or any(len(f.get("text", "")) > 2000 for f in block.get("fields", []))
+        ):
             errors.append(f"[{index}] more than 10 fields or a field longer than 2000")
         elif block["type"] == "section" and not (block.get("text") or block.get("fields")):
             errors.append(f"[{index}] section needs text or fields")
@@ -382,5 +428,9 @@ def _input_errors(block: dict[str, Any]) -> list[str]:
 
 
 def _plain_text(value: Any, limit: int) -> bool:
-    return (isinstance(value, dict) and value.get("type") == "plain_text" and isinstance(value.get("text"), str)
-            and 0 < len(value["text"]) <= limit)
+    return (
+        isinstance(value, dict)
+        and value.get("type") == "plain_text"
+        and isinstance(value.get("text"), str)
+        and 0 < len(value["text"]) <= limit
+    )

@@ -77,8 +77,9 @@ def job_encoder(encoder: MiniLMEncoder) -> Encoder:
 
 
 @pytest.fixture
-def indexing_job(tmp_path: Path, articles: Path, chroma: ChromaServer, job_encoder: Encoder,
-                 monkeypatch: pytest.MonkeyPatch) -> Job:
+def indexing_job(
+    tmp_path: Path, articles: Path, chroma: ChromaServer, job_encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> Job:
     """`helpdesk-bot kb sync --chroma-url …` as a scheduled job runs it: each run in a new, empty data directory."""
     monkeypatch.setattr(bot.cli.kb, "_encoder", lambda: job_encoder)  # the session's model, not a second load
     runs = itertools.count(1)
@@ -103,8 +104,9 @@ def replica(tmp_path: Path, chroma: ChromaServer, encoder: MiniLMEncoder) -> Rep
     async def start(name: str, **overrides: Any) -> AsyncIterator[Bot]:
         (tmp_path / name).mkdir()
         settings: dict[str, Any] = {"chroma_url": chroma.url, "chroma_refresh_seconds": 0.2} | overrides
-        async with running_bot(data_dir=tmp_path / name / "data", tmp_path=tmp_path / name, encoder=encoder,
-                               **settings) as bot:
+        async with running_bot(
+            data_dir=tmp_path / name / "data", tmp_path=tmp_path / name, encoder=encoder, **settings
+        ) as bot:
             yield bot
         assert not (tmp_path / name / "data" / "kb").exists(), "a replica keeps no index files of its own"
 
@@ -133,7 +135,8 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 10
 
 
 async def test_the_indexing_job_fills_the_server_and_replicas_with_nothing_on_disk_answer_alike(
-        indexing_job: Job, replica: Replica) -> None:
+    indexing_job: Job, replica: Replica
+) -> None:
     first_run = await indexing_job()
     assert first_run.startswith("added 45, updated 0, removed 0, unchanged 0 (")
 
@@ -152,7 +155,8 @@ async def test_the_indexing_job_fills_the_server_and_replicas_with_nothing_on_di
 
 
 async def test_a_later_sync_reaches_running_replicas_without_a_restart(
-        indexing_job: Job, replica: Replica, articles: Path) -> None:
+    indexing_job: Job, replica: Replica, articles: Path
+) -> None:
     await indexing_job()
     async with replica("pod-a") as pod_a, replica("pod-b") as pod_b:
         for pod in (pod_a, pod_b):
@@ -165,6 +169,7 @@ async def test_a_later_sync_reaches_running_replicas_without_a_restart(
         assert (await indexing_job()).startswith("added 0, updated 1, removed 1, unchanged 43 (")
 
         for pod in (pod_a, pod_b):
+
             async def changed(pod: Bot = pod) -> bool:
                 return NEW_GATEWAY in (await ask(pod, VPN_QUESTION))["text"]
 
@@ -176,7 +181,8 @@ async def test_a_later_sync_reaches_running_replicas_without_a_restart(
 
 
 async def test_the_next_run_finishes_what_a_killed_run_left_on_the_server(
-        chroma: ChromaServer, indexing_job: Job, replica: Replica, articles: Path) -> None:
+    chroma: ChromaServer, indexing_job: Job, replica: Replica, articles: Path
+) -> None:
     await indexing_job()
     host, _, port = chroma.url.removeprefix("http://").partition(":")
     server = chromadb.HttpClient(host=host, port=int(port), settings=Settings(anonymized_telemetry=False))
@@ -215,17 +221,19 @@ async def test_the_next_run_finishes_what_a_killed_run_left_on_the_server(
 
 
 async def test_readiness_follows_the_chroma_server_down_and_back_up_without_a_restart(
-        chroma: ChromaServer, indexing_job: Job, replica: Replica, articles: Path) -> None:
+    chroma: ChromaServer, indexing_job: Job, replica: Replica, articles: Path
+) -> None:
     chroma.require_owned()
     await indexing_job()
     async with replica("pod-a") as pod:
-        assert await readiness(pod) == (200, {"status": "ready",
-                                              "checks": {"database": True, "knowledge_index": True}})
+        assert await readiness(pod) == (200, {"status": "ready", "checks": {"database": True, "knowledge_index": True}})
 
         chroma.stop()
         started = time.monotonic()
-        assert await readiness(pod) == (503, {"status": "not_ready",
-                                              "checks": {"database": True, "knowledge_index": False}})
+        assert await readiness(pod) == (
+            503,
+            {"status": "not_ready", "checks": {"database": True, "knowledge_index": False}},
+        )
         reply = await ask(pod, VPN_QUESTION)  # the turn fails, politely and at once
         assert reply["kind"] == "error" and "person" in reply["text"].lower()
         assert time.monotonic() - started < PROMPTLY
@@ -246,7 +254,8 @@ async def test_readiness_follows_the_chroma_server_down_and_back_up_without_a_re
 
 
 async def test_a_hung_server_fails_running_and_starting_replicas_within_their_timeout(
-        chroma: ChromaServer, indexing_job: Job, replica: Replica) -> None:
+    chroma: ChromaServer, indexing_job: Job, replica: Replica
+) -> None:
     chroma.require_owned()
     await indexing_job()
 
@@ -277,7 +286,8 @@ async def _is_ready(bot: Bot) -> bool:
 
 
 async def test_a_replica_or_job_started_while_the_server_is_down_fails_at_once_saying_why(
-        replica: Replica, indexing_job: Job) -> None:
+    replica: Replica, indexing_job: Job
+) -> None:
     nobody = f"http://127.0.0.1:{free_port()}"
     started = time.monotonic()
     with pytest.raises(KnowledgeStoreUnavailable, match=f"cannot reach the Chroma server at {nobody}: .*refused"):

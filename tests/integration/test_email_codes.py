@@ -28,10 +28,13 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
         yield running
 
 
-
 def codes(database: Database, port: int, *, clock: FakeClock | None = None) -> EmailCodes:
-    return EmailCodes(database=database, key=b"k" * 32, clock=clock or FakeClock(),
-                      smtp=SmtpSettings(host="127.0.0.1", port=port, sender="it-helpdesk@example.org"))
+    return EmailCodes(
+        database=database,
+        key=b"k" * 32,
+        clock=clock or FakeClock(),
+        smtp=SmtpSettings(host="127.0.0.1", port=port, sender="it-helpdesk@example.org"),
+    )
 
 
 def code_in(mailbox: Mailbox) -> str:
@@ -76,8 +79,7 @@ async def test_three_wrong_codes_void_it(mailbox: tuple[Mailbox, int], database:
     assert await service.check(person=ALICE, code=right) == CodeCheck.NONE_SENT
 
 
-async def test_an_old_code_expires_and_a_new_one_replaces_it(mailbox: tuple[Mailbox, int],
-                                                             database: Database) -> None:
+async def test_an_old_code_expires_and_a_new_one_replaces_it(mailbox: tuple[Mailbox, int], database: Database) -> None:
     box, port = mailbox
     clock = FakeClock()
     service = codes(database, port, clock=clock)
@@ -91,8 +93,9 @@ async def test_an_old_code_expires_and_a_new_one_replaces_it(mailbox: tuple[Mail
     assert await service.check(person=ALICE, code=second) == CodeCheck.EXPIRED
 
 
-async def test_a_refused_or_unreachable_mail_server_leaves_no_code(mailbox: tuple[Mailbox, int],
-                                                                  database: Database) -> None:
+async def test_a_refused_or_unreachable_mail_server_leaves_no_code(
+    mailbox: tuple[Mailbox, int], database: Database
+) -> None:
     box, port = mailbox
     box.refuse.add(ALICE_HOME)
     with pytest.raises(EmailDeliveryError):

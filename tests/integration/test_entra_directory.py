@@ -32,19 +32,39 @@ STAFF, VPN, WIKI, FINANCE = (f"99999999-0000-4000-8000-00000000000{n}" for n in 
 @pytest_asyncio.fixture
 async def graph(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeGraph]:
     fake = FakeGraph(client_secret=SECRET, page_size=2)
-    fake.add_user(ALICE, upn="alice@contoso.example", mail="alice@contoso.example", display_name="Alice Archer",
-                  other_mails=("alice.home@example.net", "alice@old.example"), manager_id=BOB,
-                  roles=("Helpdesk Administrator",), methods=("phone", "microsoftAuthenticator", "fido2"),
-                  department="Finance", office_location="Berlin")
+    fake.add_user(
+        ALICE,
+        upn="alice@contoso.example",
+        mail="alice@contoso.example",
+        display_name="Alice Archer",
+        other_mails=("alice.home@example.net", "alice@old.example"),
+        manager_id=BOB,
+        roles=("Helpdesk Administrator",),
+        methods=("phone", "microsoftAuthenticator", "fido2"),
+        department="Finance",
+        office_location="Berlin",
+    )
     fake.add_user(BOB, upn="bob@contoso.example", mail="bob@contoso.example", display_name="Bob Baker")
-    fake.add_user(CAROL, upn="c.carter@contoso.example", mail="carol@contoso.example", display_name="Carol Carter",
-                  manager_id=BOB)
-    fake.add_user(DAVE, upn="dave_contractor@contoso.example", mail="dave+contractor@contoso.example",
-                  display_name="Dave Dunn", enabled=False)
-    fake.add_user(SEAN, upn="sean.obrien@contoso.example", mail="sean.o'brien@contoso.example",
-                  display_name="Seán O'Brien")
-    fake.add_user(ERIN, upn="erin@contoso.example", mail="erin@contoso.example", display_name="Erin Eads",
-                  methods=("softwareOath", "qrCodePin", "email"))
+    fake.add_user(
+        CAROL, upn="c.carter@contoso.example", mail="carol@contoso.example", display_name="Carol Carter", manager_id=BOB
+    )
+    fake.add_user(
+        DAVE,
+        upn="dave_contractor@contoso.example",
+        mail="dave+contractor@contoso.example",
+        display_name="Dave Dunn",
+        enabled=False,
+    )
+    fake.add_user(
+        SEAN, upn="sean.obrien@contoso.example", mail="sean.o'brien@contoso.example", display_name="Seán O'Brien"
+    )
+    fake.add_user(
+        ERIN,
+        upn="erin@contoso.example",
+        mail="erin@contoso.example",
+        display_name="Erin Eads",
+        methods=("softwareOath", "qrCodePin", "email"),
+    )
     fake.add_group(STAFF, name="Staff", members=(ALICE, BOB))
     fake.add_group(VPN, name="VPN users", members=(ALICE,))
     fake.add_group(WIKI, name="Wiki editors", members=(ALICE,))
@@ -55,11 +75,22 @@ async def graph(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeGraph]:
     await fake.close()
 
 
-def provider(graph: FakeGraph, *, secret: str = SECRET, tenant_id: str | None = None, client_id: str | None = None,
-             timeout_seconds: float = 3.0) -> EntraDirectory:
-    return EntraDirectory(tenant_id=tenant_id or graph.tenant_id, client_id=client_id or graph.client_id,
-                          client_secret=secret, graph_url=graph.graph_url, authority_url=graph.authority_url,
-                          timeout_seconds=timeout_seconds)
+def provider(
+    graph: FakeGraph,
+    *,
+    secret: str = SECRET,
+    tenant_id: str | None = None,
+    client_id: str | None = None,
+    timeout_seconds: float = 3.0,
+) -> EntraDirectory:
+    return EntraDirectory(
+        tenant_id=tenant_id or graph.tenant_id,
+        client_id=client_id or graph.client_id,
+        client_secret=secret,
+        graph_url=graph.graph_url,
+        authority_url=graph.authority_url,
+        timeout_seconds=timeout_seconds,
+    )
 
 
 @pytest_asyncio.fixture
@@ -84,18 +115,28 @@ def searches(graph: FakeGraph) -> list[str]:
 
 # ---- finding people ------------------------------------------------------------------------------------------------
 
+
 async def test_alice_is_found_by_her_email_whatever_the_case(graph: FakeGraph, directory: EntraDirectory) -> None:
     alice = await only(directory, "  ALICE@Contoso.example ")
 
-    assert alice == DirectoryAccount(id=ALICE, email="alice@contoso.example", display_name="Alice Archer",
-                                     enabled=True, groups=(STAFF, VPN, WIKI), manager_id=BOB,
-                                     manager_email="bob@contoso.example", alternate_email="alice.home@example.net",
-                                     department="Finance", location="Berlin")
+    assert alice == DirectoryAccount(
+        id=ALICE,
+        email="alice@contoso.example",
+        display_name="Alice Archer",
+        enabled=True,
+        groups=(STAFF, VPN, WIKI),
+        manager_id=BOB,
+        manager_email="bob@contoso.example",
+        alternate_email="alice.home@example.net",
+        department="Finance",
+        location="Berlin",
+    )
     assert len(graph.answered(path_contains=f"/users/{ALICE}/memberOf")) == 2  # 3 groups and a role, 2 a page
     assert searches(graph) == ["mail eq 'ALICE@Contoso.example' or userPrincipalName eq 'ALICE@Contoso.example'"]
     [search] = [c for c in graph.answered() if c.path == "/v1.0/users"]
-    assert search.query["$select"] == ("id,mail,userPrincipalName,displayName,accountEnabled,otherMails,department,"
-                                       "officeLocation")
+    assert search.query["$select"] == (
+        "id,mail,userPrincipalName,displayName,accountEnabled,otherMails,department,officeLocation"
+    )
 
 
 async def test_carol_is_found_by_her_sign_in_name_and_keeps_her_mail(directory: EntraDirectory) -> None:
@@ -122,18 +163,23 @@ async def test_sean_is_found_although_his_address_has_a_quote(graph: FakeGraph, 
     sean = await only(directory, "Sean.O'Brien@contoso.example")
 
     assert (sean.id, sean.display_name) == (SEAN, "Seán O'Brien")
-    assert searches(graph) == ["mail eq 'Sean.O''Brien@contoso.example' or "
-                               "userPrincipalName eq 'Sean.O''Brien@contoso.example'"]
+    assert searches(graph) == [
+        "mail eq 'Sean.O''Brien@contoso.example' or userPrincipalName eq 'Sean.O''Brien@contoso.example'"
+    ]
 
 
-@pytest.mark.parametrize("email", [
-    "x' or accountEnabled eq true or mail eq 'y",
-    "' or startswith(mail,'a') or mail eq '",
-    "alice@contoso.example' or userPrincipalName ne '",
-    "alice@contoso.example'",
-])
-async def test_a_quote_in_the_address_cannot_widen_the_filter(graph: FakeGraph, directory: EntraDirectory,
-                                                              email: str) -> None:
+@pytest.mark.parametrize(
+    "email",
+    [
+        "x' or accountEnabled eq true or mail eq 'y",
+        "' or startswith(mail,'a') or mail eq '",
+        "alice@contoso.example' or userPrincipalName ne '",
+        "alice@contoso.example'",
+    ],
+)
+async def test_a_quote_in_the_address_cannot_widen_the_filter(
+    graph: FakeGraph, directory: EntraDirectory, email: str
+) -> None:
     assert await directory.find_by_email(email) == []
 
     literal = "'" + email.replace("'", "''") + "'"
@@ -149,8 +195,10 @@ async def test_nobody_is_found_for_an_unknown_or_empty_address(graph: FakeGraph,
 
 # ---- passwords -----------------------------------------------------------------------------------------------------
 
+
 async def test_after_a_reset_alice_must_change_her_password_and_her_sessions_are_revoked(
-        graph: FakeGraph, directory: EntraDirectory) -> None:
+    graph: FakeGraph, directory: EntraDirectory
+) -> None:
     alice = await only(directory, "alice@contoso.example")
     await directory.reset_password(alice, new_password=NEW_PASSWORD)
 
@@ -159,8 +207,11 @@ async def test_after_a_reset_alice_must_change_her_password_and_her_sessions_are
     assert graph.users[ALICE].sessions_revoked == 1
     changes = [(c.method, c.path, c.body) for c in graph.answered() if c.method != "GET"]
     assert changes == [
-        ("PATCH", f"/v1.0/users/{ALICE}", {"passwordProfile": {"password": NEW_PASSWORD,
-                                                                "forceChangePasswordNextSignIn": True}}),
+        (
+            "PATCH",
+            f"/v1.0/users/{ALICE}",
+            {"passwordProfile": {"password": NEW_PASSWORD, "forceChangePasswordNextSignIn": True}},
+        ),
         ("POST", f"/v1.0/users/{ALICE}/revokeSignInSessions", None),
     ]
 
@@ -178,8 +229,9 @@ async def test_a_password_the_policy_refuses_changes_nothing(graph: FakeGraph, d
     assert graph.users[ALICE].sessions_revoked == 0
 
 
-async def test_when_revoking_fails_the_error_says_the_password_was_changed(graph: FakeGraph,
-                                                                           directory: EntraDirectory) -> None:
+async def test_when_revoking_fails_the_error_says_the_password_was_changed(
+    graph: FakeGraph, directory: EntraDirectory
+) -> None:
     graph.fail("unavailable", path=f"/v1.0/users/{ALICE}/revokeSignInSessions")
 
     with capture_logs() as logs, pytest.raises(DirectoryError) as failed:
@@ -207,6 +259,7 @@ async def test_when_graph_stops_answering_a_password_change_nobody_claims_nothin
 
 # ---- lockouts ------------------------------------------------------------------------------------------------------
 
+
 async def test_entra_lockouts_can_be_neither_seen_nor_cleared(graph: FakeGraph, directory: EntraDirectory) -> None:
     with pytest.raises(NotSupported, match="smart lockout"):
         await directory.is_locked(account(BOB))
@@ -217,6 +270,7 @@ async def test_entra_lockouts_can_be_neither_seen_nor_cleared(graph: FakeGraph, 
 
 
 # ---- groups and authentication methods ------------------------------------------------------------------------------
+
 
 async def test_alice_joins_and_leaves_finance(graph: FakeGraph, directory: EntraDirectory) -> None:
     alice = await only(directory, "alice@contoso.example")
@@ -249,7 +303,8 @@ async def test_a_group_id_cannot_steer_the_call_to_someone_else(graph: FakeGraph
 
 
 async def test_resetting_mfa_removes_everything_but_alices_password_and_says_how_many(
-        graph: FakeGraph, directory: EntraDirectory) -> None:
+    graph: FakeGraph, directory: EntraDirectory
+) -> None:
     alice = await only(directory, "alice@contoso.example")
 
     assert await directory.reset_mfa(alice) == 3
@@ -263,7 +318,8 @@ async def test_resetting_mfa_removes_everything_but_alices_password_and_says_how
 
 
 async def test_a_method_the_bot_cannot_delete_is_named_after_the_others_are_removed(
-        graph: FakeGraph, directory: EntraDirectory) -> None:
+    graph: FakeGraph, directory: EntraDirectory
+) -> None:
     with pytest.raises(DirectoryError) as failed:
         await directory.reset_mfa(account(ERIN))
 
@@ -273,8 +329,9 @@ async def test_a_method_the_bot_cannot_delete_is_named_after_the_others_are_remo
     assert graph.users[ERIN].sessions_revoked == 1
 
 
-async def test_an_mfa_reset_that_stops_part_way_says_how_far_it_got(graph: FakeGraph,
-                                                                    directory: EntraDirectory) -> None:
+async def test_an_mfa_reset_that_stops_part_way_says_how_far_it_got(
+    graph: FakeGraph, directory: EntraDirectory
+) -> None:
     fido2 = next(m["id"] for m in graph.users[ALICE].methods if "fido2" in m["@odata.type"])
     graph.fail("unavailable", path=f"/v1.0/users/{ALICE}/authentication/fido2Methods/{fido2}")
 
@@ -286,6 +343,7 @@ async def test_an_mfa_reset_that_stops_part_way_says_how_far_it_got(graph: FakeG
 
 
 # ---- the app's credentials and permissions --------------------------------------------------------------------------
+
 
 async def test_the_token_is_fetched_once_and_reused(graph: FakeGraph, directory: EntraDirectory) -> None:
     await only(directory, "alice@contoso.example")
@@ -342,13 +400,17 @@ async def test_an_unknown_tenant_is_an_error_not_an_outage(graph: FakeGraph) -> 
     assert graph.token_requests == []
 
 
-@pytest.mark.parametrize(("method", "permission"), [
-    ("PATCH", "User.ReadWrite.All"),
-    ("POST", "GroupMember.ReadWrite.All"),
-    ("DELETE", "UserAuthenticationMethod.ReadWrite.All"),
-])
-async def test_a_missing_permission_is_named(graph: FakeGraph, directory: EntraDirectory, method: str,
-                                             permission: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "permission"),
+    [
+        ("PATCH", "User.ReadWrite.All"),
+        ("POST", "GroupMember.ReadWrite.All"),
+        ("DELETE", "UserAuthenticationMethod.ReadWrite.All"),
+    ],
+)
+async def test_a_missing_permission_is_named(
+    graph: FakeGraph, directory: EntraDirectory, method: str, permission: str
+) -> None:
     graph.fail("forbidden", method=method)
     attempts: dict[str, Callable[[], Awaitable[object]]] = {
         "PATCH": lambda: directory.reset_password(account(ALICE), new_password=NEW_PASSWORD),
@@ -364,11 +426,20 @@ async def test_a_missing_permission_is_named(graph: FakeGraph, directory: EntraD
 
 
 async def test_the_provider_refuses_to_start_without_credentials_or_over_plain_http() -> None:
-    def make(*, tenant_id: str = "contoso.onmicrosoft.com", client_secret: str = SECRET,
-             graph_url: str = "https://graph.microsoft.com",
-             authority_url: str = "https://login.microsoftonline.com") -> EntraDirectory:
-        return EntraDirectory(tenant_id=tenant_id, client_id="app", client_secret=client_secret, graph_url=graph_url,
-                              authority_url=authority_url)
+    def make(
+        *,
+        tenant_id: str = "contoso.onmicrosoft.com",
+        client_secret: str = SECRET,
+        graph_url: str = "https://graph.microsoft.com",
+        authority_url: str = "https://login.microsoftonline.com",
+    ) -> EntraDirectory:
+        return EntraDirectory(
+            tenant_id=tenant_id,
+            client_id="app",
+            client_secret=client_secret,
+            graph_url=graph_url,
+            authority_url=authority_url,
+        )
 
     with pytest.raises(ValueError, match="secret"):
         make(client_secret="")
@@ -383,6 +454,7 @@ async def test_the_provider_refuses_to_start_without_credentials_or_over_plain_h
 
 # ---- outages -------------------------------------------------------------------------------------------------------
 
+
 async def test_graph_answering_503_is_unavailable(graph: FakeGraph, directory: EntraDirectory) -> None:
     graph.fail("unavailable")
 
@@ -390,8 +462,7 @@ async def test_graph_answering_503_is_unavailable(graph: FakeGraph, directory: E
         await directory.find_by_email("alice@contoso.example")
 
 
-async def test_graph_throttling_is_unavailable_and_changes_nothing(graph: FakeGraph,
-                                                                   directory: EntraDirectory) -> None:
+async def test_graph_throttling_is_unavailable_and_changes_nothing(graph: FakeGraph, directory: EntraDirectory) -> None:
     graph.fail("throttled")
 
     with pytest.raises(DirectoryUnavailable, match=r"429 TooManyRequests.*retry after 7 s"):
@@ -413,8 +484,14 @@ async def test_a_hanging_graph_is_unavailable_within_the_timeout(graph: FakeGrap
 
 
 async def test_an_unreachable_token_service_is_unavailable(graph: FakeGraph) -> None:
-    directory = EntraDirectory(tenant_id=graph.tenant_id, client_id=graph.client_id, client_secret=SECRET,
-                               graph_url=graph.graph_url, authority_url="https://127.0.0.1:9", timeout_seconds=1)
+    directory = EntraDirectory(
+        tenant_id=graph.tenant_id,
+        client_id=graph.client_id,
+        client_secret=SECRET,
+        graph_url=graph.graph_url,
+        authority_url="https://127.0.0.1:9",
+        timeout_seconds=1,
+    )
     try:
         with pytest.raises(DirectoryUnavailable, match="could not be reached"):
             await directory.find_by_email("alice@contoso.example")
@@ -423,8 +500,14 @@ async def test_an_unreachable_token_service_is_unavailable(graph: FakeGraph) -> 
 
 
 async def test_an_unreachable_graph_is_unavailable(graph: FakeGraph) -> None:
-    directory = EntraDirectory(tenant_id=graph.tenant_id, client_id=graph.client_id, client_secret=SECRET,
-                               graph_url="http://127.0.0.1:9", authority_url=graph.authority_url, timeout_seconds=1)
+    directory = EntraDirectory(
+        tenant_id=graph.tenant_id,
+        client_id=graph.client_id,
+        client_secret=SECRET,
+        graph_url="http://127.0.0.1:9",
+        authority_url=graph.authority_url,
+        timeout_seconds=1,
+    )
     try:
         with pytest.raises(DirectoryUnavailable, match="could not be reached"):
             await directory.find_by_email("alice@contoso.example")
@@ -434,12 +517,14 @@ async def test_an_unreachable_graph_is_unavailable(graph: FakeGraph) -> None:
 
 # ---- the stand-in itself -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("authorization", [None, "Bearer", "Bearer eyJ0eXAiOiJKV1QifQ.forged.token",
-                                           f"Basic {SECRET}"])
+
+@pytest.mark.parametrize("authorization", [None, "Bearer", "Bearer eyJ0eXAiOiJKV1QifQ.forged.token", f"Basic {SECRET}"])
 async def test_the_fake_rejects_a_token_it_did_not_issue(graph: FakeGraph, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
-    async with aiohttp.ClientSession() as session, session.post(
-            f"{graph.graph_url}/v1.0/users/{ALICE}/revokeSignInSessions", headers=headers) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{graph.graph_url}/v1.0/users/{ALICE}/revokeSignInSessions", headers=headers) as response,
+    ):
         assert response.status == 401
         body = await response.json()
 
@@ -451,15 +536,22 @@ async def test_the_fake_accepts_only_the_filter_the_provider_sends(graph: FakeGr
     token = await _token(graph)
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(headers=headers) as session:
-        for expression in ("mail eq 'a'", "mail eq 'a' or userPrincipalName eq 'b' or accountEnabled eq true",
-                           "mail eq 'a'' or userPrincipalName eq 'b'", "startswith(mail,'a')"):
+        for expression in (
+            "mail eq 'a'",
+            "mail eq 'a' or userPrincipalName eq 'b' or accountEnabled eq true",
+            "mail eq 'a'' or userPrincipalName eq 'b'",
+            "startswith(mail,'a')",
+        ):
             async with session.get(f"{graph.graph_url}/v1.0/users", params={"$filter": expression}) as response:
                 assert response.status == 400, expression
-        async with session.patch(f"{graph.graph_url}/v1.0/users/{ALICE}", data=b"{not json",
-                                 headers={"Content-Type": "application/json"}) as response:
+        async with session.patch(
+            f"{graph.graph_url}/v1.0/users/{ALICE}", data=b"{not json", headers={"Content-Type": "application/json"}
+        ) as response:
             assert response.status == 400
-        async with session.post(f"{graph.graph_url}/v1.0/groups/{FINANCE}/members/$ref",
-                                json={"@odata.id": f"https://evil.example/v1.0/directoryObjects/{ALICE}"}) as response:
+        async with session.post(
+            f"{graph.graph_url}/v1.0/groups/{FINANCE}/members/$ref",
+            json={"@odata.id": f"https://evil.example/v1.0/directoryObjects/{ALICE}"},
+        ) as response:
             assert response.status == 400
 
     assert graph.users[ALICE].password == "Initial-Passw0rd" and graph.groups[FINANCE].members == set()
@@ -467,11 +559,20 @@ async def test_the_fake_accepts_only_the_filter_the_provider_sends(graph: FakeGr
 
 async def _token(graph: FakeGraph) -> str:
     """A token from the stand-in's token endpoint, asked for the way MSAL asks."""
-    form = {"grant_type": "client_credentials", "client_id": graph.client_id, "client_secret": SECRET,
-            "scope": "https://graph.microsoft.com/.default"}
-    async with aiohttp.ClientSession() as session, session.post(
-            f"{graph.authority_url}/{graph.tenant_id}/oauth2/v2.0/token", data=form,
-            ssl=ssl.create_default_context(cafile=graph.ca_file)) as response:
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": graph.client_id,
+        "client_secret": SECRET,
+        "scope": "https://graph.microsoft.com/.default",
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{graph.authority_url}/{graph.tenant_id}/oauth2/v2.0/token",
+            data=form,
+            ssl=ssl.create_default_context(cafile=graph.ca_file),
+        ) as response,
+    ):
         assert response.status == 200
         token: str = (await response.json())["access_token"]
     return token

@@ -37,11 +37,22 @@ ALICE = "alice@example.org"
 TIMEOUT = 0.5  # the stand-ins' stalled calls are abandoned after this long
 
 
-def vpn_ticket(ticket_id: str = "HD-250303-A1B2C3", *, priority: str = "P2", title: str = "VPN drops every hour",
-               email: str | None = ALICE) -> MirrorTicket:
-    return MirrorTicket(id=ticket_id, title=title, priority=priority, category="network",
-                        description="Alice's VPN disconnects every hour since Monday.\n\nTranscript: …",
-                        requester_email=email, requester_name="Alice Archer" if email else None)
+def vpn_ticket(
+    ticket_id: str = "HD-250303-A1B2C3",
+    *,
+    priority: str = "P2",
+    title: str = "VPN drops every hour",
+    email: str | None = ALICE,
+) -> MirrorTicket:
+    return MirrorTicket(
+        id=ticket_id,
+        title=title,
+        priority=priority,
+        category="network",
+        description="Alice's VPN disconnects every hour since Monday.\n\nTranscript: …",
+        requester_email=email,
+        requester_name="Alice Archer" if email else None,
+    )
 
 
 @pytest_asyncio.fixture
@@ -63,25 +74,33 @@ async def jira() -> AsyncIterator[FakeJira]:
 
 @pytest_asyncio.fixture
 async def incidents(servicenow: FakeServiceNow) -> AsyncIterator[ServiceNowIncidents]:
-    client = ServiceNowIncidents(instance_url=servicenow.base_url, user=SN_USER, password=SN_PASSWORD,
-                                 timeout_seconds=TIMEOUT)
+    client = ServiceNowIncidents(
+        instance_url=servicenow.base_url, user=SN_USER, password=SN_PASSWORD, timeout_seconds=TIMEOUT
+    )
     yield client
     await client.close()
 
 
 @pytest_asyncio.fixture
 async def desk(jira: FakeJira) -> AsyncIterator[JiraServiceDesk]:
-    client = JiraServiceDesk(site_url=jira.base_url, email=JIRA_EMAIL, api_token=JIRA_TOKEN,
-                             service_desk_id=jira.service_desk_id, request_type_id=jira.request_type_id,
-                             timeout_seconds=TIMEOUT)
+    client = JiraServiceDesk(
+        site_url=jira.base_url,
+        email=JIRA_EMAIL,
+        api_token=JIRA_TOKEN,
+        service_desk_id=jira.service_desk_id,
+        request_type_id=jira.request_type_id,
+        timeout_seconds=TIMEOUT,
+    )
     yield client
     await client.close()
 
 
 # ---- ServiceNow --------------------------------------------------------------------------------------------------
 
+
 async def test_a_ticket_becomes_an_incident_that_follows_it_to_resolution(
-        servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     sys_id = await incidents.create(vpn_ticket())
 
     incident = servicenow.incidents[sys_id]
@@ -104,19 +123,24 @@ async def test_a_ticket_becomes_an_incident_that_follows_it_to_resolution(
 
     await incidents.resolve(sys_id, "Idle timeout raised to 8 hours.")
     assert (incident["state"], incident["close_code"], incident["close_notes"]) == (
-        "6", "Solution provided", "Idle timeout raised to 8 hours.")
+        "6",
+        "Solution provided",
+        "Idle timeout raised to 8 hours.",
+    )
 
 
 @pytest.mark.parametrize(("priority", "expected"), [("P1", "1"), ("P2", "2"), ("P3", "3"), ("P4", "4")])
-async def test_our_priority_is_servicenows_priority(servicenow: FakeServiceNow, incidents: ServiceNowIncidents,
-                                                    priority: str, expected: str) -> None:
+async def test_our_priority_is_servicenows_priority(
+    servicenow: FakeServiceNow, incidents: ServiceNowIncidents, priority: str, expected: str
+) -> None:
     sys_id = await incidents.create(vpn_ticket(priority=priority))
 
     assert servicenow.incidents[sys_id]["priority"] == expected
 
 
-async def test_creating_twice_finds_the_first_incident(servicenow: FakeServiceNow,
-                                                      incidents: ServiceNowIncidents) -> None:
+async def test_creating_twice_finds_the_first_incident(
+    servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     first = await incidents.create(vpn_ticket())
     again = await incidents.create(vpn_ticket())  # a retry after an answer lost on the way back
 
@@ -125,7 +149,8 @@ async def test_creating_twice_finds_the_first_incident(servicenow: FakeServiceNo
 
 
 async def test_a_requester_without_a_servicenow_user_is_named_in_the_description(
-        servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     sys_id = await incidents.create(vpn_ticket(email="contractor@partner.example"))
 
     incident = servicenow.incidents[sys_id]
@@ -134,7 +159,8 @@ async def test_a_requester_without_a_servicenow_user_is_named_in_the_description
 
 
 async def test_statuses_servicenow_has_no_state_for_leave_the_incident_alone(
-        servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     sys_id = await incidents.create(vpn_ticket())
 
     await incidents.set_status(sys_id, "open")
@@ -164,8 +190,9 @@ async def test_an_unknown_incident_is_not_worth_retrying(incidents: ServiceNowIn
 
 
 @pytest.mark.parametrize("status", [429, 502, 503])
-async def test_servicenow_being_busy_is_retried(servicenow: FakeServiceNow, incidents: ServiceNowIncidents,
-                                                status: int) -> None:
+async def test_servicenow_being_busy_is_retried(
+    servicenow: FakeServiceNow, incidents: ServiceNowIncidents, status: int
+) -> None:
     servicenow.fail_next(1, status=status)
 
     with pytest.raises(ItsmError) as busy:
@@ -175,8 +202,9 @@ async def test_servicenow_being_busy_is_retried(servicenow: FakeServiceNow, inci
     assert str(status) in str(busy.value)
 
 
-async def test_servicenow_not_answering_in_time_is_retried(servicenow: FakeServiceNow,
-                                                           incidents: ServiceNowIncidents) -> None:
+async def test_servicenow_not_answering_in_time_is_retried(
+    servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     servicenow.stall_next(1)
 
     with pytest.raises(ItsmError) as slow:
@@ -188,8 +216,10 @@ async def test_servicenow_not_answering_in_time_is_retried(servicenow: FakeServi
 
 # ---- Jira Service Management -------------------------------------------------------------------------------------
 
-async def test_a_ticket_becomes_a_jira_request_that_follows_it_to_resolution(jira: FakeJira,
-                                                                             desk: JiraServiceDesk) -> None:
+
+async def test_a_ticket_becomes_a_jira_request_that_follows_it_to_resolution(
+    jira: FakeJira, desk: JiraServiceDesk
+) -> None:
     key = await desk.create(vpn_ticket())
 
     request = jira.requests[key]
@@ -199,8 +229,10 @@ async def test_a_ticket_becomes_a_jira_request_that_follows_it_to_resolution(jir
 
     await desk.comment(key, "Gateway idle timeout is 60 min.", internal=True)
     await desk.comment(key, "Please reconnect tomorrow.", internal=False)
-    assert [(c.body, c.public) for c in request.comments] == [("Gateway idle timeout is 60 min.", False),
-                                                              ("Please reconnect tomorrow.", True)]
+    assert [(c.body, c.public) for c in request.comments] == [
+        ("Gateway idle timeout is 60 min.", False),
+        ("Please reconnect tomorrow.", True),
+    ]
 
     await desk.set_status(key, "claimed")
     assert request.status == "In Progress"
@@ -212,8 +244,9 @@ async def test_a_ticket_becomes_a_jira_request_that_follows_it_to_resolution(jir
     assert (request.comments[-1].body, request.comments[-1].public) == ("Idle timeout raised to 8 hours.", True)
 
 
-async def test_a_requester_jira_does_not_know_is_named_in_the_description(jira: FakeJira,
-                                                                          desk: JiraServiceDesk) -> None:
+async def test_a_requester_jira_does_not_know_is_named_in_the_description(
+    jira: FakeJira, desk: JiraServiceDesk
+) -> None:
     key = await desk.create(vpn_ticket(email="contractor@partner.example"))
 
     request = jira.requests[key]
@@ -222,8 +255,9 @@ async def test_a_requester_jira_does_not_know_is_named_in_the_description(jira: 
     assert [c.status for c in jira.calls] == [400, 201]
 
 
-async def test_a_status_the_workflow_cannot_reach_leaves_the_request_alone(jira: FakeJira,
-                                                                           desk: JiraServiceDesk) -> None:
+async def test_a_status_the_workflow_cannot_reach_leaves_the_request_alone(
+    jira: FakeJira, desk: JiraServiceDesk
+) -> None:
     key = await desk.create(vpn_ticket())
     jira.workflow["Waiting for support"] = [t for t in jira.workflow["Waiting for support"] if t.to != "In Progress"]
 
@@ -233,8 +267,9 @@ async def test_a_status_the_workflow_cannot_reach_leaves_the_request_alone(jira:
     assert [c.method for c in jira.answered() if "transitions" in c.path] == ["GET"]
 
 
-async def test_resolving_without_a_resolve_transition_is_not_worth_retrying(jira: FakeJira,
-                                                                            desk: JiraServiceDesk) -> None:
+async def test_resolving_without_a_resolve_transition_is_not_worth_retrying(
+    jira: FakeJira, desk: JiraServiceDesk
+) -> None:
     key = await desk.create(vpn_ticket())
     await desk.resolve(key, "Fixed.")
 
@@ -246,8 +281,13 @@ async def test_resolving_without_a_resolve_transition_is_not_worth_retrying(jira
 
 
 async def test_jira_refusing_the_api_token_is_not_worth_retrying(jira: FakeJira) -> None:
-    client = JiraServiceDesk(site_url=jira.base_url, email=JIRA_EMAIL, api_token="ATATT-revoked-token",
-                             service_desk_id=jira.service_desk_id, request_type_id=jira.request_type_id)
+    client = JiraServiceDesk(
+        site_url=jira.base_url,
+        email=JIRA_EMAIL,
+        api_token="ATATT-revoked-token",
+        service_desk_id=jira.service_desk_id,
+        request_type_id=jira.request_type_id,
+    )
     try:
         with pytest.raises(ItsmError) as refused:
             await client.create(vpn_ticket())
@@ -284,17 +324,33 @@ async def test_jira_not_answering_in_time_is_retried(jira: FakeJira, desk: JiraS
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # the outbox's idea of now; tests move it by hand
 
 
-
 async def open_ticket(db: Database, ticket_id: str, *, external: dict[str, str] | None = None) -> str:
     """A hand-off ticket row (and the conversation it belongs to), as the staff queue would store it."""
     now = datetime.now(UTC)
     key = f"web:{ticket_id}"
     async with db.engine.begin() as conn:
-        await conn.execute(conversations.insert().values(key=key, channel="web", external_id=ticket_id,
-                                                         owner_id="alice", flow_data={}, created_at=now,
-                                                         updated_at=now))
-        await conn.execute(handoffs.insert().values(id=ticket_id, conversation_key=key, user_id="alice",
-                                                    packet={}, status="open", created_at=now, external=external))
+        await conn.execute(
+            conversations.insert().values(
+                key=key,
+                channel="web",
+                external_id=ticket_id,
+                owner_id="alice",
+                flow_data={},
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await conn.execute(
+            handoffs.insert().values(
+                id=ticket_id,
+                conversation_key=key,
+                user_id="alice",
+                packet={},
+                status="open",
+                created_at=now,
+                external=external,
+            )
+        )
     return ticket_id
 
 
@@ -322,20 +378,27 @@ async def queue_whole_life(box: ItsmOutbox, ticket_id: str) -> None:
 
 
 async def test_queuing_a_change_writes_a_row_per_system_and_calls_nobody(
-        database: Database, servicenow: FakeServiceNow, jira: FakeJira, incidents: ServiceNowIncidents,
-        desk: JiraServiceDesk) -> None:
+    database: Database,
+    servicenow: FakeServiceNow,
+    jira: FakeJira,
+    incidents: ServiceNowIncidents,
+    desk: JiraServiceDesk,
+) -> None:
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, FakeClock(at=START), incidents, desk)
 
     await box.enqueue(ticket, "create", vpn_ticket(ticket))
 
     assert [(row.system, row.operation, row.attempts) for row in await box.pending(ticket)] == [
-        ("servicenow", "create", 0), ("jira", "create", 0)]
+        ("servicenow", "create", 0),
+        ("jira", "create", 0),
+    ]
     assert servicenow.calls == [] and jira.calls == []
 
 
 async def test_changes_reach_servicenow_in_the_order_they_were_made(
-        database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, FakeClock(at=START), incidents)
     await queue_whole_life(box, ticket)
@@ -345,15 +408,22 @@ async def test_changes_reach_servicenow_in_the_order_they_were_made(
     [sys_id] = servicenow.incidents
     assert await external_ids(database, ticket) == {"servicenow": sys_id}
     patches = [call.body for call in servicenow.answered("PATCH")]
-    assert patches == [{"work_notes": "Looking at the gateway."}, {"state": "2"},
-                       {"comments": "Please reconnect tomorrow."},
-                       {"state": "6", "close_code": "Solution provided", "close_notes": "Idle timeout raised."}]
+    assert patches == [
+        {"work_notes": "Looking at the gateway."},
+        {"state": "2"},
+        {"comments": "Please reconnect tomorrow."},
+        {"state": "6", "close_code": "Solution provided", "close_notes": "Idle timeout raised."},
+    ]
     assert await box.pending(ticket) == []
 
 
 async def test_one_ticket_goes_to_servicenow_and_jira_and_keeps_both_ids(
-        database: Database, servicenow: FakeServiceNow, jira: FakeJira, incidents: ServiceNowIncidents,
-        desk: JiraServiceDesk) -> None:
+    database: Database,
+    servicenow: FakeServiceNow,
+    jira: FakeJira,
+    incidents: ServiceNowIncidents,
+    desk: JiraServiceDesk,
+) -> None:
     ticket = await open_ticket(database, "HD-1", external={"legacy": "CASE-9"})
     box = outbox(database, FakeClock(at=START), incidents, desk)
     await queue_whole_life(box, ticket)
@@ -366,7 +436,8 @@ async def test_one_ticket_goes_to_servicenow_and_jira_and_keeps_both_ids(
 
 
 async def test_a_failed_delivery_comes_back_later_and_later(
-        database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, clock, incidents)
@@ -388,8 +459,9 @@ async def test_a_failed_delivery_comes_back_later_and_later(
     assert servicenow.incidents
 
 
-async def test_retries_are_spread_by_up_to_a_tenth(database: Database, servicenow: FakeServiceNow,
-                                                   incidents: ServiceNowIncidents) -> None:
+async def test_retries_are_spread_by_up_to_a_tenth(
+    database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     clock = FakeClock(at=START)
     box = ItsmOutbox(database, [incidents], clock=clock)  # the real random jitter
     for number in range(8):
@@ -398,14 +470,18 @@ async def test_retries_are_spread_by_up_to_a_tenth(database: Database, serviceno
 
     await box.run_due()
 
-    waits = {(row.next_attempt_at - clock.at).total_seconds()
-             for number in range(8) for row in await box.pending(f"HD-{number}")}
+    waits = {
+        (row.next_attempt_at - clock.at).total_seconds()
+        for number in range(8)
+        for row in await box.pending(f"HD-{number}")
+    }
     assert all(27 <= wait <= 33 for wait in waits)
     assert len(waits) > 1
 
 
 async def test_while_the_create_keeps_failing_later_changes_wait_their_turn(
-        database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, clock, incidents)
@@ -427,7 +503,8 @@ async def test_while_the_create_keeps_failing_later_changes_wait_their_turn(
 
 
 async def test_a_comment_that_failed_holds_back_the_resolution_behind_it(
-        database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, clock, incidents)
@@ -446,11 +523,13 @@ async def test_a_comment_that_failed_holds_back_the_resolution_behind_it(
     assert await box.run_due() == 2
     assert [call.body for call in servicenow.answered("PATCH")] == [
         {"comments": "Try the new profile first."},
-        {"state": "6", "close_code": "Solution provided", "close_notes": "New VPN profile deployed."}]
+        {"state": "6", "close_code": "Solution provided", "close_notes": "New VPN profile deployed."},
+    ]
 
 
 async def test_a_change_queued_before_its_create_waits_for_the_record(
-        database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, clock, incidents)
@@ -468,7 +547,8 @@ async def test_a_change_queued_before_its_create_waits_for_the_record(
 
 
 async def test_a_refused_ticket_is_given_up_without_holding_up_another(
-        database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     broken, fine = await open_ticket(database, "HD-1"), await open_ticket(database, "HD-2")
     box = outbox(database, FakeClock(at=START), incidents)
     await box.enqueue(broken, "create", vpn_ticket(broken, title=" "))  # no short description: a data policy says no
@@ -480,15 +560,18 @@ async def test_a_refused_ticket_is_given_up_without_holding_up_another(
 
     assert await box.pending(broken) == [] and await box.pending(fine) == []
     create, comment = await outbox_rows(database, broken)
-    assert create.last_error.startswith("gave up: ServiceNow did not allow the bot to create the incident for HD-1 "
-                                        "(403: Operation Failed: Data Policy Exception")
+    assert create.last_error.startswith(
+        "gave up: ServiceNow did not allow the bot to create the incident for HD-1 "
+        "(403: Operation Failed: Data Policy Exception"
+    )
     assert comment.last_error == "gave up: the ticket was never created in servicenow"
     assert [log["log_level"] for log in logs if log["event"] == "itsm_delivery_gave_up"] == ["error", "error"]
     assert [incident["correlation_id"] for incident in servicenow.incidents.values()] == ["HD-2"]
 
 
 async def test_after_twelve_failed_attempts_the_change_is_given_up(
-        database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, clock, incidents)
@@ -506,7 +589,8 @@ async def test_after_twelve_failed_attempts_the_change_is_given_up(
 
 
 async def test_two_workers_never_send_the_same_change_twice(
-        database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents) -> None:
+    database: Database, servicenow: FakeServiceNow, incidents: ServiceNowIncidents
+) -> None:
     clock = FakeClock(at=START)
     ticket = await open_ticket(database, "HD-1")
     first, second = outbox(database, clock, incidents), outbox(database, clock, incidents)
@@ -521,12 +605,19 @@ async def test_two_workers_never_send_the_same_change_twice(
 
 
 async def test_no_password_or_token_reaches_the_outbox_or_the_logs(
-        database: Database, servicenow: FakeServiceNow, jira: FakeJira, caplog: pytest.LogCaptureFixture) -> None:
+    database: Database, servicenow: FakeServiceNow, jira: FakeJira, caplog: pytest.LogCaptureFixture
+) -> None:
     wrong_password, wrong_token = "Wr0ng-sn-Passw0rd", "ATATT-wrong-token-42"
     clients: list[ItsmSystem] = [
         ServiceNowIncidents(instance_url=servicenow.base_url, user=SN_USER, password=wrong_password),
-        JiraServiceDesk(site_url=jira.base_url, email=JIRA_EMAIL, api_token=JIRA_TOKEN,
-                        service_desk_id=jira.service_desk_id, request_type_id=jira.request_type_id)]
+        JiraServiceDesk(
+            site_url=jira.base_url,
+            email=JIRA_EMAIL,
+            api_token=JIRA_TOKEN,
+            service_desk_id=jira.service_desk_id,
+            request_type_id=jira.request_type_id,
+        ),
+    ]
     ticket = await open_ticket(database, "HD-1")
     box = outbox(database, FakeClock(at=START), *clients)
     await box.enqueue(ticket, "create", vpn_ticket(ticket))
@@ -546,20 +637,35 @@ async def test_no_password_or_token_reaches_the_outbox_or_the_logs(
 
 # ---- set-up ------------------------------------------------------------------------------------------------------
 
+
 async def test_the_settings_choose_the_itsm_client() -> None:
     def chosen(settings: Settings) -> list[ItsmSystem]:
         return build_itsm(settings.itsm_settings, timeout_seconds=settings.itsm_timeout_seconds)
 
     assert chosen(Settings()) == []
-    servicenow_settings = settings_from(itsm="servicenow", servicenow_url="https://acme.service-now.com",
-                                        servicenow_user=SN_USER, servicenow_password=SN_PASSWORD)
-    jira_settings = settings_from(itsm="jira", jira_url="https://acme.atlassian.net", jira_email=JIRA_EMAIL,
-                                  jira_api_token=JIRA_TOKEN, jira_service_desk_id="4", jira_request_type_id="17")
+    servicenow_settings = settings_from(
+        itsm="servicenow",
+        servicenow_url="https://acme.service-now.com",
+        servicenow_user=SN_USER,
+        servicenow_password=SN_PASSWORD,
+    )
+    jira_settings = settings_from(
+        itsm="jira",
+        jira_url="https://acme.atlassian.net",
+        jira_email=JIRA_EMAIL,
+        jira_api_token=JIRA_TOKEN,
+        jira_service_desk_id="4",
+        jira_request_type_id="17",
+    )
 
     [snow] = chosen(servicenow_settings)
     [desk] = chosen(jira_settings)
 
-    assert (type(snow), snow.name, type(desk), desk.name) == (ServiceNowIncidents, "servicenow", JiraServiceDesk,
-                                                              "jira")
+    assert (type(snow), snow.name, type(desk), desk.name) == (
+        ServiceNowIncidents,
+        "servicenow",
+        JiraServiceDesk,
+        "jira",
+    )
     await snow.close()
     await desk.close()

@@ -46,9 +46,15 @@ def slapd(tmp_path: Path) -> Iterator[Slapd]:
 
 
 def provider(url: str, *, password: str = SERVICE_PASSWORD, flavor: str = "openldap") -> LdapDirectory:
-    return LdapDirectory(url=url, bind_dn=SERVICE_DN, bind_password=password, base_dn=BASE_DN,
-                         flavor="ad" if flavor == "ad" else "openldap",
-                         alternate_email_attribute=ALTERNATE_EMAIL_ATTRIBUTE, timeout_seconds=2)
+    return LdapDirectory(
+        url=url,
+        bind_dn=SERVICE_DN,
+        bind_password=password,
+        base_dn=BASE_DN,
+        flavor="ad" if flavor == "ad" else "openldap",
+        alternate_email_attribute=ALTERNATE_EMAIL_ATTRIBUTE,
+        timeout_seconds=2,
+    )
 
 
 @pytest.fixture
@@ -71,10 +77,18 @@ def unused_port() -> int:
 async def test_alice_is_found_by_her_email_whatever_the_case(directory: LdapDirectory) -> None:
     alice = await only(directory, "  Alice@Example.ORG ")
 
-    assert alice == DirectoryAccount(id=dn("alice"), email="alice@example.org", display_name="Alice Archer",
-                                     enabled=True, groups=(STAFF,), manager_id=dn("bob"),
-                                     manager_email="bob@example.org", alternate_email="alice.home@example.net",
-                                     department="Finance", location="Berlin")
+    assert alice == DirectoryAccount(
+        id=dn("alice"),
+        email="alice@example.org",
+        display_name="Alice Archer",
+        enabled=True,
+        groups=(STAFF,),
+        manager_id=dn("bob"),
+        manager_email="bob@example.org",
+        alternate_email="alice.home@example.net",
+        department="Finance",
+        location="Berlin",
+    )
     bob = await only(directory, "bob@example.org")
     assert set(bob.groups) == {STAFF, VPN_USERS}
     assert bob.manager_id is None
@@ -94,7 +108,8 @@ async def test_an_address_cannot_widen_the_search(directory: LdapDirectory, emai
 
 
 async def test_after_a_reset_alice_signs_in_with_the_new_password_and_must_change_it(
-        slapd: Slapd, directory: LdapDirectory) -> None:
+    slapd: Slapd, directory: LdapDirectory
+) -> None:
     alice = await only(directory, "alice@example.org")
     await directory.reset_password(alice, new_password=NEW_PASSWORD)
 
@@ -140,7 +155,8 @@ async def test_unlocking_an_account_that_is_not_locked_changes_nothing(slapd: Sl
 
 
 async def test_an_account_an_administrator_disabled_is_not_enabled_and_not_unlockable(
-        slapd: Slapd, directory: LdapDirectory) -> None:
+    slapd: Slapd, directory: LdapDirectory
+) -> None:
     with admin_connection(slapd.url) as admin:
         admin.modify(dn("erin"), {"pwdAccountLockedTime": [(ldap3.MODIFY_REPLACE, ["000001010000Z"])]})
 

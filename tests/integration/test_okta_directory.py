@@ -28,18 +28,46 @@ STAFF, VPN, WIKI, FINANCE = "00g1staff", "00g2vpn", "00g3wiki", "00g4finance"
 @pytest_asyncio.fixture
 async def okta() -> AsyncIterator[FakeOkta]:
     fake = FakeOkta(token=TOKEN, page_size=2)
-    fake.add_user(ALICE, login="alice@example.org", email="alice@example.org", first_name="Alice",
-                  last_name="Archer", manager_id=BOB, second_email="alice.home@example.net", factors=2,
-                  department="Finance", city="Berlin")
-    fake.add_user(BOB, login="bob@example.org", email="bob@example.org", first_name="Bob", last_name="Baker",
-                  display_name="Bob Baker (IT)", status="LOCKED_OUT")
-    fake.add_user(CAROL, login="c.carter@example.org", email="carol@example.org", first_name="Carol",
-                  last_name="Carter")
-    fake.add_user(DAVE, login="dave+contractor@example.org", email="dave+contractor@example.org",
-                  first_name="Dave", last_name="Dunn", status="SUSPENDED")
+    fake.add_user(
+        ALICE,
+        login="alice@example.org",
+        email="alice@example.org",
+        first_name="Alice",
+        last_name="Archer",
+        manager_id=BOB,
+        second_email="alice.home@example.net",
+        factors=2,
+        department="Finance",
+        city="Berlin",
+    )
+    fake.add_user(
+        BOB,
+        login="bob@example.org",
+        email="bob@example.org",
+        first_name="Bob",
+        last_name="Baker",
+        display_name="Bob Baker (IT)",
+        status="LOCKED_OUT",
+    )
+    fake.add_user(
+        CAROL, login="c.carter@example.org", email="carol@example.org", first_name="Carol", last_name="Carter"
+    )
+    fake.add_user(
+        DAVE,
+        login="dave+contractor@example.org",
+        email="dave+contractor@example.org",
+        first_name="Dave",
+        last_name="Dunn",
+        status="SUSPENDED",
+    )
     for name in ("erin", "frank", "gina"):  # three front-desk accounts share one mailbox
-        fake.add_user(f"00u5{name}", login=f"{name}.desk@example.org", email="frontdesk@example.org",
-                      first_name=name.title(), last_name="Desk")
+        fake.add_user(
+            f"00u5{name}",
+            login=f"{name}.desk@example.org",
+            email="frontdesk@example.org",
+            first_name=name.title(),
+            last_name="Desk",
+        )
     fake.add_group(STAFF, name="Staff", members=(ALICE, BOB))
     fake.add_group(VPN, name="VPN users", members=(ALICE,))
     fake.add_group(WIKI, name="Wiki editors", members=(ALICE,))
@@ -75,13 +103,21 @@ def lifecycle_calls(okta: FakeOkta) -> list[OktaCall]:
 
 # ---- finding people ------------------------------------------------------------------------------------------------
 
+
 async def test_alice_is_found_by_her_email_whatever_the_case(okta: FakeOkta, directory: OktaDirectory) -> None:
     alice = await only(directory, "  ALICE@Example.org ")
 
-    assert alice == DirectoryAccount(id=ALICE, email="alice@example.org", display_name="Alice Archer", enabled=True,
-                                     groups=(STAFF, VPN, WIKI), manager_id=BOB,
-                                     alternate_email="alice.home@example.net", department="Finance",
-                                     location="Berlin")
+    assert alice == DirectoryAccount(
+        id=ALICE,
+        email="alice@example.org",
+        display_name="Alice Archer",
+        enabled=True,
+        groups=(STAFF, VPN, WIKI),
+        manager_id=BOB,
+        alternate_email="alice.home@example.net",
+        department="Finance",
+        location="Berlin",
+    )
     assert len(okta.answered(path_contains=f"/users/{ALICE}/groups")) == 2  # three groups, two to a page
 
 
@@ -120,14 +156,18 @@ async def test_nobody_is_found_for_an_unknown_or_empty_address(okta: FakeOkta, d
     assert len(okta.calls) == before  # an empty address is not even asked about
 
 
-@pytest.mark.parametrize("email", [
-    'alice@example.org" or profile.login sw "',
-    '" or status eq "ACTIVE',
-    'x\\" or profile.email sw "a',
-    'alice@example.org\\',
-])
-async def test_a_quote_in_the_address_cannot_widen_the_search(okta: FakeOkta, directory: OktaDirectory,
-                                                              email: str) -> None:
+@pytest.mark.parametrize(
+    "email",
+    [
+        'alice@example.org" or profile.login sw "',
+        '" or status eq "ACTIVE',
+        'x\\" or profile.email sw "a',
+        "alice@example.org\\",
+    ],
+)
+async def test_a_quote_in_the_address_cannot_widen_the_search(
+    okta: FakeOkta, directory: OktaDirectory, email: str
+) -> None:
     assert await directory.find_by_email(email) == []
 
     [search] = [c.query["search"] for c in okta.calls if c.path == "/api/v1/users"]
@@ -138,15 +178,19 @@ async def test_the_search_is_exactly_the_documented_expression(okta: FakeOkta, d
     await directory.find_by_email("carol@example.org")
 
     [call] = [c for c in okta.calls if c.path == "/api/v1/users"]
-    assert call.query == {"search": 'profile.email eq "carol@example.org" or profile.login eq "carol@example.org"',
-                          "limit": "200"}
+    assert call.query == {
+        "search": 'profile.email eq "carol@example.org" or profile.login eq "carol@example.org"',
+        "limit": "200",
+    }
     assert call.authorization == f"SSWS {TOKEN}"
 
 
 # ---- passwords -----------------------------------------------------------------------------------------------------
 
-async def test_after_a_reset_alice_has_the_new_password_and_must_change_it(okta: FakeOkta,
-                                                                           directory: OktaDirectory) -> None:
+
+async def test_after_a_reset_alice_has_the_new_password_and_must_change_it(
+    okta: FakeOkta, directory: OktaDirectory
+) -> None:
     alice = await only(directory, "alice@example.org")
     await directory.reset_password(alice, new_password=NEW_PASSWORD)
 
@@ -175,8 +219,9 @@ async def test_a_password_the_policy_refuses_changes_nothing(okta: FakeOkta, dir
     assert lifecycle_calls(okta) == []
 
 
-async def test_when_expiring_fails_the_error_says_the_password_was_set(okta: FakeOkta,
-                                                                       directory: OktaDirectory) -> None:
+async def test_when_expiring_fails_the_error_says_the_password_was_set(
+    okta: FakeOkta, directory: OktaDirectory
+) -> None:
     alice = await only(directory, "alice@example.org")
     okta.fail("unavailable", path=f"/api/v1/users/{ALICE}/lifecycle/expire_password")
 
@@ -205,6 +250,7 @@ async def test_when_okta_stops_answering_a_password_change_nobody_claims_nothing
 
 # ---- lockouts ------------------------------------------------------------------------------------------------------
 
+
 async def test_bob_locked_out_is_unlocked(okta: FakeOkta, directory: OktaDirectory) -> None:
     bob = await only(directory, "bob@example.org")
     assert await directory.is_locked(bob)
@@ -224,8 +270,9 @@ async def test_unlocking_alice_who_is_not_locked_changes_nothing(okta: FakeOkta,
     assert lifecycle_calls(okta) == []
 
 
-async def test_a_lockout_that_ends_while_unlocking_counts_as_not_locked(okta: FakeOkta,
-                                                                        directory: OktaDirectory) -> None:
+async def test_a_lockout_that_ends_while_unlocking_counts_as_not_locked(
+    okta: FakeOkta, directory: OktaDirectory
+) -> None:
     def lockout_expires(call: OktaCall) -> None:
         if call.path.endswith("/lifecycle/unlock"):
             okta.users[BOB].status = "ACTIVE"
@@ -236,14 +283,18 @@ async def test_a_lockout_that_ends_while_unlocking_counts_as_not_locked(okta: Fa
 
 
 async def test_the_fake_refuses_to_unlock_someone_not_locked_out(okta: FakeOkta) -> None:
-    async with aiohttp.ClientSession() as session, session.post(
-            f"{okta.base_url}/api/v1/users/{ALICE}/lifecycle/unlock",
-            headers={"Authorization": f"SSWS {TOKEN}"}) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{okta.base_url}/api/v1/users/{ALICE}/lifecycle/unlock", headers={"Authorization": f"SSWS {TOKEN}"}
+        ) as response,
+    ):
         assert response.status == 403
         assert (await response.json())["errorCode"] == "E0000001"
 
 
 # ---- groups and factors --------------------------------------------------------------------------------------------
+
 
 async def test_alice_joins_and_leaves_finance(okta: FakeOkta, directory: OktaDirectory) -> None:
     alice = await only(directory, "alice@example.org")
@@ -278,8 +329,7 @@ async def test_a_group_id_cannot_steer_the_call_to_someone_else(okta: FakeOkta, 
     assert okta.groups[FINANCE].members == set()
 
 
-async def test_resetting_mfa_removes_alices_factors_and_says_how_many(okta: FakeOkta,
-                                                                      directory: OktaDirectory) -> None:
+async def test_resetting_mfa_removes_alices_factors_and_says_how_many(okta: FakeOkta, directory: OktaDirectory) -> None:
     alice = await only(directory, "alice@example.org")
 
     assert await directory.reset_mfa(alice) == 2
@@ -298,6 +348,7 @@ async def test_an_account_that_no_longer_exists_is_an_error_not_an_outage(direct
 
 # ---- credentials and permissions -----------------------------------------------------------------------------------
 
+
 async def test_a_wrong_token_is_refused_without_revealing_either_token(okta: FakeOkta) -> None:
     wrong = "00WrongTokenThatMustNotLeak-987654321"
     directory = provider(okta, token=wrong)
@@ -313,8 +364,9 @@ async def test_a_wrong_token_is_refused_without_revealing_either_token(okta: Fak
         assert secret not in str(refused.value) and secret not in repr(logs)
 
 
-async def test_a_token_without_the_admin_role_says_which_role_is_needed(okta: FakeOkta,
-                                                                        directory: OktaDirectory) -> None:
+async def test_a_token_without_the_admin_role_says_which_role_is_needed(
+    okta: FakeOkta, directory: OktaDirectory
+) -> None:
     okta.fail("forbidden", method="PUT")
 
     with pytest.raises(DirectoryError, match="Group Membership Administrator") as refused:
@@ -341,6 +393,7 @@ async def test_a_next_page_on_another_host_is_not_followed(okta: FakeOkta, direc
 
 
 # ---- outages -------------------------------------------------------------------------------------------------------
+
 
 async def test_okta_answering_503_is_unavailable(okta: FakeOkta, directory: OktaDirectory) -> None:
     okta.fail("unavailable")
@@ -383,11 +436,14 @@ async def test_an_unreachable_okta_is_unavailable(okta: FakeOkta) -> None:
 
 # ---- the stand-in itself -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("authorization", [None, f"Bearer {TOKEN}", "SSWS 00NotTheToken", f"SSWS {TOKEN}x"])
 async def test_the_fake_rejects_a_missing_or_wrong_token(okta: FakeOkta, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
-    async with aiohttp.ClientSession() as session, session.get(f"{okta.base_url}/api/v1/users/{ALICE}",
-                                                               headers=headers) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{okta.base_url}/api/v1/users/{ALICE}", headers=headers) as response,
+    ):
         assert response.status == 401
         body = await response.json()
 
@@ -395,11 +451,20 @@ async def test_the_fake_rejects_a_missing_or_wrong_token(okta: FakeOkta, authori
     assert okta.users[ALICE].status == "ACTIVE"
 
 
-@pytest.mark.parametrize("search", ['profile.email sw "a"', 'profile.email eq "a" or status eq "ACTIVE"',
-                                    'profile.email eq "a" or profile.login eq "b" or status eq "ACTIVE"'])
+@pytest.mark.parametrize(
+    "search",
+    [
+        'profile.email sw "a"',
+        'profile.email eq "a" or status eq "ACTIVE"',
+        'profile.email eq "a" or profile.login eq "b" or status eq "ACTIVE"',
+    ],
+)
 async def test_the_fake_rejects_a_search_of_another_shape(okta: FakeOkta, search: str) -> None:
-    async with aiohttp.ClientSession() as session, session.get(
-            f"{okta.base_url}/api/v1/users", params={"search": search},
-            headers={"Authorization": f"SSWS {TOKEN}"}) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            f"{okta.base_url}/api/v1/users", params={"search": search}, headers={"Authorization": f"SSWS {TOKEN}"}
+        ) as response,
+    ):
         assert response.status == 400
         assert (await response.json())["errorCode"] == "E0000031"

@@ -24,14 +24,27 @@ pytestmark = pytest.mark.asyncio
 
 async def report_everywhere(trackers: list[IncidentTracker]) -> None:
     """Each VPN complaint arrives on another replica, all within the same moment."""
-    await asyncio.gather(*(trackers[n % len(trackers)].report(
-        conversation=ConversationRef(channel="web", id=f"conv-{n}"),
-        user=UserRef(id=f"person{n}", email=f"person{n}@example.com"), text=text) for n, text in enumerate(VPN)))
+    await asyncio.gather(
+        *(
+            trackers[n % len(trackers)].report(
+                conversation=ConversationRef(channel="web", id=f"conv-{n}"),
+                user=UserRef(id=f"person{n}", email=f"person{n}@example.com"),
+                text=text,
+            )
+            for n, text in enumerate(VPN)
+        )
+    )
 
 
 def tracker(database: Database, encoder: MiniLMEncoder, turn_order: RedisTurnOrder) -> IncidentTracker:
-    return IncidentTracker(incidents=SqlIncidents(database), embedder=EncoderEmbedder(encoder=encoder),
-                        config=SurgeConfig(), notifier=_Silent(), alert=lambda _text: None, turn_order=turn_order)
+    return IncidentTracker(
+        incidents=SqlIncidents(database),
+        embedder=EncoderEmbedder(encoder=encoder),
+        config=SurgeConfig(),
+        notifier=_Silent(),
+        alert=lambda _text: None,
+        turn_order=turn_order,
+    )
 
 
 class _Silent:
@@ -43,7 +56,8 @@ class _Silent:
 
 
 async def test_one_surge_reported_through_two_replicas_opens_one_incident(
-        database: Database, encoder: MiniLMEncoder, redis_server: RedisServer) -> None:
+    database: Database, encoder: MiniLMEncoder, redis_server: RedisServer
+) -> None:
     states = [RedisSharedState(redis_server.url) for _ in range(2)]
     trackers = [tracker(database, encoder, RedisTurnOrder(state)) for state in states]
     try:

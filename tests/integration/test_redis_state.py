@@ -27,10 +27,12 @@ async def replicas(redis_server: RedisServer) -> AsyncIterator[tuple[RedisShared
 
 
 async def test_a_slack_retry_landing_on_the_other_replica_is_claimed_once(
-        replicas: tuple[RedisSharedState, RedisSharedState]) -> None:
+    replicas: tuple[RedisSharedState, RedisSharedState],
+) -> None:
     first, second = replicas
-    results = await asyncio.gather(*(replica.claim("slack:event:Ev1", ttl_seconds=60)
-                                     for replica in (first, second) * 20))
+    results = await asyncio.gather(
+        *(replica.claim("slack:event:Ev1", ttl_seconds=60) for replica in (first, second) * 20)
+    )
     assert sorted(results) == [False] * 39 + [True]
     assert await second.claim("slack:event:Ev2", ttl_seconds=60)
 
@@ -45,14 +47,16 @@ async def test_a_claim_expires_after_its_ttl(replicas: tuple[RedisSharedState, R
 
 async def test_counts_from_both_replicas_are_exact(replicas: tuple[RedisSharedState, RedisSharedState]) -> None:
     first, second = replicas
-    counts = await asyncio.gather(*(replica.count("actions:ana@example.com", window_seconds=3600)
-                                    for replica in (first, second) * 50))
+    counts = await asyncio.gather(
+        *(replica.count("actions:ana@example.com", window_seconds=3600) for replica in (first, second) * 50)
+    )
     assert sorted(counts) == list(range(1, 101))
     assert await first.count("actions:ben@example.com", window_seconds=3600) == 1
 
 
 async def test_only_the_replica_holding_a_lock_can_release_it(
-        replicas: tuple[RedisSharedState, RedisSharedState]) -> None:
+    replicas: tuple[RedisSharedState, RedisSharedState],
+) -> None:
     first, second = replicas
     assert await first.claim("action-lock:carol", ttl_seconds=60)
     await second.release("action-lock:carol")  # not its lock: nothing happens
@@ -62,15 +66,19 @@ async def test_only_the_replica_holding_a_lock_can_release_it(
 
 
 async def test_redis_going_away_is_an_error_callers_can_handle_and_its_return_needs_no_restart(
-        redis_server: RedisServer, replicas: tuple[RedisSharedState, RedisSharedState]) -> None:
+    redis_server: RedisServer, replicas: tuple[RedisSharedState, RedisSharedState]
+) -> None:
     first, _ = replicas
     deliveries = Deliveries(first)
     assert await first.ping()
     redis_server.stop()
 
     assert not await first.ping()
-    for call in (first.claim("action-lock:carol", ttl_seconds=60), first.count("actions:x", window_seconds=60),
-                 first.release("action-lock:carol")):
+    for call in (
+        first.claim("action-lock:carol", ttl_seconds=60),
+        first.count("actions:x", window_seconds=60),
+        first.release("action-lock:carol"),
+    ):
         with pytest.raises(SharedStateUnavailable):
             await call
     # Without Redis, this replica still recognises a retry it has already seen.

@@ -45,7 +45,8 @@ class Timeline:
 
 
 async def test_turns_of_one_conversation_on_both_replicas_run_one_at_a_time_in_arrival_order(
-        replicas: tuple[RedisTurnOrder, RedisTurnOrder]) -> None:
+    replicas: tuple[RedisTurnOrder, RedisTurnOrder],
+) -> None:
     timeline = Timeline()
     tasks = []
     for number in range(8):  # alternate replicas, each turn queued a moment after the previous one
@@ -59,17 +60,20 @@ async def test_turns_of_one_conversation_on_both_replicas_run_one_at_a_time_in_a
 
 
 async def test_different_conversations_do_not_wait_for_each_other(
-        replicas: tuple[RedisTurnOrder, RedisTurnOrder]) -> None:
+    replicas: tuple[RedisTurnOrder, RedisTurnOrder],
+) -> None:
     first, second = replicas
     ana, ben = Timeline(), Timeline()
     started = asyncio.get_running_loop().time()
-    await asyncio.gather(ana.turn(first, "web:ana", "ana", seconds=0.3),
-                         ben.turn(second, "web:ben", "ben", seconds=0.3))
+    await asyncio.gather(
+        ana.turn(first, "web:ana", "ana", seconds=0.3), ben.turn(second, "web:ben", "ben", seconds=0.3)
+    )
     assert asyncio.get_running_loop().time() - started < 0.55  # side by side, not 0.6 s one after the other
 
 
 async def test_a_replica_that_dies_mid_turn_blocks_the_conversation_only_until_its_lease_runs_out(
-        replicas: tuple[RedisTurnOrder, RedisTurnOrder], monkeypatch: pytest.MonkeyPatch) -> None:
+    replicas: tuple[RedisTurnOrder, RedisTurnOrder], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(redis_turn_order, "LEASE_SECONDS", 0.5)
     monkeypatch.setattr(redis_turn_order, "RENEW_EVERY_SECONDS", 3600)  # a dead replica renews nothing
     first, second = replicas
@@ -86,7 +90,8 @@ async def test_a_replica_that_dies_mid_turn_blocks_the_conversation_only_until_i
 
 
 async def test_with_redis_gone_a_turn_still_runs_and_order_returns_with_redis(
-        replicas: tuple[RedisTurnOrder, RedisTurnOrder], redis_server: RedisServer) -> None:
+    replicas: tuple[RedisTurnOrder, RedisTurnOrder], redis_server: RedisServer
+) -> None:
     first, second = replicas
     redis_server.stop()
     timeline = Timeline()
@@ -95,7 +100,9 @@ async def test_with_redis_gone_a_turn_still_runs_and_order_returns_with_redis(
 
     redis_server.start()
     later = Timeline()
-    tasks = [asyncio.create_task(later.turn(replica, "web:ana", name, seconds=0.05))
-             for replica, name in ((first, "a"), (second, "b"), (first, "c"))]
+    tasks = [
+        asyncio.create_task(later.turn(replica, "web:ana", name, seconds=0.05))
+        for replica, name in ((first, "a"), (second, "b"), (first, "c"))
+    ]
     await asyncio.gather(*tasks)
     assert not later.overlapped

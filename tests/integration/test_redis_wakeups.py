@@ -46,7 +46,8 @@ async def subscribed(a: RedisWakeups, b: RedisWakeups, timeout: float = 10) -> N
 
 
 async def test_a_reply_stored_on_one_replica_wakes_the_long_poll_on_the_other(
-        replicas: tuple[RedisWakeups, RedisWakeups]) -> None:
+    replicas: tuple[RedisWakeups, RedisWakeups],
+) -> None:
     a, b = replicas
     with b.watch("web:conv-ana") as ana_on_b, b.watch("web:conv-ben") as ben_on_b:
         a.notify("web:conv-ana")
@@ -55,8 +56,8 @@ async def test_a_reply_stored_on_one_replica_wakes_the_long_poll_on_the_other(
 
 
 async def test_without_redis_notifying_never_blocks_and_the_subscription_comes_back(
-        replicas: tuple[RedisWakeups, RedisWakeups], redis_server: RedisServer,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    replicas: tuple[RedisWakeups, RedisWakeups], redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(redis_wakeups, "SKIP_PUBLISH_SECONDS", 0.5)
     a, b = replicas
     redis_server.stop()

@@ -51,13 +51,18 @@ class Cluster:
     def b(self) -> Replica:
         return self.replicas[1]
 
-    async def slack_event(self, replica: Replica, event: dict[str, Any], *, event_id: str,
-                          retry: int = 0) -> int:
+    async def slack_event(self, replica: Replica, event: dict[str, Any], *, event_id: str, retry: int = 0) -> int:
         """Post a signed Events API envelope to one replica, as Slack (or its retry) would; the HTTP status."""
-        envelope = {"token": "legacy", "team_id": self.slack.team_id, "api_app_id": "A1", "type": "event_callback",
-                    "event": event, "event_id": event_id, "event_time": int(time.time()),
-                    "authorizations": [{"team_id": self.slack.team_id, "user_id": self.slack.bot_user_id,
-                                        "is_bot": True}]}
+        envelope = {
+            "token": "legacy",
+            "team_id": self.slack.team_id,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event": event,
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.slack.team_id, "user_id": self.slack.bot_user_id, "is_bot": True}],
+        }
         body = json.dumps(envelope).encode()
         headers = {**sign(body), "Content-Type": "application/json"}
         if retry:
@@ -66,8 +71,11 @@ class Cluster:
             return answer.status
 
     def posts_to(self, channel: str) -> list[dict[str, Any]]:
-        return [call.args for call in self.slack.calls_to("chat.postMessage")
-                if call.args.get("channel") == channel and call.error is None]
+        return [
+            call.args
+            for call in self.slack.calls_to("chat.postMessage")
+            if call.args.get("channel") == channel and call.error is None
+        ]
 
     async def wait_for_posts(self, channel: str, count: int, *, timeout: float = 60) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
@@ -89,9 +97,13 @@ class Cluster:
         engine = create_async_engine(self.database_url)
         try:
             async with engine.connect() as conn:
-                rows = (await conn.execute(sa.select(turns.c.role, turns.c.text)
-                                           .where(turns.c.conversation_key.startswith(conversation_prefix))
-                                           .order_by(turns.c.id))).all()
+                rows = (
+                    await conn.execute(
+                        sa.select(turns.c.role, turns.c.text)
+                        .where(turns.c.conversation_key.startswith(conversation_prefix))
+                        .order_by(turns.c.id)
+                    )
+                ).all()
         finally:
             await engine.dispose()
         return [(row.role, row.text) for row in rows]
@@ -100,8 +112,16 @@ class Cluster:
 def dm_event(user: str, text: str, *, thread_ts: str | None = None) -> dict[str, Any]:
     """A direct message to the bot; each top-level message starts a conversation (a thread) of its own."""
     ts = next_ts()
-    return {"type": "message", "channel_type": "im", "channel": f"D{user}", "user": user, "text": text,
-            "ts": ts, "event_ts": ts, **({"thread_ts": thread_ts} if thread_ts else {})}
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "channel": f"D{user}",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        **({"thread_ts": thread_ts} if thread_ts else {}),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -118,42 +138,62 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def cluster(starter_data_dir: Path, redis_server: RedisServer, shared_database_url: str,
-                  tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
+async def cluster(
+    starter_data_dir: Path,
+    redis_server: RedisServer,
+    shared_database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Cluster]:
     slack = FakeSlack()
     await slack.start()
     for user in ("UANA", "UBEN", "UCARA", "UDAN"):
         slack.add_user(user, email=f"{user[1:].lower()}@example.com", real_name=user[1:].title())
-    env = {"HELPDESK_DATABASE_URL": shared_database_url, "HELPDESK_REDIS_URL": redis_server.url,
-           "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_API_URL": slack.api_url, "HELPDESK_STAFF_TOKEN": STAFF_TOKEN,
-           "HELPDESK_SLACK_PROGRESS_REACTION": "", "HELPDESK_LOG_LEVEL": "info"}
-    async with running_replicas(2, data_dir=starter_data_dir, work_dir=tmp_path_factory.mktemp("replicas"),
-                                env=env) as replicas, aiohttp.ClientSession() as http:
-        yield Cluster(replicas=replicas, slack=slack, redis=redis_server, database_url=shared_database_url,
-                      http=http)
+    env = {
+        "HELPDESK_DATABASE_URL": shared_database_url,
+        "HELPDESK_REDIS_URL": redis_server.url,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "HELPDESK_STAFF_TOKEN": STAFF_TOKEN,
+        "HELPDESK_SLACK_PROGRESS_REACTION": "",
+        "HELPDESK_LOG_LEVEL": "info",
+    }
+    async with (
+        running_replicas(
+            2, data_dir=starter_data_dir, work_dir=tmp_path_factory.mktemp("replicas"), env=env
+        ) as replicas,
+        aiohttp.ClientSession() as http,
+    ):
+        yield Cluster(replicas=replicas, slack=slack, redis=redis_server, database_url=shared_database_url, http=http)
         for replica in replicas:
             assert replica.alive, f"{replica.name} died during the tests:\n{replica.log_tail()}"
     await slack.close()
 
 
 async def test_slack_events_and_their_retries_on_alternating_replicas_are_answered_once(cluster: Cluster) -> None:
-    questions = ["How do I connect to the VPN?", "My printer says it is offline", "How do I reset my password?",
-                 "Outlook keeps asking for my password"]
+    questions = [
+        "How do I connect to the VPN?",
+        "My printer says it is offline",
+        "How do I reset my password?",
+        "Outlook keeps asking for my password",
+    ]
     for number, question in enumerate(questions):
         event, event_id = dm_event("UANA", question), f"EvRetry{number}{uuid.uuid4().hex[:6]}"
         first, second = (cluster.a, cluster.b) if number % 2 == 0 else (cluster.b, cluster.a)
         # Slack gave up waiting for the first delivery and retries; the retries land on the other replica.
-        statuses = await asyncio.gather(cluster.slack_event(first, event, event_id=event_id),
-                                        cluster.slack_event(second, event, event_id=event_id, retry=1),
-                                        cluster.slack_event(first, event, event_id=event_id, retry=2))
+        statuses = await asyncio.gather(
+            cluster.slack_event(first, event, event_id=event_id),
+            cluster.slack_event(second, event, event_id=event_id, retry=1),
+            cluster.slack_event(first, event, event_id=event_id, retry=2),
+        )
         assert statuses == [200, 200, 200]
 
     posts = await cluster.wait_for_posts("DUANA", len(questions))
     await asyncio.sleep(1.0)  # a duplicate turn would post shortly after the first
     posts = cluster.posts_to("DUANA")
-    user_turns = [text for role, text in await cluster.transcript_roles("slack:") if role == "user"
-                  and text in questions]
+    user_turns = [
+        text for role, text in await cluster.transcript_roles("slack:") if role == "user" and text in questions
+    ]
     assert sorted(user_turns) == sorted(questions)  # each question handled once, wherever it landed
     assert len(posts) == len(questions), [p.get("text") for p in posts]
 
@@ -170,7 +210,8 @@ async def test_two_messages_of_one_conversation_on_both_replicas_are_handled_in_
         await asyncio.sleep(1.0)
         # Replica B has the second message but waits: the first is still being answered on replica A.
         assert [text for role, text in await cluster.transcript_roles(conversation) if role == "user"] == [
-            first["text"]]
+            first["text"]
+        ]
     finally:
         slack_is_slow.set()
     await cluster.wait_for_posts("DUBEN", 2)
@@ -188,8 +229,9 @@ async def test_a_staff_reply_made_on_one_replica_reaches_a_web_user_polling_the_
     cara = {"id": "cara", "email": "cara@example.com", "name": "Cara"}
 
     async def say_on_b(body: dict[str, Any]) -> dict[str, Any]:
-        async with cluster.http.post(f"{cluster.b.url}/api/chat",
-                                     json={"conversation_id": conversation, "user": cara, **body}) as answer:
+        async with cluster.http.post(
+            f"{cluster.b.url}/api/chat", json={"conversation_id": conversation, "user": cara, **body}
+        ) as answer:
             assert answer.status == 200, await answer.text()
             return dict(await answer.json())
 
@@ -200,13 +242,15 @@ async def test_a_staff_reply_made_on_one_replica_reaches_a_web_user_polling_the_
     staff = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 
     async def staff_on_a(step: str, body: dict[str, Any] | None = None) -> None:
-        async with cluster.http.post(f"{cluster.a.url}/api/staff/tickets/{ticket_id}/{step}", headers=staff,
-                                     json=body) as answer:
+        async with cluster.http.post(
+            f"{cluster.a.url}/api/staff/tickets/{ticket_id}/{step}", headers=staff, json=body
+        ) as answer:
             assert answer.status in (200, 201), await answer.text()
 
     async def poll_on_b(wait: float) -> dict[str, Any]:
-        async with cluster.http.get(f"{cluster.b.url}/api/chat/{conversation}/events",
-                                    params={"after": str(cursor), "wait": str(wait)}) as answer:
+        async with cluster.http.get(
+            f"{cluster.b.url}/api/chat/{conversation}/events", params={"after": str(cursor), "wait": str(wait)}
+        ) as answer:
             return dict(await answer.json())
 
     await staff_on_a("claim")
@@ -222,15 +266,22 @@ async def test_a_staff_reply_made_on_one_replica_reaches_a_web_user_polling_the_
     assert time.monotonic() - written < 5  # woken through Redis, not by the 20 s wait running out
 
 
-async def test_redis_dying_mid_run_loses_no_ticket_and_the_replicas_recover_without_restart(
-        cluster: Cluster) -> None:
+async def test_redis_dying_mid_run_loses_no_ticket_and_the_replicas_recover_without_restart(cluster: Cluster) -> None:
     cluster.redis.stop()
     try:
         # Questions still get answers, and a hand-off still reaches the queue, on either replica.
-        assert await cluster.slack_event(cluster.a, dm_event("UDAN", "How do I connect to the VPN?"),
-                                         event_id=f"EvDown1{uuid.uuid4().hex[:6]}") == 200
-        assert await cluster.slack_event(cluster.b, dm_event("UDAN", "I want to talk to a person"),
-                                         event_id=f"EvDown2{uuid.uuid4().hex[:6]}") == 200
+        assert (
+            await cluster.slack_event(
+                cluster.a, dm_event("UDAN", "How do I connect to the VPN?"), event_id=f"EvDown1{uuid.uuid4().hex[:6]}"
+            )
+            == 200
+        )
+        assert (
+            await cluster.slack_event(
+                cluster.b, dm_event("UDAN", "I want to talk to a person"), event_id=f"EvDown2{uuid.uuid4().hex[:6]}"
+            )
+            == 200
+        )
         await cluster.wait_for_posts("DUDAN", 2)
     finally:
         cluster.redis.start()
@@ -243,8 +294,10 @@ async def test_redis_dying_mid_run_loses_no_ticket_and_the_replicas_recover_with
     # Back to normal without a restart: a retry landing on the other replica is answered once again.
     before = len(cluster.posts_to("DUDAN"))
     event, event_id = dm_event("UDAN", "How do I set up my printer?"), f"EvBack{uuid.uuid4().hex[:6]}"
-    await asyncio.gather(cluster.slack_event(cluster.a, event, event_id=event_id),
-                         cluster.slack_event(cluster.b, event, event_id=event_id, retry=1))
+    await asyncio.gather(
+        cluster.slack_event(cluster.a, event, event_id=event_id),
+        cluster.slack_event(cluster.b, event, event_id=event_id, retry=1),
+    )
     await cluster.wait_for_posts("DUDAN", before + 1)
     await asyncio.sleep(1.0)
     assert len(cluster.posts_to("DUDAN")) == before + 1

@@ -16,14 +16,22 @@ from tests.support.webchat import Bot, running_bot
 async def desk_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
     """The bot with a staff token, and one member of the service desk known to the proxy."""
     config = write_staff_config(tmp_path / "staff.yml", members=["dana@example.com"])
-    async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, staff_token=STAFF_TOKEN,
-                           staff_config=config, web_auth="header", web_proxy_secret=PROXY_SECRET) as started:
+    async with running_bot(
+        data_dir=starter_data_dir,
+        tmp_path=tmp_path,
+        encoder=encoder,
+        staff_token=STAFF_TOKEN,
+        staff_config=config,
+        web_auth="header",
+        web_proxy_secret=PROXY_SECRET,
+    ) as started:
         yield started
 
 
 @pytest_asyncio.fixture
 async def token_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
     """The bot as a new user runs it locally: web chat without a proxy, and the staff token."""
-    async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                           staff_token=STAFF_TOKEN) as started:
+    async with running_bot(
+        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, staff_token=STAFF_TOKEN
+    ) as started:
         yield started

@@ -58,8 +58,9 @@ class Desk:
     secret_key: str
 
     def person(self, name: str) -> Person:
-        return Person(client=self.bot.client, user={"id": f"web-{name}", "email": f"{name}@example.org",
-                                                    "name": name.title()})
+        return Person(
+            client=self.bot.client, user={"id": f"web-{name}", "email": f"{name}@example.org", "name": name.title()}
+        )
 
     async def enrol_totp(self, email: str) -> pyotp.TOTP:
         box = SecretBox(key=self.secret_key)
@@ -68,19 +69,35 @@ class Desk:
 
 
 @asynccontextmanager
-async def self_service_bot(*, slapd: Slapd, mailbox: Mailbox, smtp_port: int, data_dir: Path, tmp_path: Path,
-                           encoder: MiniLMEncoder, secret_key: str | None = None,
-                           **overrides: Any) -> AsyncIterator[Desk]:
+async def self_service_bot(
+    *,
+    slapd: Slapd,
+    mailbox: Mailbox,
+    smtp_port: int,
+    data_dir: Path,
+    tmp_path: Path,
+    encoder: MiniLMEncoder,
+    secret_key: str | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Desk]:
     """The bot on a database in `tmp_path` (so a second bot on the same path is a restart)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     catalog = tmp_path / "catalog.yml"
     catalog.write_text(CATALOG)
     secret_key = secret_key or new_secret_key()
     settings: dict[str, Any] = {
-        "directory": "ldap", "ldap_url": slapd.url, "ldap_bind_dn": SERVICE_DN,
-        "ldap_bind_password": SERVICE_PASSWORD, "ldap_base_dn": BASE_DN, "ldap_timeout_seconds": 2,
-        "ldap_alternate_email_attribute": ALTERNATE_EMAIL_ATTRIBUTE, "catalog": catalog, "secret_key": secret_key,
-        "smtp_host": "127.0.0.1", "smtp_port": smtp_port, **overrides,
+        "directory": "ldap",
+        "ldap_url": slapd.url,
+        "ldap_bind_dn": SERVICE_DN,
+        "ldap_bind_password": SERVICE_PASSWORD,
+        "ldap_base_dn": BASE_DN,
+        "ldap_timeout_seconds": 2,
+        "ldap_alternate_email_attribute": ALTERNATE_EMAIL_ATTRIBUTE,
+        "catalog": catalog,
+        "secret_key": secret_key,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        **overrides,
     }
     async with running_bot(data_dir=data_dir, tmp_path=tmp_path, encoder=encoder, **settings) as bot:
         yield Desk(bot=bot, slapd=slapd, mailbox=mailbox, secret_key=secret_key)

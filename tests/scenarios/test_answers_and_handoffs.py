@@ -73,11 +73,14 @@ async def test_a_greeting_with_a_real_question_is_not_small_talk(bot: Bot) -> No
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("text", "intent"), [
-    ("I forgot my password, can you reset it?", "reset_password"),
-    ("my account is locked out", "unlock_account"),
-    ("I got a new phone and need to set up the authenticator again", "reset_mfa"),
-])
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("I forgot my password, can you reset it?", "reset_password"),
+        ("my account is locked out", "unlock_account"),
+        ("I got a new phone and need to set up the authenticator again", "reset_mfa"),
+    ],
+)
 async def test_self_service_requests_are_recorded_and_handed_off_until_actions_exist(
     bot: Bot, text: str, intent: str
 ) -> None:
@@ -106,8 +109,9 @@ async def test_a_staff_message_arrives_later_through_events(bot: Bot) -> None:
 
     conversation = ConversationRef(channel="web", id=alice.conversation_id)
     staff_reply = Reply(kind=ReplyKind.INFO, text="Hi Alice, Sam from IT here.", handoff_id=handoff["handoff_id"])
-    await bot.services.store.append(conversation=conversation, user=UserRef(id="sam"), role="staff",
-                                    text=staff_reply.text, reply=staff_reply)
+    await bot.services.store.append(
+        conversation=conversation, user=UserRef(id="sam"), role="staff", text=staff_reply.text, reply=staff_reply
+    )
     [later] = await alice.later_replies()
     assert later["text"] == "Hi Alice, Sam from IT here."
     assert await alice.later_replies() == []
@@ -122,11 +126,14 @@ async def test_posting_with_a_cursor_also_delivers_what_arrived_since(bot: Bot) 
     cursor = alice.seq
     conversation = ConversationRef(channel="web", id=alice.conversation_id)
     staff_reply = Reply(kind=ReplyKind.INFO, text="Sam from IT: is it your work laptop?")
-    await bot.services.store.append(conversation=conversation, user=UserRef(id="sam"), role="staff",
-                                    text=staff_reply.text, reply=staff_reply)
+    await bot.services.store.append(
+        conversation=conversation, user=UserRef(id="sam"), role="staff", text=staff_reply.text, reply=staff_reply
+    )
 
-    response = await bot.client.post("/api/chat", json={"conversation_id": alice.conversation_id,
-                                                        "user": alice.user, "text": "thanks", "after": cursor})
+    response = await bot.client.post(
+        "/api/chat",
+        json={"conversation_id": alice.conversation_id, "user": alice.user, "text": "thanks", "after": cursor},
+    )
     payload = await response.json()
     assert payload["replies"][0]["text"] == "Sam from IT: is it your work laptop?"
     assert payload["replies"][-1]["handoff_id"] == handoff["handoff_id"]  # "thanks" went to the ticket

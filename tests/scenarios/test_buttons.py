@@ -13,8 +13,11 @@ from tests.support.webchat import Bot, Person
 async def _damage_flow(bot: Bot, person: Person, *, flow: str, flow_data: dict[str, object]) -> None:
     """What a bad manual edit, a bug in an older version or a half-done migration might leave behind."""
     async with bot.services.database.engine.begin() as conn:
-        await conn.execute(sa.update(conversations).where(conversations.c.key == f"web:{person.conversation_id}")
-                           .values(flow=flow, flow_data=flow_data))
+        await conn.execute(
+            sa.update(conversations)
+            .where(conversations.c.key == f"web:{person.conversation_id}")
+            .values(flow=flow, flow_data=flow_data)
+        )
 
 
 @pytest.mark.asyncio

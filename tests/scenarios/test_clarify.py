@@ -13,11 +13,11 @@ from tests.support.webchat import Bot, running_bot
 
 
 @pytest_asyncio.fixture
-async def always_clarifying_bot(starter_data_dir: Path, tmp_path: Path,
-                                encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
+async def always_clarifying_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
     # Thresholds that put every retrieval in the clarify band make the flow deterministic to test.
-    async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                           answer_threshold=1.0, clarify_threshold=0.0) as started:
+    async with running_bot(
+        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, answer_threshold=1.0, clarify_threshold=0.0
+    ) as started:
         yield started
 
 

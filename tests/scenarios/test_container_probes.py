@@ -37,16 +37,19 @@ async def healthcheck(port: int | None) -> int:
     program, *arguments = healthcheck_command()
     assert program == "python" and port is not None
     process = await asyncio.create_subprocess_exec(
-        sys.executable, *arguments, env={**os.environ, "HELPDESK_PORT": str(port)},
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        *arguments,
+        env={**os.environ, "HELPDESK_PORT": str(port)},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     return await asyncio.wait_for(process.wait(), timeout=30)
 
 
 async def test_a_pod_configured_by_the_manifests_passes_its_probes_and_healthcheck(
-        starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> None:
-    async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                           **manifest_settings()) as bot:
+    starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder
+) -> None:
+    async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, **manifest_settings()) as bot:
         for probe in PROBES:
             response = await bot.client.get(probe_path(probe))
             assert response.status == 200, (probe, await response.text())
@@ -56,9 +59,11 @@ async def test_a_pod_configured_by_the_manifests_passes_its_probes_and_healthche
 
 
 async def test_a_replica_without_its_index_is_kept_out_of_the_service_but_not_restarted(
-        tmp_path: Path, encoder: MiniLMEncoder) -> None:
-    async with running_bot(data_dir=tmp_path / "empty", tmp_path=tmp_path, encoder=encoder,
-                           **manifest_settings()) as bot:
+    tmp_path: Path, encoder: MiniLMEncoder
+) -> None:
+    async with running_bot(
+        data_dir=tmp_path / "empty", tmp_path=tmp_path, encoder=encoder, **manifest_settings()
+    ) as bot:
         ready = await bot.client.get(probe_path("readinessProbe"))
         assert ready.status == 503
         assert (await ready.json())["checks"]["knowledge_index"] is False

@@ -22,8 +22,9 @@ async def test_this_helped_is_stored_against_the_answer(bot: Bot) -> None:
     [answer] = await alice.say("how do I connect to the VPN?")
     [thanks] = await alice.press(answer, "This helped")
     assert thanks["kind"] == "info" and thanks["private"]
-    assert await bot.feedback() == [{"answer": answer["seq"], "user": "alice", "helpful": True,
-                                     "conversation": f"web:{alice.conversation_id}"}]
+    assert await bot.feedback() == [
+        {"answer": answer["seq"], "user": "alice", "helpful": True, "conversation": f"web:{alice.conversation_id}"}
+    ]
 
 
 @pytest.mark.asyncio

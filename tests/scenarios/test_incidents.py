@@ -10,9 +10,11 @@ import pytest
 from tests.support.staffapi import StaffClient
 from tests.support.webchat import Bot, Person
 
-VPN_COMPLAINTS = [("ana", "the VPN keeps disconnecting every few minutes"),
-                  ("ben", "I can't connect to the VPN this morning"),
-                  ("cat", "is the VPN broken? it won't connect")]
+VPN_COMPLAINTS = [
+    ("ana", "the VPN keeps disconnecting every few minutes"),
+    ("ben", "I can't connect to the VPN this morning"),
+    ("cat", "is the VPN broken? it won't connect"),
+]
 
 
 async def incidents(staff: StaffClient, status: str = "open") -> list[dict[str, Any]]:
@@ -68,8 +70,9 @@ async def test_a_surge_of_vpn_complaints_opens_one_incident_and_later_reporters_
     [other] = await token_bot.person("fay").say("how do I set up my out of office reply in Outlook?")
     assert incident["id"] not in other["text"]
 
-    resolved = await staff.ok("POST", f"/incidents/{incident['id']}/resolve",
-                              {"note": "The gateway certificate was renewed."})
+    resolved = await staff.ok(
+        "POST", f"/incidents/{incident['id']}/resolve", {"note": "The gateway certificate was renewed."}
+    )
     assert (resolved["incident"]["status"], resolved["incident"]["reporters"]) == ("resolved", 5)
     for person in [*reporters, dan, eve]:
         told = await everything_said_to(person)

@@ -15,12 +15,17 @@ from tests.support.webchat import running_bot
 QUESTION = "how do I connect to the VPN?"
 
 
-
-async def ask_with_llm(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, llm: FakeOpenAI,
-                       **overrides: Any) -> list[dict[str, Any]]:
+async def ask_with_llm(
+    starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, llm: FakeOpenAI, **overrides: Any
+) -> list[dict[str, Any]]:
     """Ask QUESTION of a bot configured for the stand-in model (overrides change its settings)."""
-    settings: dict[str, Any] = {"llm": "openai:test-model", "llm_base_url": f"{llm.base_url}/v1",
-                                "llm_api_key": llm.api_key, "llm_timeout_seconds": 2.0, **overrides}
+    settings: dict[str, Any] = {
+        "llm": "openai:test-model",
+        "llm_base_url": f"{llm.base_url}/v1",
+        "llm_api_key": llm.api_key,
+        "llm_timeout_seconds": 2.0,
+        **overrides,
+    }
     async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, **settings) as bot:
         return await bot.person().say(QUESTION)
 

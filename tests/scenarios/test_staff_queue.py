@@ -52,10 +52,13 @@ async def test_the_whole_loop_from_asking_for_a_person_to_the_rating(token_bot: 
     view = await staff.ticket(ticket_id)
     assert view["ticket"]["status"] == "claimed"
     assert [e["text"] for e in view["events"] if e["kind"] == "person_message"] == [
-        "the client says 'gateway unreachable'", "yes, on the dock"]
+        "the client says 'gateway unreachable'",
+        "yes, on the dock",
+    ]
 
-    resolved = await staff.ok("POST", f"/tickets/{ticket_id}/resolve",
-                              {"note": "Updated the BIOS fan profile to quiet mode."})
+    resolved = await staff.ok(
+        "POST", f"/tickets/{ticket_id}/resolve", {"note": "Updated the BIOS fan profile to quiet mode."}
+    )
     assert resolved["ticket"]["status"] == "resolved"
     told, rate = await alice.later_replies()
     assert "has been resolved by IT Service Desk" in told["text"] and "BIOS fan profile" in told["text"]
@@ -74,11 +77,16 @@ async def test_the_whole_loop_from_asking_for_a_person_to_the_rating(token_bot: 
 @pytest.mark.asyncio
 async def test_staff_calls_without_the_right_credentials_are_refused(desk_bot: Bot) -> None:
     alice = desk_bot.person()
-    alice_headers = {"X-Helpdesk-Proxy-Secret": PROXY_SECRET, "X-Forwarded-User": "alice",
-                     "X-Forwarded-Email": "alice@example.com"}
-    response = await desk_bot.client.post("/api/chat", json={"conversation_id": alice.conversation_id,
-                                                             "text": "I want to talk to a person"},
-                                          headers=alice_headers)
+    alice_headers = {
+        "X-Helpdesk-Proxy-Secret": PROXY_SECRET,
+        "X-Forwarded-User": "alice",
+        "X-Forwarded-Email": "alice@example.com",
+    }
+    response = await desk_bot.client.post(
+        "/api/chat",
+        json={"conversation_id": alice.conversation_id, "text": "I want to talk to a person"},
+        headers=alice_headers,
+    )
     [handoff] = (await response.json())["replies"]
     ticket_id = handoff["handoff_id"]
 
@@ -87,8 +95,10 @@ async def test_staff_calls_without_the_right_credentials_are_refused(desk_bot: B
     assert status == 401 and payload["error"]["code"] == "unauthenticated"
     wrong_token = StaffClient.with_token(desk_bot.client, token="not-the-token")
     assert (await wrong_token.call("POST", f"/tickets/{ticket_id}/claim"))[0] == 401
-    forged = StaffClient(client=desk_bot.client, headers={"X-Forwarded-Email": "dana@example.com",
-                                                          "X-Forwarded-User": "dana@example.com"})
+    forged = StaffClient(
+        client=desk_bot.client,
+        headers={"X-Forwarded-Email": "dana@example.com", "X-Forwarded-User": "dana@example.com"},
+    )
     assert (await forged.call("GET", "/tickets"))[0] == 401  # headers without the proxy's secret
 
     # Alice herself, through the proxy, is not on the service desk: she sees no queue and cannot act.
@@ -151,8 +161,9 @@ async def test_internal_notes_stay_with_staff(token_bot: Bot) -> None:
     staff = StaffClient.with_token(token_bot.client)
     [handoff] = await alice.say("I want to talk to a person")
     ticket_id = handoff["handoff_id"]
-    await staff.ok("POST", f"/tickets/{ticket_id}/messages", {"text": "Probably the known dock firmware bug",
-                                                              "internal": True})
+    await staff.ok(
+        "POST", f"/tickets/{ticket_id}/messages", {"text": "Probably the known dock firmware bug", "internal": True}
+    )
     assert await alice.later_replies() == []
     [note] = [e for e in (await staff.ticket(ticket_id))["events"] if e["kind"] == "internal_note"]
     assert note["internal"] and note["text"] == "Probably the known dock firmware bug"
@@ -198,15 +209,23 @@ async def test_two_unhelpful_answers_bring_in_a_person(token_bot: Bot) -> None:
 
 @pytest.mark.asyncio
 async def test_a_ticket_is_mirrored_into_servicenow_without_making_anyone_wait(
-        starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> None:
+    starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder
+) -> None:
     servicenow = FakeServiceNow()
     await servicenow.start()
     servicenow.add_user(name="alice", email="alice@example.com")
     servicenow.fail_next(1)  # ServiceNow is down when the ticket opens: the person is not held up
     try:
-        async with running_bot(data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder,
-                               staff_token=STAFF_TOKEN, itsm="servicenow", servicenow_url=servicenow.base_url,
-                               servicenow_user=servicenow.user, servicenow_password=servicenow.password) as bot:
+        async with running_bot(
+            data_dir=starter_data_dir,
+            tmp_path=tmp_path,
+            encoder=encoder,
+            staff_token=STAFF_TOKEN,
+            itsm="servicenow",
+            servicenow_url=servicenow.base_url,
+            servicenow_user=servicenow.user,
+            servicenow_password=servicenow.password,
+        ) as bot:
             alice = bot.person()
             staff = StaffClient.with_token(bot.client)
             outbox = bot.services.staff.outbox

@@ -52,8 +52,7 @@ def one(kind: str) -> Manifest:
 
 def workloads() -> dict[str, Manifest]:
     """The pod specs of the Deployment and the Job, by the workload's name."""
-    return {doc["metadata"]["name"]: doc["spec"]["template"]
-            for kind in ("Deployment", "Job") for doc in [one(kind)]}
+    return {doc["metadata"]["name"]: doc["spec"]["template"] for kind in ("Deployment", "Job") for doc in [one(kind)]}
 
 
 def containers(pod_template: Manifest) -> list[Manifest]:
@@ -161,8 +160,11 @@ def dockerignored(path: str) -> bool:
     """Whether .dockerignore keeps `path` out of the build context (Docker's rules, as far as its patterns need:
     the last matching pattern wins, `!` re-includes, a matched folder takes its contents along, `**/` is any
     depth including none)."""
-    patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
-                if line.strip() and not line.startswith("#")]
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     parts = path.strip("/").split("/")
     prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
     ignored = False

@@ -53,12 +53,24 @@ def start_replica(name: str, *, data_dir: Path, work_dir: Path, env: Mapping[str
     shutil.copytree(data_dir, own_data, dirs_exist_ok=True)
     port = free_port()
     log_path = work_dir / name / "bot.log"
-    environment = {**os.environ, **env, "HELPDESK_DATA_DIR": str(own_data), "HELPDESK_HOST": "127.0.0.1",
-                   "HELPDESK_PORT": str(port), "HF_HUB_OFFLINE": "1", "ORT_DISABLE_TELEMETRY": "1",
-                   "TOKENIZERS_PARALLELISM": "false"}
+    environment = {
+        **os.environ,
+        **env,
+        "HELPDESK_DATA_DIR": str(own_data),
+        "HELPDESK_HOST": "127.0.0.1",
+        "HELPDESK_PORT": str(port),
+        "HF_HUB_OFFLINE": "1",
+        "ORT_DISABLE_TELEMETRY": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=environment, stdout=log,
-                                   stderr=subprocess.STDOUT, cwd=work_dir / name)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=work_dir / name,
+        )
     return Replica(name=name, port=port, process=process, log_path=log_path)
 
 
@@ -90,14 +102,16 @@ def stop_replica(replica: Replica) -> None:
 
 
 @asynccontextmanager
-async def running_replicas(count: int, *, data_dir: Path, work_dir: Path,
-                           env: Mapping[str, str]) -> AsyncIterator[list[Replica]]:
+async def running_replicas(
+    count: int, *, data_dir: Path, work_dir: Path, env: Mapping[str, str]
+) -> AsyncIterator[list[Replica]]:
     """`count` replicas started together and ready; all stopped afterwards, whatever happened."""
     replicas: list[Replica] = []
     try:
         for number in range(count):
-            replicas.append(start_replica(f"replica-{'abcdefgh'[number]}", data_dir=data_dir, work_dir=work_dir,
-                                          env=env))
+            replicas.append(
+                start_replica(f"replica-{'abcdefgh'[number]}", data_dir=data_dir, work_dir=work_dir, env=env)
+            )
         await asyncio.gather(*(wait_until_ready(replica) for replica in replicas))
         yield replicas
     finally:

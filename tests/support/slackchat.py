@@ -45,8 +45,7 @@ def section_text(call: SlackCall) -> str:
 
 
 def buttons(call: SlackCall) -> list[str]:
-    return [e["text"]["text"] for b in call.args.get("blocks", []) if b.get("type") == "actions"
-            for e in b["elements"]]
+    return [e["text"]["text"] for b in call.args.get("blocks", []) if b.get("type") == "actions" for e in b["elements"]]
 
 
 @dataclass
@@ -75,13 +74,20 @@ class Workspace:
         signed = {**sign(body), "Content-Type": content_type, **(headers or {})}
         return await self.bot.client.post("/slack/events", data=body, headers=signed)
 
-    async def deliver_event(self, event: dict[str, Any], *, event_id: str | None = None,
-                            retry: int | None = None) -> ClientResponse:
+    async def deliver_event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
+    ) -> ClientResponse:
         """Slack's Events API envelope around `event`, signed and posted; returns the HTTP response."""
-        envelope = {"token": "legacy", "team_id": self.team_id, "api_app_id": "A1", "type": "event_callback",
-                    "event": event, "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
-                    "event_time": int(time.time()), "authorizations": [
-                        {"team_id": self.team_id, "user_id": self.api.bot_user_id, "is_bot": True}]}
+        envelope = {
+            "token": "legacy",
+            "team_id": self.team_id,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event": event,
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.team_id, "user_id": self.api.bot_user_id, "is_bot": True}],
+        }
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         return await self.post(json.dumps(envelope).encode(), content_type="application/json", headers=headers)
 
@@ -91,8 +97,11 @@ class Workspace:
 
     def thread(self, channel: str, thread_ts: str) -> list[SlackCall]:
         """The bot's visible posts in one thread, oldest first."""
-        return [c for c in self.api.calls_to("chat.postMessage")
-                if c.args.get("channel") == channel and c.args.get("thread_ts") == thread_ts and c.error is None]
+        return [
+            c
+            for c in self.api.calls_to("chat.postMessage")
+            if c.args.get("channel") == channel and c.args.get("thread_ts") == thread_ts and c.error is None
+        ]
 
     def ephemeral(self, user_id: str) -> list[SlackCall]:
         return [c for c in self.api.calls_to("chat.postEphemeral") if c.args.get("user") == user_id]
@@ -117,14 +126,22 @@ class SlackUser:
         """A plain channel message (no mention)."""
         return await self._write(channel=channel, channel_type="channel", text=text, thread_ts=thread_ts)
 
-    async def mention(self, channel: str, text: str, *, thread_ts: str | None = None,
-                      message_first: bool = False) -> str:
+    async def mention(
+        self, channel: str, text: str, *, thread_ts: str | None = None, message_first: bool = False
+    ) -> str:
         """@-mention the bot: Slack sends app_mention and, the bot being in the channel, a message event (in
         either order)."""
         ts = next_ts()
         body = f"<@{self.workspace.api.bot_user_id}> {text}"
-        event = {"type": "app_mention", "user": self.user_id, "text": body, "ts": ts, "channel": channel,
-                 "event_ts": ts, **({"thread_ts": thread_ts} if thread_ts else {})}
+        event = {
+            "type": "app_mention",
+            "user": self.user_id,
+            "text": body,
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            **({"thread_ts": thread_ts} if thread_ts else {}),
+        }
         message = {**event, "type": "message", "channel_type": "channel"}
         for copy in (message, event) if message_first else (event, message):
             response = await self.workspace.deliver_event(copy)
@@ -137,12 +154,16 @@ class SlackUser:
         channel = str(posted.args["channel"])
         shown = self.workspace.api.messages.get((channel, posted.response["ts"]), {}).get("blocks")
         blocks = shown if shown is not None else posted.args["blocks"]
-        action = next(e for b in blocks if b.get("type") == "actions" for e in b["elements"]
-                      if e["text"]["text"] == label)
+        action = next(
+            e for b in blocks if b.get("type") == "actions" for e in b["elements"] if e["text"]["text"] == label
+        )
         payload = {
-            "type": "block_actions", "team": {"id": self.workspace.team_id, "domain": "test"},
-            "user": {"id": self.user_id, "team_id": self.workspace.team_id}, "api_app_id": "A1",
-            "trigger_id": self.workspace.api.new_trigger(self.user_id), "channel": {"id": channel},
+            "type": "block_actions",
+            "team": {"id": self.workspace.team_id, "domain": "test"},
+            "user": {"id": self.user_id, "team_id": self.workspace.team_id},
+            "api_app_id": "A1",
+            "trigger_id": self.workspace.api.new_trigger(self.user_id),
+            "channel": {"id": channel},
             "container": {"type": "message", "channel_id": channel, "message_ts": posted.response["ts"]},
             "message": {"type": "message", "ts": posted.response["ts"], "blocks": blocks},
             "response_url": self.workspace.api.response_url(uuid.uuid4().hex[:8]),
@@ -160,17 +181,33 @@ class SlackUser:
         return response
 
     async def slash(self, text: str = "", *, channel: str = "C0GENERAL") -> ClientResponse:
-        fields = {"command": "/helpdesk", "text": text, "team_id": self.workspace.team_id, "channel_id": channel,
-                  "user_id": self.user_id, "trigger_id": self.workspace.api.new_trigger(self.user_id),
-                  "response_url": self.workspace.api.response_url("cmd"), "token": "legacy", "api_app_id": "A1"}
+        fields = {
+            "command": "/helpdesk",
+            "text": text,
+            "team_id": self.workspace.team_id,
+            "channel_id": channel,
+            "user_id": self.user_id,
+            "trigger_id": self.workspace.api.new_trigger(self.user_id),
+            "response_url": self.workspace.api.response_url("cmd"),
+            "token": "legacy",
+            "api_app_id": "A1",
+        }
         response = await self.workspace.deliver_form(fields)
         await self.workspace.settle()
         return response
 
     async def _write(self, *, channel: str, channel_type: str, text: str, thread_ts: str | None) -> str:
         ts = next_ts()
-        event = {"type": "message", "channel_type": channel_type, "user": self.user_id, "text": text, "ts": ts,
-                 "channel": channel, "event_ts": ts, **({"thread_ts": thread_ts} if thread_ts else {})}
+        event = {
+            "type": "message",
+            "channel_type": channel_type,
+            "user": self.user_id,
+            "text": text,
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            **({"thread_ts": thread_ts} if thread_ts else {}),
+        }
         response = await self.workspace.deliver_event(event)
         assert response.status == 200, await response.text()
         await self.workspace.settle()
@@ -178,16 +215,23 @@ class SlackUser:
 
 
 @asynccontextmanager
-async def slack_workspace(*, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, bot_token: str | None = None,
-                          **overrides: Any) -> AsyncIterator[Workspace]:
+async def slack_workspace(
+    *, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, bot_token: str | None = None, **overrides: Any
+) -> AsyncIterator[Workspace]:
     """The bot wired to a fake Slack Web API, in HTTP mode with a signing secret (and the right token, unless
     `bot_token` says otherwise)."""
     api = FakeSlack()
     await api.start()
     try:
-        async with running_bot(data_dir=data_dir, tmp_path=tmp_path, encoder=encoder,
-                               slack_bot_token=bot_token or api.bot_token, slack_signing_secret=SIGNING_SECRET,
-                               slack_api_url=api.api_url, **overrides) as bot:
+        async with running_bot(
+            data_dir=data_dir,
+            tmp_path=tmp_path,
+            encoder=encoder,
+            slack_bot_token=bot_token or api.bot_token,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=api.api_url,
+            **overrides,
+        ) as bot:
             yield Workspace(bot=bot, api=api)
     finally:
         await api.close()

@@ -26,8 +26,15 @@ class StaffClient:
 
     @classmethod
     def behind_proxy(cls, client: TestClient, *, email: str, name: str) -> StaffClient:
-        return cls(client=client, headers={"X-Helpdesk-Proxy-Secret": PROXY_SECRET, "X-Forwarded-User": email,
-                                           "X-Forwarded-Email": email, "X-Forwarded-Preferred-Username": name})
+        return cls(
+            client=client,
+            headers={
+                "X-Helpdesk-Proxy-Secret": PROXY_SECRET,
+                "X-Forwarded-User": email,
+                "X-Forwarded-Email": email,
+                "X-Forwarded-Preferred-Username": name,
+            },
+        )
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         response = await self.client.request(method, f"/api/staff{path}", json=body, headers=self.headers)
@@ -50,15 +57,33 @@ class StaffClient:
         return dict(payload)
 
 
-def write_staff_config(path: Path, *, members: list[str], lead: str | None = None,
-                       slack_channel: str | None = None, teams_channel: str | None = None,
-                       teams_team: str | None = None, first_response_minutes: float = 30) -> Path:
+def write_staff_config(
+    path: Path,
+    *,
+    members: list[str],
+    lead: str | None = None,
+    slack_channel: str | None = None,
+    teams_channel: str | None = None,
+    teams_team: str | None = None,
+    first_response_minutes: float = 30,
+) -> Path:
     """A staff.yml with one service-desk group (and the given members) next to the test's database."""
-    targets = {priority: {"first_response": first_response_minutes, "resolution": 480}
-               for priority in ("P1", "P2", "P3", "P4")}
-    config = {"groups": {"service-desk": {"label": "Service desk", "members": members, "lead": lead,
-                                          "slack_channel": slack_channel, "teams_channel": teams_channel,
-                                          "teams_team": teams_team}},
-              "default_group": "service-desk", "sla": targets}
+    targets = {
+        priority: {"first_response": first_response_minutes, "resolution": 480} for priority in ("P1", "P2", "P3", "P4")
+    }
+    config = {
+        "groups": {
+            "service-desk": {
+                "label": "Service desk",
+                "members": members,
+                "lead": lead,
+                "slack_channel": slack_channel,
+                "teams_channel": teams_channel,
+                "teams_team": teams_team,
+            }
+        },
+        "default_group": "service-desk",
+        "sla": targets,
+    }
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path

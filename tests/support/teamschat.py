@@ -49,14 +49,24 @@ class TeamsTenant:
 
     def person(self, name: str, *, email: str | None = "", tenant_id: str | None = None) -> TeamsUser:
         slug = name.split()[0].lower()
-        user = TeamsUser(tenant=self, name=name, teams_id=f"29:{slug}-{uuid.uuid4().hex[:6]}",
-                         aad_object_id=str(uuid.uuid4()), tenant_id=tenant_id or self.tenant_id)
-        self.connector.add_member(user.teams_id, aad_object_id=user.aad_object_id, name=name,
-                                  email=f"{slug}@contoso.example" if email == "" else email)
+        user = TeamsUser(
+            tenant=self,
+            name=name,
+            teams_id=f"29:{slug}-{uuid.uuid4().hex[:6]}",
+            aad_object_id=str(uuid.uuid4()),
+            tenant_id=tenant_id or self.tenant_id,
+        )
+        self.connector.add_member(
+            user.teams_id,
+            aad_object_id=user.aad_object_id,
+            name=name,
+            email=f"{slug}@contoso.example" if email == "" else email,
+        )
         return user
 
-    async def deliver(self, activity: dict[str, Any], *, token: Any = DEFAULT,
-                      headers: dict[str, str] | None = None) -> ClientResponse:
+    async def deliver(
+        self, activity: dict[str, Any], *, token: Any = DEFAULT, headers: dict[str, str] | None = None
+    ) -> ClientResponse:
         """POST an activity to /api/messages, with the Bot Framework's JWT unless `token` says otherwise."""
         bearer = self.connector.channel_token() if token is DEFAULT else token
         sent = {**({"Authorization": f"Bearer {bearer}"} if bearer else {}), **(headers or {})}
@@ -64,15 +74,29 @@ class TeamsTenant:
         await self.settle()
         return response
 
-    def activity(self, kind: str, *, conversation: dict[str, Any], sender: dict[str, Any] | None,
-                 tenant_id: str | None = None, **fields: Any) -> dict[str, Any]:
+    def activity(
+        self,
+        kind: str,
+        *,
+        conversation: dict[str, Any],
+        sender: dict[str, Any] | None,
+        tenant_id: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
         """An activity in the Bot Framework wire format, as Teams delivers it."""
         tenant = tenant_id or self.tenant_id
-        return {"type": kind, "id": str(next(_activity_ids)), "timestamp": "2026-11-22T09:00:00.000Z",
-                "serviceUrl": self.connector.service_url, "channelId": "msteams",
-                **({"from": sender} if sender else {}), "conversation": {**conversation, "tenantId": tenant},
-                "recipient": {"id": BOT_ID, "name": BOT_NAME},
-                "channelData": {"tenant": {"id": tenant}, **fields.pop("channel_data", {})}, **fields}
+        return {
+            "type": kind,
+            "id": str(next(_activity_ids)),
+            "timestamp": "2026-11-22T09:00:00.000Z",
+            "serviceUrl": self.connector.service_url,
+            "channelId": "msteams",
+            **({"from": sender} if sender else {}),
+            "conversation": {**conversation, "tenantId": tenant},
+            "recipient": {"id": BOT_ID, "name": BOT_NAME},
+            "channelData": {"tenant": {"id": tenant}, **fields.pop("channel_data", {})},
+            **fields,
+        }
 
     def conversation(self, posted: ConnectorCall) -> ConversationRef:
         return ConversationRef(channel="teams", id=posted.conversation_id)
@@ -101,19 +125,34 @@ class TeamsUser:
         return await self.tenant.deliver(self.message(text, **extra))
 
     def message(self, text: str, **extra: Any) -> dict[str, Any]:
-        return self.tenant.activity("message", sender=self.account, tenant_id=self.tenant_id, text=text,
-                                    textFormat="plain", locale="en-US",
-                                    conversation={"id": self.personal_chat, "conversationType": "personal"},
-                                    **extra)
+        return self.tenant.activity(
+            "message",
+            sender=self.account,
+            tenant_id=self.tenant_id,
+            text=text,
+            textFormat="plain",
+            locale="en-US",
+            conversation={"id": self.personal_chat, "conversationType": "personal"},
+            **extra,
+        )
 
-    async def mention(self, text: str, *, thread: str, team_id: str = "19:team-general@thread.tacv2",
-                      channel_id: str = "19:it-support@thread.tacv2") -> ClientResponse:
+    async def mention(
+        self,
+        text: str,
+        *,
+        thread: str,
+        team_id: str = "19:team-general@thread.tacv2",
+        channel_id: str = "19:it-support@thread.tacv2",
+    ) -> ClientResponse:
         """@-mention the bot in a team channel thread (`thread` is the root post's id)."""
         tag = f"<at>{BOT_NAME}</at>"
         activity = self.tenant.activity(
-            "message", sender=self.account, tenant_id=self.tenant_id, text=f"{tag} {text}", textFormat="plain",
-            conversation={"id": f"{channel_id};messageid={thread}", "conversationType": "channel",
-                          "isGroup": True},
+            "message",
+            sender=self.account,
+            tenant_id=self.tenant_id,
+            text=f"{tag} {text}",
+            textFormat="plain",
+            conversation={"id": f"{channel_id};messageid={thread}", "conversationType": "channel", "isGroup": True},
             entities=[{"type": "mention", "text": tag, "mentioned": {"id": BOT_ID, "name": BOT_NAME}}],
             channel_data={"team": {"id": team_id}, "channel": {"id": channel_id}},
         )
@@ -122,43 +161,63 @@ class TeamsUser:
     async def mention_in_group_chat(self, text: str, *, chat_id: str) -> ClientResponse:
         tag = f"<at>{BOT_NAME}</at>"
         activity = self.tenant.activity(
-            "message", sender=self.account, tenant_id=self.tenant_id, text=f"{tag} {text}", textFormat="plain",
+            "message",
+            sender=self.account,
+            tenant_id=self.tenant_id,
+            text=f"{tag} {text}",
+            textFormat="plain",
             conversation={"id": chat_id, "conversationType": "groupChat", "isGroup": True},
             entities=[{"type": "mention", "text": tag, "mentioned": {"id": BOT_ID, "name": BOT_NAME}}],
         )
         return await self.tenant.deliver(activity)
 
-    async def press(self, posted: ConnectorCall, title: str, *, inputs: dict[str, str] | None = None,
-                    team_id: str | None = None) -> ClientResponse:
+    async def press(
+        self, posted: ConnectorCall, title: str, *, inputs: dict[str, str] | None = None, team_id: str | None = None
+    ) -> ClientResponse:
         """Press a card button (also one inside an Action.ShowCard): Teams sends Action.Submit's data, with the
         card's inputs merged in, as a message's `value`, replying to the card. `team_id`: the card is in a
         channel of that team."""
         [action] = [a for a in _submit_actions(posted.buttons) if a["title"] == title]
         channel_id = posted.conversation_id.split(";")[0]
-        activity = self.tenant.activity("message", sender=self.account, tenant_id=self.tenant_id,
-                                        conversation={"id": posted.conversation_id,
-                                                      "conversationType": _scope_of(posted),
-                                                      **({"isGroup": True} if team_id else {})},
-                                        value={**action["data"], **(inputs or {})},
-                                        replyToId=posted.activity_id or "",
-                                        **({"channel_data": {"team": {"id": team_id}, "channel": {"id": channel_id}}}
-                                           if team_id else {}))
+        activity = self.tenant.activity(
+            "message",
+            sender=self.account,
+            tenant_id=self.tenant_id,
+            conversation={
+                "id": posted.conversation_id,
+                "conversationType": _scope_of(posted),
+                **({"isGroup": True} if team_id else {}),
+            },
+            value={**action["data"], **(inputs or {})},
+            replyToId=posted.activity_id or "",
+            **({"channel_data": {"team": {"id": team_id}, "channel": {"id": channel_id}}} if team_id else {}),
+        )
         return await self.tenant.deliver(activity)
 
     async def install_in_team(self, team_id: str) -> ClientResponse:
         """Add the app to a team: Teams names the conversation after the team's General channel (the team id)."""
-        return await self.tenant.deliver(self.tenant.activity(
-            "conversationUpdate", sender=self.account, tenant_id=self.tenant_id,
-            conversation={"id": team_id, "conversationType": "channel", "isGroup": True},
-            membersAdded=[{"id": BOT_ID}],
-            channel_data={"team": {"id": team_id, "name": "IT staff"}, "eventType": "teamMemberAdded"}))
+        return await self.tenant.deliver(
+            self.tenant.activity(
+                "conversationUpdate",
+                sender=self.account,
+                tenant_id=self.tenant_id,
+                conversation={"id": team_id, "conversationType": "channel", "isGroup": True},
+                membersAdded=[{"id": BOT_ID}],
+                channel_data={"team": {"id": team_id, "name": "IT staff"}, "eventType": "teamMemberAdded"},
+            )
+        )
 
     async def install(self) -> ClientResponse:
         """Add the app in personal scope: Teams sends conversationUpdate with the bot among membersAdded."""
-        return await self.tenant.deliver(self.tenant.activity(
-            "conversationUpdate", sender=self.account, tenant_id=self.tenant_id,
-            conversation={"id": self.personal_chat, "conversationType": "personal"},
-            membersAdded=[{"id": BOT_ID}]))
+        return await self.tenant.deliver(
+            self.tenant.activity(
+                "conversationUpdate",
+                sender=self.account,
+                tenant_id=self.tenant_id,
+                conversation={"id": self.personal_chat, "conversationType": "personal"},
+                membersAdded=[{"id": BOT_ID}],
+            )
+        )
 
 
 def _submit_actions(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -180,15 +239,25 @@ def _scope_of(posted: ConnectorCall) -> str:
 
 def static_connections(connector: FakeBotConnector, *, token: str | None = None) -> ConnectionManager:
     """The bot's outgoing tokens from a fixed value the fake connector accepts (Entra is out of reach here)."""
-    configuration = AgentAuthConfiguration(client_id=connector.app_id, client_secret=APP_PASSWORD,
-                                           tenant_id=TENANT, connection_name=SERVICE_CONNECTION)
-    return ConnectionManager(provider_factory=lambda config: StaticTokenProvider(
-        config, token=token or connector.bot_token), connections_configurations={SERVICE_CONNECTION: configuration})
+    configuration = AgentAuthConfiguration(
+        client_id=connector.app_id, client_secret=APP_PASSWORD, tenant_id=TENANT, connection_name=SERVICE_CONNECTION
+    )
+    return ConnectionManager(
+        provider_factory=lambda config: StaticTokenProvider(config, token=token or connector.bot_token),
+        connections_configurations={SERVICE_CONNECTION: configuration},
+    )
 
 
 @asynccontextmanager
-async def teams_tenant(*, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder, authenticated: bool = True,
-                       outgoing_token: str | None = None, **overrides: Any) -> AsyncIterator[TeamsTenant]:
+async def teams_tenant(
+    *,
+    data_dir: Path,
+    tmp_path: Path,
+    encoder: MiniLMEncoder,
+    authenticated: bool = True,
+    outgoing_token: str | None = None,
+    **overrides: Any,
+) -> AsyncIterator[TeamsTenant]:
     """The bot wired to a fake connector. Authenticated: TEAMS_APP_ID and friends set, JWTs required both ways.
     Otherwise HELPDESK_ENV=dev without an app id, as with the Bot Framework Emulator."""
     connector = FakeBotConnector(require_auth=authenticated)
@@ -196,11 +265,17 @@ async def teams_tenant(*, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder
     connector.trust_keys()
     settings: dict[str, Any] = (
         {"teams_app_id": connector.app_id, "teams_app_password": APP_PASSWORD, "teams_tenant_id": TENANT}
-        if authenticated else {"env": "dev"})
+        if authenticated
+        else {"env": "dev"}
+    )
     try:
-        async with running_bot(data_dir=data_dir, tmp_path=tmp_path, encoder=encoder,
-                               teams_connections=static_connections(connector, token=outgoing_token),
-                               **{**settings, **overrides}) as bot:
+        async with running_bot(
+            data_dir=data_dir,
+            tmp_path=tmp_path,
+            encoder=encoder,
+            teams_connections=static_connections(connector, token=outgoing_token),
+            **{**settings, **overrides},
+        ) as bot:
             yield TeamsTenant(bot=bot, connector=connector)
     finally:
         await connector.close()

@@ -40,8 +40,9 @@ class Person:
         return await self._post({"choice": choice, "in_reply_to": reply["seq"]})
 
     async def _post(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        response = await self.client.post("/api/chat", json={"conversation_id": self.conversation_id,
-                                                             "user": self.user, **body})
+        response = await self.client.post(
+            "/api/chat", json={"conversation_id": self.conversation_id, "user": self.user, **body}
+        )
         assert response.status == 200, await response.text()
         payload = await response.json()
         self.seq = payload["seq"]
@@ -70,19 +71,28 @@ class Bot:
         """Every stored answer rating: which answer (its seq), by whom, helpful or not."""
         async with self.services.database.engine.connect() as conn:
             rows = (await conn.execute(sa.select(feedback_table).order_by(feedback_table.c.turn_id))).all()
-        return [{"answer": row.turn_id, "user": row.user_id, "helpful": row.helpful,
-                 "conversation": row.conversation_key} for row in rows]
+        return [
+            {"answer": row.turn_id, "user": row.user_id, "helpful": row.helpful, "conversation": row.conversation_key}
+            for row in rows
+        ]
 
     def person(self, name: str = "alice") -> Person:
         return Person(client=self.client, user={"id": name, "email": f"{name}@example.com", "name": name.title()})
 
 
 @asynccontextmanager
-async def running_bot(*, data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder,
-                      teams_connections: Connections | None = None, **overrides: Any) -> AsyncIterator[Bot]:
+async def running_bot(
+    *,
+    data_dir: Path,
+    tmp_path: Path,
+    encoder: MiniLMEncoder,
+    teams_connections: Connections | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Bot]:
     """The bot on a fresh SQLite database in `tmp_path`, served on a random local port, closed afterwards."""
-    settings = settings_from(data_dir=data_dir, database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}",
-                             **overrides)
+    settings = settings_from(
+        data_dir=data_dir, database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}", **overrides
+    )
     services = await build_services(settings, encoder=encoder)
     client = TestClient(TestServer(create_web_app(services, teams_connections=teams_connections)))
     await client.start_server()

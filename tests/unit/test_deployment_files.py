@@ -53,8 +53,12 @@ MODEL_RSS_BYTES = 1.0e9
 # Variables read by libraries rather than by Settings, and where their value must come from.
 LIBRARY_ENV = {"OMP_NUM_THREADS": {"resourceFieldRef": {"resource": "limits.cpu", "divisor": "1"}}}
 
-OBJECTS = [pytest.param(doc, version, id=f"{name}:{doc['kind']}@{version}")
-           for name, docs in manifests().items() for doc in docs for version in KUBERNETES_VERSIONS]
+OBJECTS = [
+    pytest.param(doc, version, id=f"{name}:{doc['kind']}@{version}")
+    for name, docs in manifests().items()
+    for doc in docs
+    for version in KUBERNETES_VERSIONS
+]
 
 
 def data_dir() -> Path:
@@ -234,8 +238,11 @@ def test_pods_run_unprivileged_as_the_images_user(workload: str) -> None:
     assert security["seccompProfile"] == {"type": "RuntimeDefault"}
     assert pod["automountServiceAccountToken"] is False
     for container in containers(workloads()[workload]):
-        assert container["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                                "capabilities": {"drop": ["ALL"]}}, container["name"]
+        assert container["securityContext"] == {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        }, container["name"]
 
 
 @pytest.mark.parametrize("workload", sorted(workloads()))
@@ -291,15 +298,20 @@ def test_service_budget_and_autoscaler_point_at_the_bots_pods_only() -> None:
     deployment = one("Deployment")
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     job_labels = one("Job")["spec"]["template"]["metadata"]["labels"]
-    selectors = {"Service": one("Service")["spec"]["selector"],
-                 "PodDisruptionBudget": one("PodDisruptionBudget")["spec"]["selector"]["matchLabels"],
-                 "Deployment": deployment["spec"]["selector"]["matchLabels"]}
+    selectors = {
+        "Service": one("Service")["spec"]["selector"],
+        "PodDisruptionBudget": one("PodDisruptionBudget")["spec"]["selector"]["matchLabels"],
+        "Deployment": deployment["spec"]["selector"]["matchLabels"],
+    }
     for kind, selector in selectors.items():
         assert selector.items() <= labels.items(), kind
         assert not selector.items() <= job_labels.items(), f"the {kind} would select the kb-sync Job's pod"
     autoscaler = one("HorizontalPodAutoscaler")["spec"]
-    assert autoscaler["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
-                                            "name": deployment["metadata"]["name"]}
+    assert autoscaler["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": deployment["metadata"]["name"],
+    }
     assert autoscaler["minReplicas"] >= 2
     assert autoscaler["minReplicas"] <= deployment["spec"]["replicas"] <= autoscaler["maxReplicas"]
     assert [m["resource"]["name"] for m in autoscaler["metrics"]] == ["cpu"]
@@ -333,8 +345,11 @@ def test_cpu_torch_is_installed_first_and_pinned_like_the_makefile() -> None:
 
 def test_the_image_stays_offline_and_quiet() -> None:
     envs = dockerfile().envs  # the final stage's
-    assert {name: envs.get(name) for name in ("HF_HUB_OFFLINE", "ORT_DISABLE_TELEMETRY", "TOKENIZERS_PARALLELISM")} \
-        == {"HF_HUB_OFFLINE": "1", "ORT_DISABLE_TELEMETRY": "1", "TOKENIZERS_PARALLELISM": "false"}
+    assert {name: envs.get(name) for name in ("HF_HUB_OFFLINE", "ORT_DISABLE_TELEMETRY", "TOKENIZERS_PARALLELISM")} == {
+        "HF_HUB_OFFLINE": "1",
+        "ORT_DISABLE_TELEMETRY": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
 
 
 def test_the_image_ends_as_a_non_root_user_with_a_healthcheck_on_healthz() -> None:
@@ -355,5 +370,6 @@ def test_every_copied_path_is_in_the_repository_and_in_the_build_context() -> No
 
 
 def test_the_build_context_leaves_out_local_state_and_caches() -> None:
-    assert [p for p in (".git", ".venv", "var", ".env", "tests", "bot/__pycache__", ".pytest_cache")
-            if not dockerignored(p)] == []
+    assert [
+        p for p in (".git", ".venv", "var", ".env", "tests", "bot/__pycache__", ".pytest_cache") if not dockerignored(p)
+    ] == []

@@ -34,8 +34,9 @@ async def read_json(request: web.Request) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise _bad_request("invalid_json", f"request body is not valid JSON: {error.msg} "
-                                               f"at line {error.lineno} column {error.colno}") from error
+        raise _bad_request(
+            "invalid_json", f"request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from error
 
 
 def _bad_request(code: str, message: str) -> web.HTTPBadRequest:

@@ -40,10 +40,12 @@ class ConversationNotifier:
         await self.tell_conversation(conversation=contact.conversation, user_id=contact.user_id, reply=reply)
         return True
 
-    async def tell_conversation(self, *, conversation: ConversationRef, user_id: str, reply: Reply,
-                                role: str = "bot") -> None:
-        seq = await self._store.append(conversation=conversation, user=UserRef(id=user_id), role=role,
-                                       text=reply.text, reply=reply)
+    async def tell_conversation(
+        self, *, conversation: ConversationRef, user_id: str, reply: Reply, role: str = "bot"
+    ) -> None:
+        seq = await self._store.append(
+            conversation=conversation, user=UserRef(id=user_id), role=role, text=reply.text, reply=reply
+        )
         sender = self._senders.get(conversation.channel)
         if sender is None:
             return

@@ -51,13 +51,23 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 class SlackChannel:
     """Owns the bolt app, the Web API client and the turns running in the background."""
 
-    def __init__(self, *, engine: Engine, store: ConversationStore, shared_state: SharedState,
-                 client: AsyncWebClient, people: SlackPeople, signing_secret: str | None, app_token: str | None,
-                 progress_reaction: str, staff_console: SlackStaffConsole | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        store: ConversationStore,
+        shared_state: SharedState,
+        client: AsyncWebClient,
+        people: SlackPeople,
+        signing_secret: str | None,
+        app_token: str | None,
+        progress_reaction: str,
+        staff_console: SlackStaffConsole | None = None,
+    ) -> None:
         """Args:
-            client: the Web API client (`slack_web_client`), shared with the staff console and the ticket cards.
-            people: Slack profiles by user id, cached.
-            staff_console: lets IT staff work tickets from their cards in Slack (bot/channels/slack/staff.py).
+        client: the Web API client (`slack_web_client`), shared with the staff console and the ticket cards.
+        people: Slack profiles by user id, cached.
+        staff_console: lets IT staff work tickets from their cards in Slack (bot/channels/slack/staff.py).
         """
         self._engine = engine
         self._store = store
@@ -75,10 +85,12 @@ class SlackChannel:
         if not any(isinstance(f, _SameTokenWarning) for f in bolt_logger.filters):
             bolt_logger.addFilter(_SameTokenWarning())
         self._bolt = AsyncApp(
-            client=self.client, signing_secret=signing_secret or "",
+            client=self.client,
+            signing_secret=signing_secret or "",
             request_verification_enabled=signing_secret is not None,
             # Listeners only queue work, so running them before the response still acknowledges at once.
-            process_before_response=True, logger=bolt_logger,
+            process_before_response=True,
+            logger=bolt_logger,
         )
         self._bolt.event("message")(self._on_message)
         self._bolt.event("app_mention")(self._on_mention)
@@ -105,8 +117,11 @@ class SlackChannel:
         except UnicodeDecodeError:
             log.warning("slack_request_rejected", reason="body is not UTF-8")
             return web.json_response({"error": "malformed body"}, status=400)
-        if not self._verifier.is_valid(body=body, timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
-                                       signature=request.headers.get("X-Slack-Signature", "")):
+        if not self._verifier.is_valid(
+            body=body,
+            timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
+            signature=request.headers.get("X-Slack-Signature", ""),
+        ):
             log.warning("slack_request_rejected", reason="bad or stale signature")
             return web.json_response({"error": "invalid signature"}, status=401)
         try:
@@ -114,32 +129,43 @@ class SlackChannel:
         except ValueError as error:
             log.warning("slack_request_rejected", reason="malformed body", error=type(error).__name__)
             return web.json_response({"error": "malformed body"}, status=400)
-        if not isinstance(bolt_request.body, dict) or not (bolt_request.body.get("type")
-                                                           or bolt_request.body.get("command")):
+        if not isinstance(bolt_request.body, dict) or not (
+            bolt_request.body.get("type") or bolt_request.body.get("command")
+        ):
             log.warning("slack_request_rejected", reason="not a Slack payload")
             return web.json_response({"error": "malformed body"}, status=400)
         retry = request.headers.get("X-Slack-Retry-Num")
         if retry:
-            log.info("slack_retry_received", attempt=retry, reason=request.headers.get("X-Slack-Retry-Reason"),
-                     event_id=bolt_request.body.get("event_id"))
+            log.info(
+                "slack_retry_received",
+                attempt=retry,
+                reason=request.headers.get("X-Slack-Retry-Reason"),
+                event_id=bolt_request.body.get("event_id"),
+            )
         return await to_aiohttp_response(await self._bolt.async_dispatch(bolt_request))
 
     # ---- listeners: decide quickly, queue the turn, return (bolt then acknowledges) -----------------------
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
-        await self._take(events.turn_from_message(body, event, bot_user_id=context.get("bot_user_id")), body, event,
-                         context)
+        await self._take(
+            events.turn_from_message(body, event, bot_user_id=context.get("bot_user_id")), body, event, context
+        )
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
-        await self._take(events.turn_from_mention(body, event, bot_user_id=context.get("bot_user_id")), body, event,
-                         context)
+        await self._take(
+            events.turn_from_mention(body, event, bot_user_id=context.get("bot_user_id")), body, event, context
+        )
 
-    async def _take(self, turn: SlackTurn | None, body: dict[str, Any], event: dict[str, Any],
-                    context: dict[str, Any]) -> None:
+    async def _take(
+        self, turn: SlackTurn | None, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]
+    ) -> None:
         # A reply in a channel thread may be staff writing under a ticket card; which it is needs the database,
         # so that is decided in the background too.
-        reply = (events.thread_reply(body, event, bot_user_id=context.get("bot_user_id"))
-                 if self._staff is not None else None)
+        reply = (
+            events.thread_reply(body, event, bot_user_id=context.get("bot_user_id"))
+            if self._staff is not None
+            else None
+        )
         if turn is not None:
             if await self._first_delivery(body, event):
                 self.turns.spawn(self._route(turn, reply), name=f"slack-{turn.delivery_id}")
@@ -164,8 +190,9 @@ class SlackChannel:
         if ticket is not None and await self._first_delivery(body, event):
             await self._staff.thread_message(reply, ticket)
 
-    async def _on_click(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
-                        respond: AsyncRespond) -> None:
+    async def _on_click(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
         await ack()
         turn = events.turn_from_click(body, action)
         if turn is None:
@@ -222,20 +249,28 @@ class SlackChannel:
             state = await self._store.load_state(turn.thread.conversation)
             if state is None or state.owner_id != turn.user_id:
                 return  # people talking in a thread the bot is not part of
-        port = SlackReplyPort(client=self.client, thread=turn.thread, user_id=turn.user_id,
-                              delivery_id=turn.delivery_id)
+        port = SlackReplyPort(
+            client=self.client, thread=turn.thread, user_id=turn.user_id, delivery_id=turn.delivery_id
+        )
         await self._mark_progress(turn, working=True)
         try:
             person = await self._people.lookup(turn.user_id)
-            inbound = Inbound(conversation=turn.thread.conversation, user=person.user, text=turn.text,
-                              choice=turn.choice, in_reply_to=turn.in_reply_to, identity_problem=person.problem,
-                              correlation_id=turn.delivery_id)
+            inbound = Inbound(
+                conversation=turn.thread.conversation,
+                user=person.user,
+                text=turn.text,
+                choice=turn.choice,
+                in_reply_to=turn.in_reply_to,
+                identity_problem=person.problem,
+                correlation_id=turn.delivery_id,
+            )
             await self._engine.handle(inbound, port)
         except ConversationNotYoursError:
             await port.send(Reply(kind=ReplyKind.INFO, text=messages.SLACK_NOT_YOUR_THREAD, private=True))
         except Exception:  # noqa: BLE001 - the turn-level handler: log, apologise, offer a human
-            await apologise(port, reference=turn.delivery_id, conversation=turn.thread.conversation.key,
-                            event_id=turn.delivery_id)
+            await apologise(
+                port, reference=turn.delivery_id, conversation=turn.thread.conversation.key, event_id=turn.delivery_id
+            )
         finally:
             await self._mark_progress(turn, working=False)
 
@@ -296,7 +331,8 @@ SLACK_CHANNEL = web.AppKey("slack_channel", SlackChannel)
 def slack_web_client(*, bot_token: str, api_url: str | None) -> AsyncWebClient:
     """The Web API client every Slack part uses; `api_url` points it elsewhere (a test stand-in, GovSlack)."""
     return AsyncWebClient(
-        token=bot_token, base_url=_with_slash(api_url or AsyncWebClient.BASE_URL),
+        token=bot_token,
+        base_url=_with_slash(api_url or AsyncWebClient.BASE_URL),
         # Honour Retry-After on HTTP 429 (`ratelimited`) a couple of times before giving up.
         retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )

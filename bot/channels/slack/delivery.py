@@ -41,17 +41,32 @@ class SlackReplyPort:
             await self._post_in_thread(message)
 
     async def _post_in_thread(self, message: SlackMessage) -> None:
-        error = await self._attempt("chat.postMessage", self._client.chat_postMessage(
-            channel=self._thread.channel_id, thread_ts=self._thread.thread_ts, text=message.text,
-            blocks=message.blocks, unfurl_links=False, unfurl_media=False))
+        error = await self._attempt(
+            "chat.postMessage",
+            self._client.chat_postMessage(
+                channel=self._thread.channel_id,
+                thread_ts=self._thread.thread_ts,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
+        )
         if error in UNREACHABLE_CHANNEL and not self._thread.is_direct:
             await self._direct_message(message, note=messages.SLACK_CHANNEL_UNREACHABLE)
 
     async def _post_ephemeral(self, message: SlackMessage) -> None:
         """Visible only to the person, in the thread; by direct message when that is impossible."""
-        error = await self._attempt("chat.postEphemeral", self._client.chat_postEphemeral(
-            channel=self._thread.channel_id, user=self._user_id, thread_ts=self._thread.thread_ts,
-            text=message.text, blocks=message.blocks))
+        error = await self._attempt(
+            "chat.postEphemeral",
+            self._client.chat_postEphemeral(
+                channel=self._thread.channel_id,
+                user=self._user_id,
+                thread_ts=self._thread.thread_ts,
+                text=message.text,
+                blocks=message.blocks,
+            ),
+        )
         if error is not None and error != "invalid_auth":
             await self._direct_message(message, note=messages.SLACK_PRIVATE_BY_DM)
 
@@ -62,9 +77,16 @@ class SlackReplyPort:
             self._log_failure("conversations.open", error)
             return
         blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}, *message.blocks]
-        await self._attempt("chat.postMessage", self._client.chat_postMessage(
-            channel=opened["channel"]["id"], text=f"{note}\n{message.text}", blocks=blocks,
-            unfurl_links=False, unfurl_media=False))
+        await self._attempt(
+            "chat.postMessage",
+            self._client.chat_postMessage(
+                channel=opened["channel"]["id"],
+                text=f"{note}\n{message.text}",
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
+        )
 
     async def _attempt(self, method: str, call: Awaitable[Any]) -> str | None:
         """Await one Web API call; the Slack error code on failure, None on success."""
@@ -76,6 +98,11 @@ class SlackReplyPort:
 
     def _log_failure(self, method: str, error: Exception) -> str:
         code = error_code(error)
-        log.error("slack_delivery_failed", method=method, error=code, event_id=self._delivery_id,
-                  conversation=self._thread.conversation.key)
+        log.error(
+            "slack_delivery_failed",
+            method=method,
+            error=code,
+            event_id=self._delivery_id,
+            conversation=self._thread.conversation.key,
+        )
         return code

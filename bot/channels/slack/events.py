@@ -15,8 +15,14 @@ PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
 def turn_from_message(body: dict[str, Any], event: dict[str, Any], *, bot_user_id: str | None) -> SlackTurn | None:
     """A `message` event (DM, or a reply in a channel thread), or None when the bot should ignore it."""
     user = event.get("user")
-    if (event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id") or not isinstance(user, str) or not user
-            or user == bot_user_id or not isinstance(event.get("ts"), str)):
+    if (
+        event.get("subtype") not in PERSON_SUBTYPES
+        or event.get("bot_id")
+        or not isinstance(user, str)
+        or not user
+        or user == bot_user_id
+        or not isinstance(event.get("ts"), str)
+    ):
         return None
     thread = _thread(body, event)
     if thread is None:
@@ -25,8 +31,14 @@ def turn_from_message(body: dict[str, Any], event: dict[str, Any], *, bot_user_i
     if not thread.is_direct and (event.get("thread_ts") is None or mentions(text, bot_user_id=bot_user_id)):
         # Top-level channel chatter is not for the bot, and mentions arrive as app_mention events.
         return None
-    return SlackTurn(thread=thread, user_id=user, delivery_id=_event_id(body), message_ts=event["ts"],
-                     text=plain_text(text, bot_user_id=bot_user_id), follow_up_only=not thread.is_direct)
+    return SlackTurn(
+        thread=thread,
+        user_id=user,
+        delivery_id=_event_id(body),
+        message_ts=event["ts"],
+        text=plain_text(text, bot_user_id=bot_user_id),
+        follow_up_only=not thread.is_direct,
+    )
 
 
 def turn_from_mention(body: dict[str, Any], event: dict[str, Any], *, bot_user_id: str | None) -> SlackTurn | None:
@@ -37,23 +49,40 @@ def turn_from_mention(body: dict[str, Any], event: dict[str, Any], *, bot_user_i
     thread = _thread(body, event)
     if thread is None:
         return None
-    return SlackTurn(thread=thread, user_id=user, delivery_id=_event_id(body), message_ts=event["ts"],
-                     text=plain_text(str(event.get("text") or ""), bot_user_id=bot_user_id))
+    return SlackTurn(
+        thread=thread,
+        user_id=user,
+        delivery_id=_event_id(body),
+        message_ts=event["ts"],
+        text=plain_text(str(event.get("text") or ""), bot_user_id=bot_user_id),
+    )
 
 
 def thread_reply(body: dict[str, Any], event: dict[str, Any], *, bot_user_id: str | None) -> SlackTurn | None:
     """A person's reply in a channel thread (a `message` or an `app_mention`), mention or not: what staff write
     under a ticket card. None for anything else, including the thread's first message and edits."""
     user, ts, thread_ts = event.get("user"), event.get("ts"), event.get("thread_ts")
-    if (event.get("subtype") not in (None, "thread_broadcast") or event.get("bot_id") or not isinstance(user, str)
-            or not user or user == bot_user_id or not isinstance(ts, str) or not isinstance(thread_ts, str)
-            or ts == thread_ts):
+    if (
+        event.get("subtype") not in (None, "thread_broadcast")
+        or event.get("bot_id")
+        or not isinstance(user, str)
+        or not user
+        or user == bot_user_id
+        or not isinstance(ts, str)
+        or not isinstance(thread_ts, str)
+        or ts == thread_ts
+    ):
         return None
     thread = _thread(body, event)
     if thread is None or thread.is_direct:
         return None
-    return SlackTurn(thread=thread, user_id=user, delivery_id=_event_id(body), message_ts=ts,
-                     text=plain_text(str(event.get("text") or ""), bot_user_id=bot_user_id))
+    return SlackTurn(
+        thread=thread,
+        user_id=user,
+        delivery_id=_event_id(body),
+        message_ts=ts,
+        text=plain_text(str(event.get("text") or ""), bot_user_id=bot_user_id),
+    )
 
 
 def turn_from_click(body: dict[str, Any], action: dict[str, Any]) -> SlackTurn | None:
@@ -68,8 +97,13 @@ def turn_from_click(body: dict[str, Any], action: dict[str, Any]) -> SlackTurn |
         return None
     if in_reply_to is not None and not isinstance(in_reply_to, int):
         return None
-    return SlackTurn(thread=thread, user_id=user_id, choice=choice, in_reply_to=in_reply_to,
-                     delivery_id=str(body.get("trigger_id") or action.get("action_ts") or ""))
+    return SlackTurn(
+        thread=thread,
+        user_id=user_id,
+        choice=choice,
+        in_reply_to=in_reply_to,
+        delivery_id=str(body.get("trigger_id") or action.get("action_ts") or ""),
+    )
 
 
 def choice_value(*, conversation_id: str, choice: str, reply_seq: int | None) -> str:

@@ -30,20 +30,41 @@ def render_reply(reply: Reply, *, conversation_id: str) -> SlackMessage:
     """Block Kit for one reply. Buttons carry the conversation and the reply's place in the transcript."""
     blocks = [_section(part) for part in _split(slackify_markdown(reply.text).strip() or " ", SECTION_LIMIT)]
     if reply.author:  # someone from IT wrote it: the person sees who
-        blocks.insert(0, {"type": "context", "elements": [
-            {"type": "mrkdwn", "text": messages.SLACK_FROM_STAFF.format(name=escape(reply.author))}]})
+        blocks.insert(
+            0,
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": messages.SLACK_FROM_STAFF.format(name=escape(reply.author))}],
+            },
+        )
     if reply.citations:
-        blocks.append(_section("*Sources*\n" + "\n".join(
-            f"{number}. {_link(citation)}" for number, citation in enumerate(reply.citations, 1))))
+        blocks.append(
+            _section(
+                "*Sources*\n"
+                + "\n".join(f"{number}. {_link(citation)}" for number, citation in enumerate(reply.citations, 1))
+            )
+        )
     if reply.handoff_id:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Ticket *{reply.handoff_id}*"}]})
     if reply.choices:
-        blocks.append({"type": "actions", "elements": [
-            {"type": "button", "action_id": f"{ACTION_PREFIX}{index}",
-             "text": {"type": "plain_text", "text": _shorten(choice.label, BUTTON_LABEL_LIMIT), "emoji": True},
-             "value": choice_value(conversation_id=conversation_id, choice=choice.id, reply_seq=reply.seq)}
-            for index, choice in enumerate(reply.choices[:MAX_BUTTONS])
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{ACTION_PREFIX}{index}",
+                        "text": {
+                            "type": "plain_text",
+                            "text": _shorten(choice.label, BUTTON_LABEL_LIMIT),
+                            "emoji": True,
+                        },
+                        "value": choice_value(conversation_id=conversation_id, choice=choice.id, reply_seq=reply.seq),
+                    }
+                    for index, choice in enumerate(reply.choices[:MAX_BUTTONS])
+                ],
+            }
+        )
     text = f"{reply.author}: {reply.text}" if reply.author else reply.text
     return SlackMessage(text=_shorten(text, FALLBACK_LIMIT), blocks=blocks)
 

@@ -62,20 +62,33 @@ class SlackTicketCards:
             return
         message = card(ticket, group)
         try:
-            posted = await self._client.chat_postMessage(channel=group.slack_channel, text=message.text,
-                                                         blocks=message.blocks, unfurl_links=False,
-                                                         unfurl_media=False)
+            posted = await self._client.chat_postMessage(
+                channel=group.slack_channel,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except SlackApiError as error:
             if error_code(error) not in UNREACHABLE:
                 raise
-            log.warning("slack_staff_channel_unreachable", ticket=ticket.id, group=group.name,
-                        channel=group.slack_channel, error=error_code(error),
-                        hint="invite the helpdesk app to the staff channel; the ticket is in the staff console")
+            log.warning(
+                "slack_staff_channel_unreachable",
+                ticket=ticket.id,
+                group=group.name,
+                channel=group.slack_channel,
+                error=error_code(error),
+                hint="invite the helpdesk app to the staff channel; the ticket is in the staff console",
+            )
             return
         channel, ts = str(posted["channel"]), str(posted["ts"])
         # Stored before the thread grows, so that staff can act on the card as soon as they see it.
-        await self._tickets.add_card(address=card_address(channel, ts), ticket_id=ticket.id, platform=PLATFORM,
-                                     meta={"channel": channel, "ts": ts})
+        await self._tickets.add_card(
+            address=card_address(channel, ts),
+            ticket_id=ticket.id,
+            platform=PLATFORM,
+            meta={"channel": channel, "ts": ts},
+        )
         for text in transcript_messages(ticket, transcript):
             await self._in_thread(channel, ts, text)
         log.info("slack_ticket_card_posted", ticket=ticket.id, channel=channel)
@@ -83,8 +96,9 @@ class SlackTicketCards:
     async def refresh(self, ticket: Ticket, group: ResolverGroup) -> None:
         message = card(ticket, group)
         for meta in await self._tickets.cards(ticket.id, platform=PLATFORM):
-            await self._client.chat_update(channel=meta["channel"], ts=meta["ts"], text=message.text,
-                                           blocks=message.blocks)
+            await self._client.chat_update(
+                channel=meta["channel"], ts=meta["ts"], text=message.text, blocks=message.blocks
+            )
 
     async def relay(self, ticket: Ticket, *, author: str, text: str, internal: bool) -> None:
         for meta in await self._tickets.cards(ticket.id, platform=PLATFORM):
@@ -102,25 +116,33 @@ class SlackTicketCards:
             return
         try:
             # escape(): the text quotes a person's message, and "<!channel>" in it must not ping the channel.
-            await self._client.chat_postMessage(channel=group.slack_channel, text=escape(text), unfurl_links=False,
-                                                unfurl_media=False)
+            await self._client.chat_postMessage(
+                channel=group.slack_channel, text=escape(text), unfurl_links=False, unfurl_media=False
+            )
         except SlackApiError as error:
             if error_code(error) not in UNREACHABLE:
                 raise
-            log.warning("slack_staff_channel_unreachable", group=group.name, channel=group.slack_channel,
-                        error=error_code(error), hint="invite the helpdesk app to the staff channel")
+            log.warning(
+                "slack_staff_channel_unreachable",
+                group=group.name,
+                channel=group.slack_channel,
+                error=error_code(error),
+                hint="invite the helpdesk app to the staff channel",
+            )
 
     async def _in_thread(self, channel: str, ts: str, text: str) -> None:
-        await self._client.chat_postMessage(channel=channel, thread_ts=ts, text=text, unfurl_links=False,
-                                            unfurl_media=False)
+        await self._client.chat_postMessage(
+            channel=channel, thread_ts=ts, text=text, unfurl_links=False, unfurl_media=False
+        )
 
 
 class SlackStaffConsole:
     """Staff working a ticket from Slack, after Slack was acknowledged. What the ticket operations refuse (or a
     failure) is told privately to whoever clicked or wrote."""
 
-    def __init__(self, *, operations: StaffOperations, tickets: TicketCardStore, client: AsyncWebClient,
-                 people: SlackPeople) -> None:
+    def __init__(
+        self, *, operations: StaffOperations, tickets: TicketCardStore, client: AsyncWebClient, people: SlackPeople
+    ) -> None:
         self._operations = operations
         self._tickets = tickets
         self._client = client
@@ -138,8 +160,9 @@ class SlackStaffConsole:
             # The trigger expires three seconds after the click, so the dialog opens first; who may resolve is
             # checked when it is submitted.
             try:
-                await self._client.views_open(trigger_id=reference,
-                                              view=resolve_modal(ticket_id=pressed.ticket, channel=channel))
+                await self._client.views_open(
+                    trigger_id=reference, view=resolve_modal(ticket_id=pressed.ticket, channel=channel)
+                )
             except WEB_API_ERRORS as error:
                 log.error("slack_staff_dialog_failed", ticket=pressed.ticket, error=error_code(error))
                 await self._tell(channel, user_id, messages.SLACK_STAFF_FAILED.format(reference=reference))
@@ -148,8 +171,9 @@ class SlackStaffConsole:
         if staff is None:
             return
         op = self._operations.claim if pressed.op == "claim" else self._operations.return_to_bot
-        await self._attempt(op(staff, pressed.ticket), ticket=pressed.ticket, user_id=user_id, channel=channel,
-                            reference=reference)
+        await self._attempt(
+            op(staff, pressed.ticket), ticket=pressed.ticket, user_id=user_id, channel=channel, reference=reference
+        )
 
     async def resolve(self, body: dict[str, Any], form: ResolveForm) -> None:
         """The Resolve dialog was submitted (with a note: blank ones are refused in the acknowledgement)."""
@@ -157,8 +181,13 @@ class SlackStaffConsole:
         staff = await self._identify(user_id, form.channel)
         if staff is None:
             return
-        await self._attempt(self._operations.resolve(staff, form.ticket, note=form.note), ticket=form.ticket,
-                            user_id=user_id, channel=form.channel, reference=str(body.get("trigger_id") or ""))
+        await self._attempt(
+            self._operations.resolve(staff, form.ticket, note=form.note),
+            ticket=form.ticket,
+            user_id=user_id,
+            channel=form.channel,
+            reference=str(body.get("trigger_id") or ""),
+        )
 
     async def ticket_of_thread(self, reply: SlackTurn) -> str | None:
         """The ticket whose card starts the thread `reply` was written in, or None for any other thread."""
@@ -173,12 +202,25 @@ class SlackStaffConsole:
         if staff is None:
             return
         text, internal = staff_message(reply.text)
-        await self._attempt(self._operations.post(staff, ticket_id, text=text, internal=internal, origin=PLATFORM),
-                            ticket=ticket_id, user_id=reply.user_id, channel=thread.channel_id,
-                            reference=reply.delivery_id, thread_ts=thread.thread_ts)
+        await self._attempt(
+            self._operations.post(staff, ticket_id, text=text, internal=internal, origin=PLATFORM),
+            ticket=ticket_id,
+            user_id=reply.user_id,
+            channel=thread.channel_id,
+            reference=reply.delivery_id,
+            thread_ts=thread.thread_ts,
+        )
 
-    async def _attempt(self, work: Awaitable[object], *, ticket: str, user_id: str, channel: str, reference: str,
-                       thread_ts: str | None = None) -> None:
+    async def _attempt(
+        self,
+        work: Awaitable[object],
+        *,
+        ticket: str,
+        user_id: str,
+        channel: str,
+        reference: str,
+        thread_ts: str | None = None,
+    ) -> None:
         """Await one ticket operation; what went wrong is told privately to whoever asked."""
         try:
             await work
@@ -186,8 +228,9 @@ class SlackStaffConsole:
             await self._tell(channel, user_id, str(error), thread_ts=thread_ts)
         except Exception:
             log.exception("slack_staff_action_failed", ticket=ticket, user=user_id, reference=reference)
-            await self._tell(channel, user_id, messages.SLACK_STAFF_FAILED.format(reference=reference or "n/a"),
-                             thread_ts=thread_ts)
+            await self._tell(
+                channel, user_id, messages.SLACK_STAFF_FAILED.format(reference=reference or "n/a"), thread_ts=thread_ts
+            )
 
     async def _identify(self, user_id: str, channel: str, *, thread_ts: str | None = None) -> StaffMember | None:
         """Who clicked or wrote, by the e-mail on their Slack profile; None (after telling them) when unknown."""

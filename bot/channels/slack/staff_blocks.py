@@ -34,7 +34,6 @@ HEADER_LIMIT, SECTION_LIMIT, FIELD_LIMIT, TITLE_LIMIT, NOTE_LIMIT = 150, 3000, 2
 MESSAGE_CHARS = 3500
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class StaffClick:
     """A button pressed on a ticket card."""
@@ -58,8 +57,13 @@ def card(ticket: Ticket, group: ResolverGroup) -> SlackMessage:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": _plain(f"Ticket {ticket.id} · {ticket.priority}", HEADER_LIMIT)},
         {"type": "section", "text": {"type": "mrkdwn", "text": _shorten(escape(ticket.summary) or "—", SECTION_LIMIT)}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": _shorten(f"*{title}*\n{escape(value)}", FIELD_LIMIT)}
-                                       for title, value in facts]},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": _shorten(f"*{title}*\n{escape(value)}", FIELD_LIMIT)}
+                for title, value in facts
+            ],
+        },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Status:* {escape(status_line(ticket))}"}]},
     ]
     if ops := available_ops(ticket):
@@ -71,13 +75,25 @@ def card(ticket: Ticket, group: ResolverGroup) -> SlackMessage:
 def resolve_modal(*, ticket_id: str, channel: str) -> dict[str, Any]:
     """The dialog Resolve opens; the note is required (Slack checks it, and so do we, for blank notes)."""
     return {
-        "type": "modal", "callback_id": RESOLVE_CALLBACK,
+        "type": "modal",
+        "callback_id": RESOLVE_CALLBACK,
         "title": _plain(messages.SLACK_STAFF_MODAL_TITLE.format(ticket=ticket_id), TITLE_LIMIT),
-        "submit": _plain(messages.SLACK_STAFF_MODAL_SUBMIT, TITLE_LIMIT), "close": _plain("Cancel", TITLE_LIMIT),
+        "submit": _plain(messages.SLACK_STAFF_MODAL_SUBMIT, TITLE_LIMIT),
+        "close": _plain("Cancel", TITLE_LIMIT),
         "private_metadata": json.dumps({"ticket": ticket_id, "channel": channel}, separators=(",", ":")),
-        "blocks": [{"type": "input", "block_id": NOTE_BLOCK, "label": _plain(messages.SLACK_STAFF_NOTE_LABEL, 2000),
-                    "element": {"type": "plain_text_input", "action_id": NOTE_INPUT, "multiline": True,
-                                "max_length": NOTE_LIMIT}}],
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": NOTE_BLOCK,
+                "label": _plain(messages.SLACK_STAFF_NOTE_LABEL, 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": NOTE_INPUT,
+                    "multiline": True,
+                    "max_length": NOTE_LIMIT,
+                },
+            }
+        ],
     }
 
 
@@ -127,10 +143,17 @@ def _said(turn: Turn) -> str:
 
 
 def _button(op: StaffOp, ticket: Ticket) -> dict[str, Any]:
-    label = {"claim": messages.SLACK_STAFF_CLAIM, "resolve": messages.SLACK_STAFF_RESOLVE,
-             "return_to_bot": messages.SLACK_STAFF_RETURN}[op]
-    button: dict[str, Any] = {"type": "button", "action_id": f"{STAFF_PREFIX}{op}", "text": _plain(label, 75),
-                              "value": json.dumps({"ticket": ticket.id, "op": op}, separators=(",", ":"))}
+    label = {
+        "claim": messages.SLACK_STAFF_CLAIM,
+        "resolve": messages.SLACK_STAFF_RESOLVE,
+        "return_to_bot": messages.SLACK_STAFF_RETURN,
+    }[op]
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": f"{STAFF_PREFIX}{op}",
+        "text": _plain(label, 75),
+        "value": json.dumps({"ticket": ticket.id, "op": op}, separators=(",", ":")),
+    }
     if op == "claim":
         button["style"] = "primary"
     return button

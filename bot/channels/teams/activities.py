@@ -70,9 +70,17 @@ def turn_from_message(activity: Activity) -> TeamsTurn | None:
     scope = scope_of(activity)
     choice, in_reply_to = submitted_choice(activity.value) or (None, None)
     text = "" if choice is not None else plain_text(activity)
-    return TeamsTurn(conversation=conversation_of(activity, scope=scope), teams_user_id=sender.id,
-                     aad_object_id=sender.aad_object_id or None, tenant_id=tenant_of(activity), scope=scope,
-                     delivery_id=activity.id or "", text=text, choice=choice, in_reply_to=in_reply_to)
+    return TeamsTurn(
+        conversation=conversation_of(activity, scope=scope),
+        teams_user_id=sender.id,
+        aad_object_id=sender.aad_object_id or None,
+        tenant_id=tenant_of(activity),
+        scope=scope,
+        delivery_id=activity.id or "",
+        text=text,
+        choice=choice,
+        in_reply_to=in_reply_to,
+    )
 
 
 def conversation_of(activity: Activity, *, scope: str) -> ConversationRef:
@@ -119,5 +127,6 @@ def bot_was_added(activity: Activity) -> bool:
 def conversation_reference(activity: Activity) -> dict[str, Any]:
     """Everything needed to write into this conversation later, as JSON (the SDK's ConversationReference)."""
     reference: dict[str, Any] = activity.get_conversation_reference().model_dump(
-        mode="json", by_alias=True, exclude_none=True)
+        mode="json", by_alias=True, exclude_none=True
+    )
     return reference

@@ -28,18 +28,30 @@ class TeamsAuthError(Exception):
     """The request is not from the Bot Framework for this bot; the message is safe to log (no token content)."""
 
 
-def auth_configuration(*, app_id: str | None, app_password: str | None, tenant_id: str | None,
-                       certificate: Path | None = None) -> AgentAuthConfiguration:
+def auth_configuration(
+    *, app_id: str | None, app_password: str | None, tenant_id: str | None, certificate: Path | None = None
+) -> AgentAuthConfiguration:
     """The SDK configuration: single-tenant, with a client secret or a PFX certificate, when there is an app id;
     anonymous (the Emulator, dev only) without one."""
     if not app_id:
         return AgentAuthConfiguration(anonymous_allowed=True)
     if certificate is not None:
-        return AgentAuthConfiguration(auth_type=AuthTypes.certificate, client_id=app_id, tenant_id=tenant_id,
-                                      cert_pfx_file=str(certificate), validate_issuer=True,
-                                      connection_name=SERVICE_CONNECTION)
-    return AgentAuthConfiguration(auth_type=AuthTypes.client_secret, client_id=app_id, client_secret=app_password,
-                                  tenant_id=tenant_id, validate_issuer=True, connection_name=SERVICE_CONNECTION)
+        return AgentAuthConfiguration(
+            auth_type=AuthTypes.certificate,
+            client_id=app_id,
+            tenant_id=tenant_id,
+            cert_pfx_file=str(certificate),
+            validate_issuer=True,
+            connection_name=SERVICE_CONNECTION,
+        )
+    return AgentAuthConfiguration(
+        auth_type=AuthTypes.client_secret,
+        client_id=app_id,
+        client_secret=app_password,
+        tenant_id=tenant_id,
+        validate_issuer=True,
+        connection_name=SERVICE_CONNECTION,
+    )
 
 
 def msal_connections(configuration: AgentAuthConfiguration) -> Connections:

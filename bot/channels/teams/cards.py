@@ -16,8 +16,11 @@ def reply_message(reply: Reply) -> dict[str, Any]:
     """The message fields for one reply: `text`, or a single Adaptive Card attachment."""
     if not (reply.citations or reply.choices or reply.handoff_id or reply.author):
         return {"type": "message", "text": reply.text, "textFormat": "markdown"}
-    return {"type": "message", "text": "", "attachments": [{"contentType": CARD_CONTENT_TYPE,
-                                                             "content": adaptive_card(reply)}]}
+    return {
+        "type": "message",
+        "text": "",
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": adaptive_card(reply)}],
+    }
 
 
 def adaptive_card(reply: Reply) -> dict[str, Any]:
@@ -25,22 +28,47 @@ def adaptive_card(reply: Reply) -> dict[str, Any]:
     choices as submit actions."""
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": reply.text, "wrap": True}]
     if reply.author:
-        body.insert(0, {"type": "TextBlock", "text": messages.TEAMS_FROM_STAFF.format(name=reply.author),
-                        "isSubtle": True, "spacing": "None"})
+        body.insert(
+            0,
+            {
+                "type": "TextBlock",
+                "text": messages.TEAMS_FROM_STAFF.format(name=reply.author),
+                "isSubtle": True,
+                "spacing": "None",
+            },
+        )
     if reply.citations:
         body.append({"type": "TextBlock", "text": "Sources", "weight": "Bolder", "spacing": "Medium"})
-        body.append({"type": "TextBlock", "wrap": True, "spacing": "Small", "text": "\n".join(
-            f"{number}. [{citation.title}]({citation.url})" if citation.url else f"{number}. {citation.title}"
-            for number, citation in enumerate(reply.citations, 1))})
+        body.append(
+            {
+                "type": "TextBlock",
+                "wrap": True,
+                "spacing": "Small",
+                "text": "\n".join(
+                    f"{number}. [{citation.title}]({citation.url})" if citation.url else f"{number}. {citation.title}"
+                    for number, citation in enumerate(reply.citations, 1)
+                ),
+            }
+        )
     if reply.handoff_id:
-        body.append({"type": "TextBlock", "text": f"Ticket **{reply.handoff_id}**", "isSubtle": True,
-                     "spacing": "Small"})
-    card: dict[str, Any] = {"type": "AdaptiveCard", "version": CARD_VERSION,
-                            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "body": body}
+        body.append(
+            {"type": "TextBlock", "text": f"Ticket **{reply.handoff_id}**", "isSubtle": True, "spacing": "Small"}
+        )
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "version": CARD_VERSION,
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "body": body,
+    }
     if reply.choices:
-        card["actions"] = [{"type": "Action.Submit", "title": choice.label,
-                            "data": {SUBMIT_KEY: {"choice": choice.id, "in_reply_to": reply.seq}}}
-                           for choice in reply.choices]
+        card["actions"] = [
+            {
+                "type": "Action.Submit",
+                "title": choice.label,
+                "data": {SUBMIT_KEY: {"choice": choice.id, "in_reply_to": reply.seq}},
+            }
+            for choice in reply.choices
+        ]
     return card
 
 

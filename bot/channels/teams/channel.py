@@ -45,15 +45,24 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 class TeamsChannel:
     """Owns the SDK adapter, the roster cache and the turns running in the background."""
 
-    def __init__(self, *, engine: Engine, store: ConversationStore, references: SqlChannelReferences,
-                 shared_state: SharedState, configuration: AgentAuthConfiguration,
-                 connections: Connections | None = None, allowed_tenants: frozenset[str],
-                 member_cache_seconds: float, staff: TeamsStaffConsole | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        store: ConversationStore,
+        references: SqlChannelReferences,
+        shared_state: SharedState,
+        configuration: AgentAuthConfiguration,
+        connections: Connections | None = None,
+        allowed_tenants: frozenset[str],
+        member_cache_seconds: float,
+        staff: TeamsStaffConsole | None = None,
+    ) -> None:
         """Args:
-            configuration: the SDK's auth configuration (app id, secret, tenant; or anonymous for dev).
-            connections: where outgoing tokens come from; MSAL with the configured credentials by default.
-            allowed_tenants: Entra tenant ids whose people may use the bot; empty means any (dev only).
-            staff: IT staff's card buttons and replies in ticket threads; None when tickets are not on Teams.
+        configuration: the SDK's auth configuration (app id, secret, tenant; or anonymous for dev).
+        connections: where outgoing tokens come from; MSAL with the configured credentials by default.
+        allowed_tenants: Entra tenant ids whose people may use the bot; empty means any (dev only).
+        staff: IT staff's card buttons and replies in ticket threads; None when tickets are not on Teams.
         """
         self._engine = engine
         self._store = store
@@ -112,14 +121,14 @@ class TeamsChannel:
 
         await self.continue_with(stored, deliver)
 
-    async def continue_with(self, reference: dict[str, Any],
-                            work: Callable[[TurnContext], Awaitable[None]]) -> None:
+    async def continue_with(self, reference: dict[str, Any], work: Callable[[TurnContext], Awaitable[None]]) -> None:
         """Run `work` in a proactive turn for the conversation `reference` describes (a stored
         ConversationReference); the turn's connector client talks to its serviceUrl with the bot's token."""
         continuation = ConversationReference.model_validate(reference).get_continuation_activity()
         if self._auth.anonymous:
             await self.adapter.continue_conversation_with_claims(
-                ClaimsIdentity(), continuation, work, audience=AuthenticationConstants.AGENTS_SDK_SCOPE)
+                ClaimsIdentity(), continuation, work, audience=AuthenticationConstants.AGENTS_SDK_SCOPE
+            )
         else:
             await self.adapter.continue_conversation(self._app_id, continuation, work)
 
@@ -162,24 +171,36 @@ class TeamsChannel:
             log.warning("teams_tenant_refused", tenant=turn.tenant_id, activity_id=turn.delivery_id)
             await port.send(Reply(kind=ReplyKind.INFO, text=messages.TEAMS_OTHER_TENANT))
             return
-        await self._references.save(conversation=turn.conversation,
-                                    reference=activities.conversation_reference(context.activity))
+        await self._references.save(
+            conversation=turn.conversation, reference=activities.conversation_reference(context.activity)
+        )
         if self._staff is not None and await self._staff.handle(context, turn):
             return  # IT staff working a ticket from its card: not a conversation with the bot
         typing = asyncio.create_task(_keep_typing(port))
         try:
             person = await self._people.lookup(
-                connector=connector_of(context), conversation_id=activities.roster_of(context.activity),
-                teams_user_id=turn.teams_user_id, user_key=turn.user_key, tenant_id=turn.tenant_id)
-            inbound = Inbound(conversation=turn.conversation, user=person.user, text=turn.text, choice=turn.choice,
-                              in_reply_to=turn.in_reply_to, identity_problem=person.problem,
-                              correlation_id=turn.delivery_id)
+                connector=connector_of(context),
+                conversation_id=activities.roster_of(context.activity),
+                teams_user_id=turn.teams_user_id,
+                user_key=turn.user_key,
+                tenant_id=turn.tenant_id,
+            )
+            inbound = Inbound(
+                conversation=turn.conversation,
+                user=person.user,
+                text=turn.text,
+                choice=turn.choice,
+                in_reply_to=turn.in_reply_to,
+                identity_problem=person.problem,
+                correlation_id=turn.delivery_id,
+            )
             await self._engine.handle(inbound, port)
         except ConversationNotYoursError:
             await port.send(Reply(kind=ReplyKind.INFO, text=messages.TEAMS_NOT_YOUR_THREAD, private=True))
         except Exception:  # noqa: BLE001 - the turn-level handler: log, apologise, offer a human
-            await apologise(port, reference=turn.delivery_id, conversation=turn.conversation.key,
-                            activity_id=turn.delivery_id)
+            await apologise(
+                port, reference=turn.delivery_id, conversation=turn.conversation.key, activity_id=turn.delivery_id
+            )
         finally:
             typing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -193,8 +214,7 @@ class TeamsChannel:
             return
         scope = activities.scope_of(activity)
         conversation = activities.conversation_of(activity, scope=scope)
-        await self._references.save(conversation=conversation,
-                                    reference=activities.conversation_reference(activity))
+        await self._references.save(conversation=conversation, reference=activities.conversation_reference(activity))
         log.info("teams_installed", scope=scope, conversation=conversation.key)
         if scope == activities.PERSONAL:
             await TeamsReplyPort(context=context).send(Reply(kind=ReplyKind.INFO, text=messages.GREETING))

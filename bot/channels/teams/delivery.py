@@ -60,11 +60,18 @@ class TeamsReplyPort:
         if connector is None or incoming.recipient is None:
             log.error("teams_delivery_failed", method="private", error="no connector for this turn")
             return
-        parameters = ConversationParameters.model_validate({
-            "isGroup": False, "bot": {"id": incoming.recipient.id}, "members": [{"id": turn.teams_user_id}],
-            **({"tenantId": turn.tenant_id, "channelData": {"tenant": {"id": turn.tenant_id}}}
-               if turn.tenant_id else {}),
-        })
+        parameters = ConversationParameters.model_validate(
+            {
+                "isGroup": False,
+                "bot": {"id": incoming.recipient.id},
+                "members": [{"id": turn.teams_user_id}],
+                **(
+                    {"tenantId": turn.tenant_id, "channelData": {"tenant": {"id": turn.tenant_id}}}
+                    if turn.tenant_id
+                    else {}
+                ),
+            }
+        )
         try:
             created = await connector.conversations.create_conversation(parameters)
             if not created.id:
@@ -74,9 +81,13 @@ class TeamsReplyPort:
             self._log_failure("private_message", error)
 
     def _log_failure(self, method: str, error: Exception) -> None:
-        log.error("teams_delivery_failed", method=method, error=_describe(error),
-                  activity_id=self._context.activity.id,
-                  conversation=self._turn.conversation.key if self._turn is not None else None)
+        log.error(
+            "teams_delivery_failed",
+            method=method,
+            error=_describe(error),
+            activity_id=self._context.activity.id,
+            conversation=self._turn.conversation.key if self._turn is not None else None,
+        )
 
 
 def connector_of(context: TurnContext) -> ConnectorClientBase | None:

@@ -20,13 +20,14 @@ class TeamsPeople:
     def __init__(self, *, ttl_seconds: float, max_entries: int = 10_000) -> None:
         self._cache: TTLCache[tuple[str | None, str], UserRef] = TTLCache(maxsize=max_entries, ttl=ttl_seconds)
 
-    async def lookup(self, *, connector: object, conversation_id: str, teams_user_id: str, user_key: str,
-                     tenant_id: str | None) -> LookedUpPerson:
+    async def lookup(
+        self, *, connector: object, conversation_id: str, teams_user_id: str, user_key: str, tenant_id: str | None
+    ) -> LookedUpPerson:
         """Args:
-            connector: the turn's connector client (the roster lives at the conversation's serviceUrl).
-            conversation_id: where to ask: the team for channel messages, else the chat itself.
-            teams_user_id: the "29:…" id the roster is keyed by.
-            user_key: the id the person is known by (Entra object id when there is one).
+        connector: the turn's connector client (the roster lives at the conversation's serviceUrl).
+        conversation_id: where to ask: the team for channel messages, else the chat itself.
+        teams_user_id: the "29:…" id the roster is keyed by.
+        user_key: the id the person is known by (Entra object id when there is one).
         """
         cached = self._cache.get((tenant_id, user_key))
         if cached is not None:

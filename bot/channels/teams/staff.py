@@ -43,8 +43,7 @@ class TeamsTicketCards:
 
     platform = PLATFORM
 
-    def __init__(self, *, proactive: Proactive, references: SqlChannelReferences,
-                 tickets: TicketCardStore) -> None:
+    def __init__(self, *, proactive: Proactive, references: SqlChannelReferences, tickets: TicketCardStore) -> None:
         self._proactive = proactive
         self._references = references
         self._tickets = tickets
@@ -52,10 +51,16 @@ class TeamsTicketCards:
     async def publish(self, ticket: Ticket, group: ResolverGroup, transcript: Sequence[Turn]) -> None:
         async def fill_thread(context: TurnContext, thread: str, activity_id: str) -> None:
             # Stored before anything else is posted, so that staff can act on the card as soon as they see it.
-            await self._tickets.add_card(address=ConversationRef(channel=CHANNEL, id=thread).key, ticket_id=ticket.id,
-                                         platform=PLATFORM, meta={"conversation_id": thread,
-                                                                "activity_id": activity_id,
-                                                                "service_url": context.activity.service_url})
+            await self._tickets.add_card(
+                address=ConversationRef(channel=CHANNEL, id=thread).key,
+                ticket_id=ticket.id,
+                platform=PLATFORM,
+                meta={
+                    "conversation_id": thread,
+                    "activity_id": activity_id,
+                    "service_url": context.activity.service_url,
+                },
+            )
             connector = _connector(context)
             for text in transcript_messages(ticket, transcript):
                 await connector.conversations.send_to_conversation(thread, _text(text))
@@ -67,11 +72,18 @@ class TeamsTicketCards:
         async def posted(context: TurnContext, thread: str, activity_id: str) -> None:
             log.info("teams_staff_announcement_posted", channel=group.teams_channel, thread=thread)
 
-        await self._new_thread(group, _text(text).model_dump(mode="json", by_alias=True, exclude_none=True), posted,
-                               about="announcement")
+        await self._new_thread(
+            group, _text(text).model_dump(mode="json", by_alias=True, exclude_none=True), posted, about="announcement"
+        )
 
-    async def _new_thread(self, group: ResolverGroup, activity: dict[str, Any],
-                          then: Callable[[TurnContext, str, str], Awaitable[None]], *, about: str) -> None:
+    async def _new_thread(
+        self,
+        group: ResolverGroup,
+        activity: dict[str, Any],
+        then: Callable[[TurnContext, str, str], Awaitable[None]],
+        *,
+        about: str,
+    ) -> None:
         """Start a thread in the group's Teams channel with `activity`, then run `then` in that turn."""
         if not group.teams_channel:
             return
@@ -79,23 +91,34 @@ class TeamsTicketCards:
         # Any channel of the team can be reached with the team's reference (same service URL, tenant and bot).
         reference = await self._references.load(ConversationRef(channel=CHANNEL, id=group.teams_team or channel))
         if reference is None:
-            log.warning("teams_staff_channel_unreachable", about=about, group=group.name, channel=channel,
-                        hint="install the helpdesk app in the Teams team whose General channel this is: the bot "
-                             "can only post where it was installed; the staff console has everything meanwhile")
+            log.warning(
+                "teams_staff_channel_unreachable",
+                about=about,
+                group=group.name,
+                channel=channel,
+                hint="install the helpdesk app in the Teams team whose General channel this is: the bot "
+                "can only post where it was installed; the staff console has everything meanwhile",
+            )
             return
         tenant = (reference.get("conversation") or {}).get("tenantId")
-        parameters = ConversationParameters.model_validate({
-            "isGroup": True, "activity": Activity.model_validate(activity),
-            "channelData": {"channel": {"id": channel}, **({"tenant": {"id": tenant}} if tenant else {})},
-            **({"tenantId": tenant} if tenant else {}), **({"bot": reference["bot"]} if reference.get("bot") else {}),
-        })
+        parameters = ConversationParameters.model_validate(
+            {
+                "isGroup": True,
+                "activity": Activity.model_validate(activity),
+                "channelData": {"channel": {"id": channel}, **({"tenant": {"id": tenant}} if tenant else {})},
+                **({"tenantId": tenant} if tenant else {}),
+                **({"bot": reference["bot"]} if reference.get("bot") else {}),
+            }
+        )
 
         async def start_thread(context: TurnContext) -> None:
             created = await _connector(context).conversations.create_conversation(parameters)
             if not created.id or not created.activity_id:
                 raise ValueError("the connector did not say which thread it started")
-            await self._references.save(conversation=ConversationRef(channel=CHANNEL, id=created.id),
-                                        reference=_in_thread(reference, created.id))
+            await self._references.save(
+                conversation=ConversationRef(channel=CHANNEL, id=created.id),
+                reference=_in_thread(reference, created.id),
+            )
             await then(context, created.id, created.activity_id)
 
         await self._run(reference, start_thread)
@@ -121,8 +144,9 @@ class TeamsTicketCards:
 
         await self._in_threads(ticket, send)
 
-    async def _in_threads(self, ticket: Ticket,
-                          work: Callable[[ConnectorClientBase, dict[str, Any]], Awaitable[None]]) -> None:
+    async def _in_threads(
+        self, ticket: Ticket, work: Callable[[ConnectorClientBase, dict[str, Any]], Awaitable[None]]
+    ) -> None:
         """Do `work` for each Teams card of the ticket (none when its group has no Teams channel)."""
         for meta in await self._tickets.cards(ticket.id, platform=PLATFORM):
             thread = ConversationRef(channel=CHANNEL, id=str(meta["conversation_id"]))
@@ -185,8 +209,9 @@ class TeamsStaffConsole:
             await port.send(Reply(kind=ReplyKind.INFO, text=str(error)))
         except Exception:
             log.exception("teams_staff_action_failed", ticket=ticket_id, activity_id=turn.delivery_id)
-            await port.send(Reply(kind=ReplyKind.ERROR,
-                                  text=messages.TURN_FAILED.format(reference=turn.delivery_id or "n/a")))
+            await port.send(
+                Reply(kind=ReplyKind.ERROR, text=messages.TURN_FAILED.format(reference=turn.delivery_id or "n/a"))
+            )
         return True
 
     async def _ticket_of_thread(self, turn: TeamsTurn) -> str | None:
@@ -197,8 +222,12 @@ class TeamsStaffConsole:
     async def _staff_member(self, context: TurnContext, turn: TeamsTurn) -> StaffMember | None:
         """Who pressed or wrote, by the e-mail the Teams roster has for them (what they may do is decided later)."""
         person = await self._people.lookup(
-            connector=connector_of(context), conversation_id=activities.roster_of(context.activity),
-            teams_user_id=turn.teams_user_id, user_key=turn.user_key, tenant_id=turn.tenant_id)
+            connector=connector_of(context),
+            conversation_id=activities.roster_of(context.activity),
+            teams_user_id=turn.teams_user_id,
+            user_key=turn.user_key,
+            tenant_id=turn.tenant_id,
+        )
         email = person.user.email
         if person.problem is not None or not email:
             log.warning("teams_staff_unidentified", user=turn.user_key, problem=person.problem)

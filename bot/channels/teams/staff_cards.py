@@ -18,7 +18,6 @@ NOTE_INPUT = "note"  # Teams merges the card's inputs into the submit's value, n
 MESSAGE_CHARS = 6000
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class StaffSubmit:
     """A button pressed on a ticket card."""
@@ -30,18 +29,29 @@ class StaffSubmit:
 
 def card_message(ticket: Ticket, group: ResolverGroup) -> dict[str, Any]:
     """The ticket card as a message activity (posted as a new thread, later updated in place)."""
-    return {"type": "message", "text": "", "summary": f"{ticket.id} ({ticket.priority}): {ticket.summary}",
-            "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": ticket_card(ticket, group)}]}
+    return {
+        "type": "message",
+        "text": "",
+        "summary": f"{ticket.id} ({ticket.priority}): {ticket.summary}",
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": ticket_card(ticket, group)}],
+    }
 
 
 def ticket_card(ticket: Ticket, group: ResolverGroup) -> dict[str, Any]:
     """Who asked, what about, where it stands; and the buttons that fit its status."""
     facts = [*card_facts(ticket, group), ("Status", status_line(ticket))]
     card: dict[str, Any] = {
-        "type": "AdaptiveCard", "version": CARD_VERSION, "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": CARD_VERSION,
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "body": [
-            {"type": "TextBlock", "text": f"Ticket {ticket.id} · {ticket.priority}", "weight": "Bolder",
-             "size": "Medium", "wrap": True},
+            {
+                "type": "TextBlock",
+                "text": f"Ticket {ticket.id} · {ticket.priority}",
+                "weight": "Bolder",
+                "size": "Medium",
+                "wrap": True,
+            },
             {"type": "TextBlock", "text": ticket.summary, "wrap": True},
             {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in facts]},
         ],
@@ -57,12 +67,27 @@ def _actions(ticket: Ticket) -> list[dict[str, Any]]:
         actions.append(_submit(messages.TEAMS_STAFF_CLAIM, "claim", ticket))
     actions.append(_submit(messages.TEAMS_STAFF_RETURN, "return_to_bot", ticket))
     # The note is required by the card (Teams checks it before sending) and again by TicketOperations.
-    actions.append({"type": "Action.ShowCard", "title": messages.TEAMS_STAFF_RESOLVE, "card": {
-        "type": "AdaptiveCard", "version": CARD_VERSION,
-        "body": [{"type": "Input.Text", "id": NOTE_INPUT, "isMultiline": True, "isRequired": True,
-                  "label": messages.TEAMS_STAFF_NOTE_LABEL, "errorMessage": messages.TEAMS_STAFF_NOTE_MISSING}],
-        "actions": [_submit(messages.TEAMS_STAFF_RESOLVE_SUBMIT, "resolve", ticket)],
-    }})
+    actions.append(
+        {
+            "type": "Action.ShowCard",
+            "title": messages.TEAMS_STAFF_RESOLVE,
+            "card": {
+                "type": "AdaptiveCard",
+                "version": CARD_VERSION,
+                "body": [
+                    {
+                        "type": "Input.Text",
+                        "id": NOTE_INPUT,
+                        "isMultiline": True,
+                        "isRequired": True,
+                        "label": messages.TEAMS_STAFF_NOTE_LABEL,
+                        "errorMessage": messages.TEAMS_STAFF_NOTE_MISSING,
+                    }
+                ],
+                "actions": [_submit(messages.TEAMS_STAFF_RESOLVE_SUBMIT, "resolve", ticket)],
+            },
+        }
+    )
     return actions
 
 
@@ -89,8 +114,9 @@ def relay_text(*, author: str, text: str, internal: bool) -> str:
 
 def transcript_messages(ticket: Ticket, transcript: Sequence[Turn], *, limit: int = MESSAGE_CHARS) -> list[str]:
     """The conversation before the hand-off, as few thread messages as fit (normally one)."""
-    lines = [relay_text(author=speaker(ticket, turn), text=turn.text, internal=False)
-             for turn in shown_turns(transcript)]
+    lines = [
+        relay_text(author=speaker(ticket, turn), text=turn.text, internal=False) for turn in shown_turns(transcript)
+    ]
     if not lines:
         return []
     # Teams renders a single newline as a space: lines are separated by an empty one.

@@ -58,8 +58,9 @@ MAX_EVENTS_WAIT_SECONDS = 25.0
 class WebChannel:
     """Translates HTTP requests into engine turns and replies into JSON."""
 
-    def __init__(self, *, engine: Engine, store: ConversationStore, identity: WebIdentity,
-                 wakeups: Wakeups | None = None) -> None:
+    def __init__(
+        self, *, engine: Engine, store: ConversationStore, identity: WebIdentity, wakeups: Wakeups | None = None
+    ) -> None:
         """`wakeups`: lets GET …/events?wait=N hold the request until a reply is stored (long polling);
         without it, `wait` is ignored and the events answer at once."""
         self._engine = engine
@@ -81,16 +82,20 @@ class WebChannel:
             body = ChatRequest.model_validate(payload)
         except ValidationError as error:
             return error_response(status=422, code="invalid_request", message=describe_validation(error))
-        body_user = None if body.user is None else UserRef(id=body.user.id, email=body.user.email,
-                                                             name=body.user.name)
+        body_user = None if body.user is None else UserRef(id=body.user.id, email=body.user.email, name=body.user.name)
         try:
             user = self._identity.resolve(request, body_user)
         except IdentityError as error:
             return error_response(status=error.status, code=error.code, message=error.message)
 
-        inbound = Inbound(conversation=ConversationRef(channel=CHANNEL, id=body.conversation_id), user=user,
-                          text=body.text or "", choice=body.choice, in_reply_to=body.in_reply_to,
-                          correlation_id=request[CORRELATION_ID])
+        inbound = Inbound(
+            conversation=ConversationRef(channel=CHANNEL, id=body.conversation_id),
+            user=user,
+            text=body.text or "",
+            choice=body.choice,
+            in_reply_to=body.in_reply_to,
+            correlation_id=request[CORRELATION_ID],
+        )
         port = CollectingReplyPort()
         try:
             result = await self._engine.handle(inbound, port)
@@ -115,8 +120,11 @@ class WebChannel:
         except ValueError:
             return error_response(status=400, code="invalid_request", message="'after' and 'wait' must be numbers")
         if not 0 <= wait <= MAX_EVENTS_WAIT_SECONDS:
-            return error_response(status=400, code="invalid_request",
-                                  message=f"'wait' must be between 0 and {MAX_EVENTS_WAIT_SECONDS:g} seconds")
+            return error_response(
+                status=400,
+                code="invalid_request",
+                message=f"'wait' must be between 0 and {MAX_EVENTS_WAIT_SECONDS:g} seconds",
+            )
         state = await self._store.load_state(conversation)
         if state is None or not self._identity.may_read(request, state.owner_id):
             # Same answer for "absent" and "not yours", so ids cannot be probed.
@@ -132,6 +140,7 @@ class WebChannel:
                     stored.clear()
                     replies, cursor = await self._store.replies_after(conversation=conversation, after=after)
         return web.json_response({"replies": [r.to_dict() for r in replies], "seq": cursor})
+
 
 SHARED_ASSETS = ("common.css", "common.js")  # what the chat page and the staff console share
 

@@ -47,21 +47,25 @@ class WebIdentity:
         """The authenticated user, or IdentityError (401 for a missing/bad proxy secret, 400 for no user)."""
         if self.mode == "none":
             if body_user is None:
-                raise IdentityError(status=400, code="missing_user",
-                                    message="'user' with a non-empty 'id' is required")
+                raise IdentityError(status=400, code="missing_user", message="'user' with a non-empty 'id' is required")
             return body_user
         presented = request.headers.get(self.secret_header, "")
         if self.proxy_secret is None:  # __post_init__ refuses header mode without one
             raise RuntimeError("header identity needs a proxy secret")
         if not hmac.compare_digest(presented.encode(), self.proxy_secret.encode()):
-            raise IdentityError(status=401, code="unauthenticated",
-                                message="request did not come through the authenticating proxy")
+            raise IdentityError(
+                status=401, code="unauthenticated", message="request did not come through the authenticating proxy"
+            )
         user_id = request.headers.get(self.user_header, "").strip()
         if not user_id:
-            raise IdentityError(status=401, code="unauthenticated",
-                                message=f"the proxy did not send the {self.user_header} header")
-        return UserRef(id=user_id, email=request.headers.get(self.email_header) or None,
-                       name=request.headers.get(self.name_header) or None)
+            raise IdentityError(
+                status=401, code="unauthenticated", message=f"the proxy did not send the {self.user_header} header"
+            )
+        return UserRef(
+            id=user_id,
+            email=request.headers.get(self.email_header) or None,
+            name=request.headers.get(self.name_header) or None,
+        )
 
     def may_read(self, request: web.Request, owner_id: str) -> bool:
         """Whether this request may read a conversation owned by `owner_id` (events polling)."""

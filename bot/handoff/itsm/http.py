@@ -37,8 +37,9 @@ class JsonClient:
     request; redirects are not followed for the same reason.
     """
 
-    def __init__(self, *, service: str, base_url: str, user: str, secret: str, timeout_seconds: float,
-                 error_detail: ErrorDetail) -> None:
+    def __init__(
+        self, *, service: str, base_url: str, user: str, secret: str, timeout_seconds: float, error_detail: ErrorDetail
+    ) -> None:
         base = URL(base_url.strip().rstrip("/"))
         if not base.host or not (base.scheme == "https" or (base.scheme == "http" and base.host in LOOPBACK_HOSTS)):
             raise ValueError(f"the {service} URL must be an https:// URL, got {base_url!r}")
@@ -60,8 +61,16 @@ class JsonClient:
             await self._session.close()
             self._session = None
 
-    async def send(self, method: str, path: str, *, operation: str, body: Mapping[str, Any] | None = None,
-                   params: Mapping[str, str] | None = None, allow: Collection[int] = ()) -> HttpReply:
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        allow: Collection[int] = (),
+    ) -> HttpReply:
         """One call; its answer when 2xx (or a status in `allow`), else ItsmError saying whether to retry.
 
         `path` must already be encoded (ids go through `path_segment`).
@@ -69,18 +78,22 @@ class JsonClient:
         url = URL(f"{self._base}{path}", encoded=True)
         headers = {"Accept": "application/json", "Authorization": self._authorization}
         try:
-            async with self._open().request(method, url, params=params, json=body, headers=headers,
-                                            allow_redirects=False) as response:
+            async with self._open().request(
+                method, url, params=params, json=body, headers=headers, allow_redirects=False
+            ) as response:
                 answer = HttpReply(status=response.status, body=decode_json(await response.read()))
         except aiohttp.ClientConnectorError as error:
             log.warning("itsm_unreachable", service=self.service, operation=operation, error=type(error).__name__)
-            raise ItsmError(f"{self.service} ({url.host}) could not be reached to {operation}",
-                            retryable=True) from None
+            raise ItsmError(
+                f"{self.service} ({url.host}) could not be reached to {operation}", retryable=True
+            ) from None
         except (aiohttp.ClientError, TimeoutError) as error:
             # Includes a request sent whose answer never came: it may have been done, and is tried again.
             log.warning("itsm_no_answer", service=self.service, operation=operation, error=type(error).__name__)
-            raise ItsmError(f"{self.service} did not answer the request to {operation} within "
-                            f"{self._timeout_seconds:g} s", retryable=True) from None
+            raise ItsmError(
+                f"{self.service} did not answer the request to {operation} within {self._timeout_seconds:g} s",
+                retryable=True,
+            ) from None
         if 200 <= answer.status < 300 or answer.status in allow:
             return answer
         raise self._failure(answer, operation=operation)
@@ -91,15 +104,20 @@ class JsonClient:
         label = f"{status}: {self._scrub(detail)[:DETAIL_LIMIT]}" if detail else str(status)
         log.warning("itsm_request_failed", service=self.service, operation=operation, status=status)
         if status == 401:
-            return ItsmError(f"{self.service} rejected the bot's credentials ({label}); check the configured user "
-                             "and password or API token", retryable=False)
+            return ItsmError(
+                f"{self.service} rejected the bot's credentials ({label}); check the configured user "
+                "and password or API token",
+                retryable=False,
+            )
         if status == 403:
             return ItsmError(f"{self.service} did not allow the bot to {operation} ({label})", retryable=False)
         if status == 404:
             return ItsmError(f"{self.service} found nothing to {operation} ({label})", retryable=False)
         if 300 <= status < 400:
-            return ItsmError(f"{self.service} redirected the request to {operation} ({status}); check the "
-                             "configured URL", retryable=False)
+            return ItsmError(
+                f"{self.service} redirected the request to {operation} ({status}); check the configured URL",
+                retryable=False,
+            )
         retryable = status in RETRYABLE_STATUSES or status >= 500
         verb = "could not" if retryable else "refused to"
         return ItsmError(f"{self.service} {verb} {operation} ({label})", retryable=retryable)

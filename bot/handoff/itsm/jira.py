@@ -40,13 +40,28 @@ class JiraServiceDesk:
 
     name = "jira"
 
-    def __init__(self, *, site_url: str, email: str, api_token: str, service_desk_id: str, request_type_id: str,
-                 timeout_seconds: float = 10.0, transitions: Mapping[str, Sequence[str]] = DEFAULT_TRANSITIONS,
-                 resolution: str = DEFAULT_RESOLUTION) -> None:
+    def __init__(
+        self,
+        *,
+        site_url: str,
+        email: str,
+        api_token: str,
+        service_desk_id: str,
+        request_type_id: str,
+        timeout_seconds: float = 10.0,
+        transitions: Mapping[str, Sequence[str]] = DEFAULT_TRANSITIONS,
+        resolution: str = DEFAULT_RESOLUTION,
+    ) -> None:
         if not service_desk_id.strip() or not request_type_id.strip():
             raise ValueError("Jira needs a service desk id and a request type id")
-        self._api = JsonClient(service="Jira", base_url=site_url, user=email, secret=api_token,
-                               timeout_seconds=timeout_seconds, error_detail=_error_detail)
+        self._api = JsonClient(
+            service="Jira",
+            base_url=site_url,
+            user=email,
+            secret=api_token,
+            timeout_seconds=timeout_seconds,
+            error_detail=_error_detail,
+        )
         self._desk, self._request_type = service_desk_id.strip(), request_type_id.strip()
         self._transitions = {status: tuple(names) for status, names in transitions.items()}
         self._resolution = resolution
@@ -58,12 +73,18 @@ class JiraServiceDesk:
         """The new request's issue key (e.g. IT-42)."""
         operation = f"raise the request for {ticket.id}"
         on_behalf = ticket.requester_email is not None
-        answer = await self._api.send("POST", REQUESTS, body=self._request(ticket, on_behalf=on_behalf),
-                                      operation=operation, allow=(400,) if on_behalf else ())
+        answer = await self._api.send(
+            "POST",
+            REQUESTS,
+            body=self._request(ticket, on_behalf=on_behalf),
+            operation=operation,
+            allow=(400,) if on_behalf else (),
+        )
         if answer.status == 400:
             log.info("jira_raise_on_behalf_refused", ticket=ticket.id, error=_error_detail(answer.body))
-            answer = await self._api.send("POST", REQUESTS, body=self._request(ticket, on_behalf=False),
-                                          operation=operation)
+            answer = await self._api.send(
+                "POST", REQUESTS, body=self._request(ticket, on_behalf=False), operation=operation
+            )
         key = text_or_none(answer.body.get("issueKey")) if isinstance(answer.body, dict) else None
         if key is None:
             raise ItsmError(f"Jira's answer to raising the request for {ticket.id} had no issue key", retryable=True)
@@ -72,8 +93,12 @@ class JiraServiceDesk:
 
     async def comment(self, external_id: str, text: str, *, internal: bool) -> None:
         """An internal comment (agents only) when `internal`, else a reply the customer sees."""
-        await self._api.send("POST", f"{REQUESTS}/{path_segment(external_id)}/comment",
-                             body={"body": text, "public": not internal}, operation=f"comment on {external_id}")
+        await self._api.send(
+            "POST",
+            f"{REQUESTS}/{path_segment(external_id)}/comment",
+            body={"body": text, "public": not internal},
+            operation=f"comment on {external_id}",
+        )
 
     async def set_status(self, external_id: str, status: str) -> None:
         """Take the first matching transition; none available (or none configured) leaves the request as it is."""
@@ -85,9 +110,11 @@ class JiraServiceDesk:
         """Take the resolve transition with the note as a comment the customer sees."""
         names = self._transitions.get("resolved", ())
         if not names or not await self._transition(external_id, names, note=note):
-            raise ItsmError(f"Jira offers no transition named {' / '.join(names) or '(none configured)'} on "
-                            f"{external_id}: it may be resolved already, or its workflow uses other names",
-                            retryable=False)
+            raise ItsmError(
+                f"Jira offers no transition named {' / '.join(names) or '(none configured)'} on "
+                f"{external_id}: it may be resolved already, or its workflow uses other names",
+                retryable=False,
+            )
 
     def _request(self, ticket: MirrorTicket, *, on_behalf: bool) -> dict[str, Any]:
         header = f"Helpdesk ticket {ticket.id} ({ticket.priority}, {ticket.category})"
@@ -96,9 +123,11 @@ class JiraServiceDesk:
             email = f" <{ticket.requester_email}>" if ticket.requester_email and ticket.requester_name else ""
             header += f"\nRequester: {requester}{email}"
         summary = " ".join(ticket.title.split())[:SUMMARY_LIMIT] or ticket.id
-        body: dict[str, Any] = {"serviceDeskId": self._desk, "requestTypeId": self._request_type,
-                                "requestFieldValues": {"summary": summary,
-                                                       "description": f"{header}\n\n{ticket.description}"}}
+        body: dict[str, Any] = {
+            "serviceDeskId": self._desk,
+            "requestTypeId": self._request_type,
+            "requestFieldValues": {"summary": summary, "description": f"{header}\n\n{ticket.description}"},
+        }
         if on_behalf:
             body["raiseOnBehalfOf"] = ticket.requester_email
         return body
@@ -106,8 +135,9 @@ class JiraServiceDesk:
     async def _transition(self, key: str, names: Sequence[str], *, note: str | None = None) -> bool:
         """Perform the first transition matching `names`; False when the issue offers none of them."""
         path = f"{ISSUES}/{path_segment(key)}/transitions"
-        answer = await self._api.send("GET", path, params={"expand": "transitions.fields"},
-                                      operation=f"list the transitions of {key}")
+        answer = await self._api.send(
+            "GET", path, params={"expand": "transitions.fields"}, operation=f"list the transitions of {key}"
+        )
         found = answer.body.get("transitions") if isinstance(answer.body, dict) else None
         chosen = _pick([t for t in found if isinstance(t, dict)] if isinstance(found, list) else [], names)
         if chosen is None:
@@ -127,8 +157,7 @@ def _pick(transitions: list[dict[str, Any]], names: Sequence[str]) -> dict[str, 
         for transition in transitions:
             target = transition.get("to")
             labels = (transition.get("name"), target.get("name") if isinstance(target, dict) else None)
-            if transition.get("id") and any(isinstance(label, str) and label.casefold() == name
-                                            for label in labels):
+            if transition.get("id") and any(isinstance(label, str) and label.casefold() == name for label in labels):
                 return transition
     return None
 

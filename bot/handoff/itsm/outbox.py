@@ -53,15 +53,20 @@ class ItsmOutbox:
     systems are independent: one failing never holds them up.
     """
 
-    def __init__(self, database: Database, systems: Sequence[ItsmSystem], *,
-                 clock: Clock = SystemClock(), jitter: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        database: Database,
+        systems: Sequence[ItsmSystem],
+        *,
+        clock: Clock = SystemClock(),
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
         self._db = database
         self._systems = {system.name: system for system in systems}
         self._now = clock.now
         self._jitter = jitter  # a number in [0, 1); injectable so a test can pin the backoff
 
-    async def enqueue(self, ticket_id: str, operation: Operation,
-                      payload: MirrorTicket | Mapping[str, Any]) -> None:
+    async def enqueue(self, ticket_id: str, operation: Operation, payload: MirrorTicket | Mapping[str, Any]) -> None:
         """Queue one change for every system; a plain INSERT, never a network call.
 
         Payloads: create → the MirrorTicket; comment → {text, internal}; status → {status}; resolve → {note}.
@@ -72,15 +77,27 @@ class ItsmOutbox:
             return
         data = asdict(payload) if isinstance(payload, MirrorTicket) else dict(payload)
         now = self._now()
-        rows = [{"ticket": ticket_id, "system": name, "operation": operation, "payload": data, "attempts": 0,
-                 "next_attempt_at": now} for name in self._systems]
+        rows = [
+            {
+                "ticket": ticket_id,
+                "system": name,
+                "operation": operation,
+                "payload": data,
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+            for name in self._systems
+        ]
         async with self._db.engine.begin() as conn:
             await conn.execute(itsm_outbox.insert(), rows)
 
     async def pending(self, ticket_id: str) -> list[OutboxRow]:
         """The ticket's rows not delivered (nor given up) yet, oldest first."""
-        query = (sa.select(itsm_outbox).where(itsm_outbox.c.ticket == ticket_id, itsm_outbox.c.done_at.is_(None))
-                 .order_by(itsm_outbox.c.id))
+        query = (
+            sa.select(itsm_outbox)
+            .where(itsm_outbox.c.ticket == ticket_id, itsm_outbox.c.done_at.is_(None))
+            .order_by(itsm_outbox.c.id)
+        )
         async with self._db.engine.connect() as conn:
             return [_row(row) for row in (await conn.execute(query)).all()]
 
@@ -111,14 +128,24 @@ class ItsmOutbox:
         the ITSM system was configured) waits for the record instead of blocking the create forever.
         """
         earlier = itsm_outbox.alias("earlier")
-        blocked = sa.exists().where(earlier.c.ticket == itsm_outbox.c.ticket,
-                                    earlier.c.system == itsm_outbox.c.system,
-                                    earlier.c.done_at.is_(None), earlier.c.id < itsm_outbox.c.id,
-                                    sa.or_(itsm_outbox.c.operation != "create", earlier.c.operation == "create"))
-        query = (sa.select(itsm_outbox)
-                 .where(itsm_outbox.c.done_at.is_(None), itsm_outbox.c.next_attempt_at <= now,
-                        itsm_outbox.c.system.in_(list(self._systems)), ~blocked)
-                 .order_by(itsm_outbox.c.id).limit(limit))
+        blocked = sa.exists().where(
+            earlier.c.ticket == itsm_outbox.c.ticket,
+            earlier.c.system == itsm_outbox.c.system,
+            earlier.c.done_at.is_(None),
+            earlier.c.id < itsm_outbox.c.id,
+            sa.or_(itsm_outbox.c.operation != "create", earlier.c.operation == "create"),
+        )
+        query = (
+            sa.select(itsm_outbox)
+            .where(
+                itsm_outbox.c.done_at.is_(None),
+                itsm_outbox.c.next_attempt_at <= now,
+                itsm_outbox.c.system.in_(list(self._systems)),
+                ~blocked,
+            )
+            .order_by(itsm_outbox.c.id)
+            .limit(limit)
+        )
         async with self._db.engine.connect() as conn:
             return [_row(row) for row in (await conn.execute(query)).all()]
 
@@ -127,9 +154,13 @@ class ItsmOutbox:
         async with self._db.engine.begin() as conn:
             claimed = await conn.execute(
                 itsm_outbox.update()
-                .where(itsm_outbox.c.id == row_id, itsm_outbox.c.done_at.is_(None),
-                       itsm_outbox.c.next_attempt_at <= started)
-                .values(next_attempt_at=self._now() + LEASE))
+                .where(
+                    itsm_outbox.c.id == row_id,
+                    itsm_outbox.c.done_at.is_(None),
+                    itsm_outbox.c.next_attempt_at <= started,
+                )
+                .values(next_attempt_at=self._now() + LEASE)
+            )
         return claimed.rowcount == 1
 
     # ---- delivering one row ------------------------------------------------------------------------------------
@@ -164,8 +195,9 @@ class ItsmOutbox:
             return
         external_id = await system.create(_mirror_ticket(row.payload))
         async with self._db.engine.begin() as conn:
-            current = (await conn.execute(sa.select(handoffs.c.external).where(handoffs.c.id == row.ticket)
-                                          .with_for_update())).scalar()
+            current = (
+                await conn.execute(sa.select(handoffs.c.external).where(handoffs.c.id == row.ticket).with_for_update())
+            ).scalar()
             merged = {**(current or {}), row.system: external_id}
             await conn.execute(handoffs.update().where(handoffs.c.id == row.ticket).values(external=merged))
             await _mark_done(conn, row.id, self._now(), attempts=row.attempts + 1)
@@ -174,12 +206,18 @@ class ItsmOutbox:
     async def _without_record(self, row: OutboxRow) -> None:
         """A change for a ticket that has no record there: wait for a queued create, else give up."""
         waiting = sa.select(itsm_outbox.c.id).where(
-            itsm_outbox.c.ticket == row.ticket, itsm_outbox.c.system == row.system,
-            itsm_outbox.c.operation == "create", itsm_outbox.c.done_at.is_(None))
+            itsm_outbox.c.ticket == row.ticket,
+            itsm_outbox.c.system == row.system,
+            itsm_outbox.c.operation == "create",
+            itsm_outbox.c.done_at.is_(None),
+        )
         async with self._db.engine.begin() as conn:
             if (await conn.execute(waiting.limit(1))).first() is not None:
-                await conn.execute(itsm_outbox.update().where(itsm_outbox.c.id == row.id)
-                                   .values(next_attempt_at=self._now() + WAIT_FOR_CREATE))
+                await conn.execute(
+                    itsm_outbox.update()
+                    .where(itsm_outbox.c.id == row.id)
+                    .values(next_attempt_at=self._now() + WAIT_FOR_CREATE)
+                )
                 return
         await self._failed(row, f"the ticket was never created in {row.system}", retryable=False)
 
@@ -187,15 +225,31 @@ class ItsmOutbox:
         now, attempts = self._now(), row.attempts + 1
         if retryable and attempts < MAX_ATTEMPTS:
             delay = min(FIRST_DELAY * 2 ** (attempts - 1), MAX_DELAY) * (1 + JITTER * (2 * self._jitter() - 1))
-            values: dict[str, Any] = {"attempts": attempts, "next_attempt_at": now + delay,
-                                      "last_error": message[:ERROR_LIMIT]}
-            log.warning("itsm_delivery_failed", ticket=row.ticket, system=row.system, operation=row.operation,
-                        attempts=attempts, retry_in_seconds=round(delay.total_seconds()), error=message)
+            values: dict[str, Any] = {
+                "attempts": attempts,
+                "next_attempt_at": now + delay,
+                "last_error": message[:ERROR_LIMIT],
+            }
+            log.warning(
+                "itsm_delivery_failed",
+                ticket=row.ticket,
+                system=row.system,
+                operation=row.operation,
+                attempts=attempts,
+                retry_in_seconds=round(delay.total_seconds()),
+                error=message,
+            )
         else:
             reason = message if not retryable else f"{MAX_ATTEMPTS} attempts failed, the last: {message}"
             values = {"attempts": attempts, "done_at": now, "last_error": f"gave up: {reason}"[:ERROR_LIMIT]}
-            log.error("itsm_delivery_gave_up", ticket=row.ticket, system=row.system, operation=row.operation,
-                      attempts=attempts, error=message)
+            log.error(
+                "itsm_delivery_gave_up",
+                ticket=row.ticket,
+                system=row.system,
+                operation=row.operation,
+                attempts=attempts,
+                error=message,
+            )
         async with self._db.engine.begin() as conn:
             await conn.execute(itsm_outbox.update().where(itsm_outbox.c.id == row.id).values(**values))
 
@@ -205,8 +259,7 @@ class ItsmOutbox:
 
     async def _external_id(self, ticket_id: str, system: str) -> str | None:
         async with self._db.engine.connect() as conn:
-            external = (await conn.execute(sa.select(handoffs.c.external)
-                                           .where(handoffs.c.id == ticket_id))).scalar()
+            external = (await conn.execute(sa.select(handoffs.c.external).where(handoffs.c.id == ticket_id))).scalar()
         value = external.get(system) if isinstance(external, dict) else None
         return value if isinstance(value, str) and value else None
 
@@ -224,8 +277,9 @@ async def _send(system: ItsmSystem, external_id: str, row: OutboxRow) -> None:
 
 
 async def _mark_done(conn: AsyncConnection, row_id: int, now: datetime, *, attempts: int) -> None:
-    await conn.execute(itsm_outbox.update().where(itsm_outbox.c.id == row_id)
-                       .values(done_at=now, attempts=attempts, last_error=None))
+    await conn.execute(
+        itsm_outbox.update().where(itsm_outbox.c.id == row_id).values(done_at=now, attempts=attempts, last_error=None)
+    )
 
 
 def _mirror_ticket(payload: Mapping[str, Any]) -> MirrorTicket:
@@ -237,6 +291,13 @@ def _mirror_ticket(payload: Mapping[str, Any]) -> MirrorTicket:
 
 
 def _row(row: sa.Row[Any]) -> OutboxRow:
-    return OutboxRow(id=row.id, ticket=row.ticket, system=row.system, operation=row.operation,
-                     payload=dict(row.payload), attempts=row.attempts,
-                     next_attempt_at=as_utc(row.next_attempt_at), last_error=row.last_error)
+    return OutboxRow(
+        id=row.id,
+        ticket=row.ticket,
+        system=row.system,
+        operation=row.operation,
+        payload=dict(row.payload),
+        attempts=row.attempts,
+        next_attempt_at=as_utc(row.next_attempt_at),
+        last_error=row.last_error,
+    )

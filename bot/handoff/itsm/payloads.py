@@ -20,7 +20,13 @@ def mirror_ticket(ticket: Ticket, packet: HandoffPacket) -> dict[str, Any]:
     lines = [ticket.summary, "", f"Helpdesk ticket {ticket.id} — {ticket.reason}", "", "Conversation:"]
     lines += [f"[{turn.created_at[:19]}] {turn.role}: {turn.text}" for turn in packet.transcript]
     description = "\n".join(lines)[:DESCRIPTION_LIMIT]
-    mirror = MirrorTicket(id=ticket.id, title=title or f"Helpdesk ticket {ticket.id}", description=description,
-                          priority=ticket.priority, category=ticket.category,
-                          requester_email=ticket.requester.email, requester_name=ticket.requester.name)
+    mirror = MirrorTicket(
+        id=ticket.id,
+        title=title or f"Helpdesk ticket {ticket.id}",
+        description=description,
+        priority=ticket.priority,
+        category=ticket.category,
+        requester_email=ticket.requester.email,
+        requester_name=ticket.requester.name,
+    )
     return asdict(mirror)

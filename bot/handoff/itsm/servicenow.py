@@ -42,10 +42,23 @@ class ServiceNowIncidents:
 
     name = "servicenow"
 
-    def __init__(self, *, instance_url: str, user: str, password: str, timeout_seconds: float = 10.0,
-                 close_code: str = DEFAULT_CLOSE_CODE) -> None:
-        self._api = JsonClient(service="ServiceNow", base_url=instance_url, user=user, secret=password,
-                               timeout_seconds=timeout_seconds, error_detail=_error_detail)
+    def __init__(
+        self,
+        *,
+        instance_url: str,
+        user: str,
+        password: str,
+        timeout_seconds: float = 10.0,
+        close_code: str = DEFAULT_CLOSE_CODE,
+    ) -> None:
+        self._api = JsonClient(
+            service="ServiceNow",
+            base_url=instance_url,
+            user=user,
+            secret=password,
+            timeout_seconds=timeout_seconds,
+            error_detail=_error_detail,
+        )
         self._close_code = close_code
 
     async def close(self) -> None:
@@ -56,32 +69,44 @@ class ServiceNowIncidents:
 
         The look-up first makes a retry safe after a create whose answer was lost on the way back.
         """
-        existing = await self._find_one(INCIDENTS, {"correlation_id": ticket.id},
-                                        operation=f"look for the incident of {ticket.id}")
+        existing = await self._find_one(
+            INCIDENTS, {"correlation_id": ticket.id}, operation=f"look for the incident of {ticket.id}"
+        )
         if existing is not None:
             log.info("servicenow_incident_reused", ticket=ticket.id, sys_id=existing)
             return existing
         caller = await self._caller(ticket.requester_email)
         impact, urgency = IMPACT_URGENCY.get(ticket.priority, IMPACT_URGENCY["P3"])
         requester = _requester(ticket)
-        description = f"Requester: {requester}\n\n{ticket.description}" if requester and not caller else (
-            ticket.description)
+        description = (
+            f"Requester: {requester}\n\n{ticket.description}" if requester and not caller else (ticket.description)
+        )
         body: dict[str, Any] = {
-            "short_description": ticket.title[:SHORT_DESCRIPTION_LIMIT], "description": description, "impact": impact,
-            "urgency": urgency, "category": CATEGORIES.get(ticket.category, "inquiry"),
-            "correlation_id": ticket.id, "correlation_display": CORRELATION_DISPLAY,
+            "short_description": ticket.title[:SHORT_DESCRIPTION_LIMIT],
+            "description": description,
+            "impact": impact,
+            "urgency": urgency,
+            "category": CATEGORIES.get(ticket.category, "inquiry"),
+            "correlation_id": ticket.id,
+            "correlation_display": CORRELATION_DISPLAY,
         }
         if caller is not None:
             body["caller_id"] = caller
-        answer = await self._api.send("POST", INCIDENTS, body=body, params={"sysparm_fields": "sys_id,number"},
-                                      operation=f"create the incident for {ticket.id}")
+        answer = await self._api.send(
+            "POST",
+            INCIDENTS,
+            body=body,
+            params={"sysparm_fields": "sys_id,number"},
+            operation=f"create the incident for {ticket.id}",
+        )
         result = answer.body.get("result") if isinstance(answer.body, dict) else None
         record: dict[str, Any] = result if isinstance(result, dict) else {}
         sys_id = text_or_none(record.get("sys_id"))
         if sys_id is None:
             # Retrying is safe: the next attempt finds the incident by its correlation id if it was made.
-            raise ItsmError(f"ServiceNow's answer to creating the incident for {ticket.id} had no sys_id",
-                            retryable=True)
+            raise ItsmError(
+                f"ServiceNow's answer to creating the incident for {ticket.id} had no sys_id", retryable=True
+            )
         log.info("servicenow_incident_created", ticket=ticket.id, number=record.get("number"))
         return sys_id
 
@@ -94,27 +119,37 @@ class ServiceNowIncidents:
         if status == "claimed":
             await self._update(external_id, {"state": STATE_IN_PROGRESS}, operation="set In Progress")
         elif status == "waiting_on_user":
-            await self._update(external_id, {"state": STATE_ON_HOLD, "hold_reason": HOLD_AWAITING_CALLER},
-                               operation="put on hold")
+            await self._update(
+                external_id, {"state": STATE_ON_HOLD, "hold_reason": HOLD_AWAITING_CALLER}, operation="put on hold"
+            )
         else:
             log.info("servicenow_status_not_mirrored", sys_id=external_id, status=status)
 
     async def resolve(self, external_id: str, note: str) -> None:
         """Resolved, with the resolution code and the note as resolution notes (both mandatory there)."""
-        await self._update(external_id, {"state": STATE_RESOLVED, "close_code": self._close_code,
-                                         "close_notes": note or "Resolved by IT support."}, operation="resolve")
+        await self._update(
+            external_id,
+            {"state": STATE_RESOLVED, "close_code": self._close_code, "close_notes": note or "Resolved by IT support."},
+            operation="resolve",
+        )
 
     async def _update(self, sys_id: str, fields: dict[str, str], *, operation: str) -> None:
-        await self._api.send("PATCH", f"{INCIDENTS}/{path_segment(sys_id)}", body=fields,
-                             params={"sysparm_fields": "sys_id"}, operation=f"{operation} on incident {sys_id}")
+        await self._api.send(
+            "PATCH",
+            f"{INCIDENTS}/{path_segment(sys_id)}",
+            body=fields,
+            params={"sysparm_fields": "sys_id"},
+            operation=f"{operation} on incident {sys_id}",
+        )
 
     async def _caller(self, email: str | None) -> str | None:
         """The sys_id of the active user with this e-mail; None when there is none or users may not be read."""
         if not email:
             return None
         try:
-            return await self._find_one(USERS, {"email": email, "active": "true"},
-                                        operation="look up the caller by e-mail")
+            return await self._find_one(
+                USERS, {"email": email, "active": "true"}, operation="look up the caller by e-mail"
+            )
         except ItsmError as error:
             if error.retryable:
                 raise
@@ -127,15 +162,19 @@ class ServiceNowIncidents:
         if any("^" in value or "\n" in value for value in terms.values()):
             return None  # "^" separates query terms: such a value could widen the search, so it matches nothing
         query = "^".join(f"{field}={value}" for field, value in terms.items())
-        answer = await self._api.send("GET", table, operation=operation,
-                                      params={"sysparm_query": query, "sysparm_fields": "sys_id", "sysparm_limit": "1"})
+        answer = await self._api.send(
+            "GET",
+            table,
+            operation=operation,
+            params={"sysparm_query": query, "sysparm_fields": "sys_id", "sysparm_limit": "1"},
+        )
         found = answer.body.get("result") if isinstance(answer.body, dict) else None
         first = found[0] if isinstance(found, list) and found and isinstance(found[0], dict) else None
         return text_or_none(first.get("sys_id")) if first is not None else None
 
 
 def _requester(ticket: MirrorTicket) -> str:
-    """"Name <e-mail>", or whichever of the two is known."""
+    """ "Name <e-mail>", or whichever of the two is known."""
     name, email = ticket.requester_name, ticket.requester_email
     return f"{name} <{email}>" if name and email else name or email or ""
 

@@ -38,16 +38,21 @@ class RedisSharedState:
     """Implements the SharedState port on Redis."""
 
     def __init__(self, url: str) -> None:
-        self._redis = aioredis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                                              socket_timeout=COMMAND_TIMEOUT_SECONDS, decode_responses=True)
+        self._redis = aioredis.Redis.from_url(
+            url,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            socket_timeout=COMMAND_TIMEOUT_SECONDS,
+            decode_responses=True,
+        )
         self._token = secrets.token_hex(8)  # this process: whose claims `release` may delete
         self._release = self._redis.register_script(_RELEASE_IF_MINE)
         self._failing_since: float | None = None
         self._last_fault_log = 0.0
 
     async def claim(self, key: str, *, ttl_seconds: float) -> bool:
-        won: bool | None = await self.call("claim", self._redis.set(KEY_PREFIX + key, self._token, nx=True,
-                                                         px=max(1, int(ttl_seconds * 1000))))
+        won: bool | None = await self.call(
+            "claim", self._redis.set(KEY_PREFIX + key, self._token, nx=True, px=max(1, int(ttl_seconds * 1000)))
+        )
         return bool(won)
 
     async def count(self, key: str, *, window_seconds: float) -> int:
@@ -96,6 +101,10 @@ class RedisSharedState:
             self._failing_since = now
         if now - self._last_fault_log >= FAULT_LOG_INTERVAL_SECONDS:
             self._last_fault_log = now
-            log.error("shared_state_unavailable", operation=what, error=type(error).__name__,
-                      down_seconds=round(now - self._failing_since, 1),
-                      hint="check HELPDESK_REDIS_URL; self-service actions are refused until Redis is back")
+            log.error(
+                "shared_state_unavailable",
+                operation=what,
+                error=type(error).__name__,
+                down_seconds=round(now - self._failing_since, 1),
+                hint="check HELPDESK_REDIS_URL; self-service actions are refused until Redis is back",
+            )

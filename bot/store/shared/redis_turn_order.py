@@ -101,15 +101,15 @@ class RedisTurnOrder:
         lease_ms, queue_ttl_ms = int(LEASE_SECONDS * 1000), int(QUEUE_TTL_SECONDS * 1000)
         try:
             while True:
-                mine = await self._state.call("turn_order", self._take(keys=[queue],
-                                                                       args=[token, lease_ms, queue_ttl_ms]))
+                mine = await self._state.call(
+                    "turn_order", self._take(keys=[queue], args=[token, lease_ms, queue_ttl_ms])
+                )
                 if mine == 1:
                     return True
                 if time.monotonic() - started > WAIT_LIMIT_SECONDS:
                     log.warning("turn_order_wait_limit", waited_seconds=round(time.monotonic() - started, 1))
                     return True  # leave the queue afterwards all the same
-                await self._state.call("turn_order", self._redis.blpop([f"{queue}:wake:{token}"],
-                                                                       timeout=POLL_SECONDS))
+                await self._state.call("turn_order", self._redis.blpop([f"{queue}:wake:{token}"], timeout=POLL_SECONDS))
         except SharedStateUnavailable:
             return False
 
@@ -118,8 +118,9 @@ class RedisTurnOrder:
         while True:
             await asyncio.sleep(RENEW_EVERY_SECONDS)
             with contextlib.suppress(SharedStateUnavailable):
-                await self._state.call("turn_order", self._redis.pexpire(f"{queue}:lease:{token}",
-                                                                         int(LEASE_SECONDS * 1000)))
+                await self._state.call(
+                    "turn_order", self._redis.pexpire(f"{queue}:lease:{token}", int(LEASE_SECONDS * 1000))
+                )
 
     async def _leave(self, queue: str, token: str) -> None:
         # If this fails, the lease runs out and the next turn skips this token: slower, never stuck.

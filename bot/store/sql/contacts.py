@@ -27,8 +27,13 @@ class SqlContacts:
 
     async def remember(self, *, email: str, conversation: ConversationRef, user_id: str) -> None:
         address = email.strip().lower()
-        values = {"conversation_key": conversation.key, "channel": conversation.channel,
-                  "external_id": conversation.id, "user_id": user_id, "updated_at": datetime.now(UTC)}
+        values = {
+            "conversation_key": conversation.key,
+            "channel": conversation.channel,
+            "external_id": conversation.id,
+            "user_id": user_id,
+            "updated_at": datetime.now(UTC),
+        }
         async with self._db.engine.begin() as conn:
             await upsert(conn, contacts, key={"email": address}, values=values)
 

@@ -40,8 +40,12 @@ class Database:
         async with self.engine.begin() as conn:
             before, after = await conn.run_sync(upgrade)
         if before.revision != after.revision:
-            log.info("database_upgraded", from_revision=before.revision, legacy_version=before.legacy_version,
-                     to_revision=after.revision)
+            log.info(
+                "database_upgraded",
+                from_revision=before.revision,
+                legacy_version=before.legacy_version,
+                to_revision=after.revision,
+            )
         log.info("database_ready", revision=after.revision)
 
     async def schema_state(self) -> SchemaState:

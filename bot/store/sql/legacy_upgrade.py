@@ -21,11 +21,20 @@ LAST_VERSION = 8  # the newest version a release before the migrations wrote
 # Columns version 7 added to `handoffs` (all nullable: older tickets keep them empty). Its index on group_name
 # comes from the baseline revision.
 _HANDOFFS_SINCE_7: tuple[tuple[str, TypeEngine[Any]], ...] = (
-    ("requester", sa.JSON()), ("reason", sa.Text()), ("summary", sa.Text()), ("category", sa.String(64)),
-    ("priority", sa.String(8)), ("group_name", sa.String(64)), ("assignee", sa.String(320)),
-    ("assignee_name", sa.String(256)), ("first_response_at", sa.DateTime(timezone=True)),
-    ("resolved_at", sa.DateTime(timezone=True)), ("resolution", sa.Text()), ("rating", sa.Integer()),
-    ("external", sa.JSON()), ("updated_at", sa.DateTime(timezone=True)),
+    ("requester", sa.JSON()),
+    ("reason", sa.Text()),
+    ("summary", sa.Text()),
+    ("category", sa.String(64)),
+    ("priority", sa.String(8)),
+    ("group_name", sa.String(64)),
+    ("assignee", sa.String(320)),
+    ("assignee_name", sa.String(256)),
+    ("first_response_at", sa.DateTime(timezone=True)),
+    ("resolved_at", sa.DateTime(timezone=True)),
+    ("resolution", sa.Text()),
+    ("rating", sa.Integer()),
+    ("external", sa.JSON()),
+    ("updated_at", sa.DateTime(timezone=True)),
 )
 
 
@@ -48,8 +57,9 @@ def upgrade_tables(connection: sa.Connection, version: int) -> None:
     log.info("database_legacy_upgraded", from_version=version, to_version=LAST_VERSION)
 
 
-def _add_missing_columns(connection: sa.Connection, table: str,
-                         columns: tuple[tuple[str, TypeEngine[Any]], ...]) -> None:
+def _add_missing_columns(
+    connection: sa.Connection, table: str, columns: tuple[tuple[str, TypeEngine[Any]], ...]
+) -> None:
     present = {column["name"] for column in sa.inspect(connection).get_columns(table)}
     for name, kind in columns:
         if name not in present:

@@ -86,11 +86,14 @@ def upgrade(connection: sa.Connection) -> tuple[SchemaState, SchemaState]:
     if not before.known:
         raise SchemaTooNewError(
             f"the database is at schema revision {before.revision}, which this bot does not know (its newest is "
-            f"{before.head}): it was written by a newer version of the bot; run that version, or restore a backup")
+            f"{before.head}): it was written by a newer version of the bot; run that version, or restore a backup"
+        )
     if before.legacy_version is not None:
         if before.legacy_version > legacy_upgrade.LAST_VERSION:
-            raise SchemaTooNewError(f"database schema version {before.legacy_version} is newer than this bot "
-                                    f"understands ({legacy_upgrade.LAST_VERSION})")
+            raise SchemaTooNewError(
+                f"database schema version {before.legacy_version} is newer than this bot "
+                f"understands ({legacy_upgrade.LAST_VERSION})"
+            )
         legacy_upgrade.upgrade_tables(connection, before.legacy_version)
     if not before.is_current:
         command.upgrade(alembic_config(connection), "head")

@@ -26,6 +26,11 @@ class SqlChannelReferences:
 
     async def load(self, conversation: ConversationRef) -> dict[str, Any] | None:
         async with self._db.engine.connect() as conn:
-            row = (await conn.execute(sa.select(channel_references.c.reference)
-                                      .where(channel_references.c.conversation_key == conversation.key))).first()
+            row = (
+                await conn.execute(
+                    sa.select(channel_references.c.reference).where(
+                        channel_references.c.conversation_key == conversation.key
+                    )
+                )
+            ).first()
         return None if row is None else dict(row.reference)

@@ -14,8 +14,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-async def upsert(conn: AsyncConnection, table: sa.Table, *, key: Mapping[str, Any], values: Mapping[str, Any],
-                 insert_only: Mapping[str, Any] | None = None) -> None:
+async def upsert(
+    conn: AsyncConnection,
+    table: sa.Table,
+    *,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    insert_only: Mapping[str, Any] | None = None,
+) -> None:
     """Insert the row `key` + `values` (+ `insert_only`), or set `values` on the row that already has `key` (its
     primary key)."""
     statement = _insert(conn, table).values({**key, **values, **(insert_only or {})})

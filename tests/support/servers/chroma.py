@@ -55,13 +55,19 @@ class ChromaServer:
         env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", "NO_COLOR": "1"}
         self.process = subprocess.Popen(
             [binary, "run", "--path", str(self.directory / "data"), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.directory)
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=self.directory,
+        )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                pytest.fail(f"chroma exited at start ({self.process.returncode}); see {self.directory / 'chroma.log'}",
-                            pytrace=False)
+                pytest.fail(
+                    f"chroma exited at start ({self.process.returncode}); see {self.directory / 'chroma.log'}",
+                    pytrace=False,
+                )
             if _answers(self.url):
                 return
             time.sleep(0.05)

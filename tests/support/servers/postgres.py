@@ -40,8 +40,10 @@ URL_VARIABLE = "HELPDESK_TEST_DATABASE_URL"
 BINARIES = "/usr/lib/postgresql/*/bin"
 SYSTEM_USER = "postgres"  # who owns the cluster when the tests run as root
 # Nothing here has to survive a crash or live long enough to need vacuuming.
-SETTINGS = ("-c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off "
-            "-c autovacuum=off -c max_connections=200")
+SETTINGS = (
+    "-c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off "
+    "-c autovacuum=off -c max_connections=200"
+)
 
 
 @dataclass
@@ -82,11 +84,13 @@ class PostgresServer:
 
     def drop_all(self) -> None:
         """Drop every database this session made."""
+
         async def drop() -> None:
             connection = await asyncpg.connect(self._dsn())
             try:
-                names = await connection.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1",
-                                               f"{self.prefix}%")
+                names = await connection.fetch(
+                    "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{self.prefix}%"
+                )
                 for row in names:
                     await connection.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
             finally:
@@ -96,6 +100,7 @@ class PostgresServer:
 
     def execute(self, statements: str, *, database: str | None = None) -> None:
         """Run SQL as the administrator (in the admin database unless `database` is given)."""
+
         async def execute() -> None:
             connection = await asyncpg.connect(self._dsn(database))
             try:
@@ -112,12 +117,14 @@ class PostgresServer:
 
 # Children before parents (foreign keys); alembic_version and schema_info keep their rows. A lock timeout turns a
 # connection some earlier test left inside a transaction into an error instead of a hang.
-_EMPTY_TABLES = "; ".join([
-    "SET lock_timeout = '10s'",
-    *(f"DELETE FROM {table.name}" for table in reversed(metadata.sorted_tables) if table.name != "schema_info"),
-    "DO $$ DECLARE s record; BEGIN FOR s IN SELECT schemaname, sequencename FROM pg_sequences LOOP "
-    "EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename); END LOOP; END $$",
-])
+_EMPTY_TABLES = "; ".join(
+    [
+        "SET lock_timeout = '10s'",
+        *(f"DELETE FROM {table.name}" for table in reversed(metadata.sorted_tables) if table.name != "schema_info"),
+        "DO $$ DECLARE s record; BEGIN FOR s IN SELECT schemaname, sequencename FROM pg_sequences LOOP "
+        "EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename); END LOOP; END $$",
+    ]
+)
 
 
 async def _migrate(url: str) -> None:
@@ -147,17 +154,24 @@ def running_postgres() -> Iterator[PostgresServer]:
         return
     binaries = _binaries()
     if binaries is None:
-        pytest.skip(f"no PostgreSQL: neither initdb/pg_ctl under {BINARIES} (apt-get install postgresql) "
-                    f"nor {URL_VARIABLE}")
+        pytest.skip(
+            f"no PostgreSQL: neither initdb/pg_ctl under {BINARIES} (apt-get install postgresql) nor {URL_VARIABLE}"
+        )
     with _cluster(binaries) as port:
-        yield PostgresServer(admin_url=URL.create("postgresql+asyncpg", username=SYSTEM_USER, host="127.0.0.1",
-                                                  port=port, database="postgres"))
+        yield PostgresServer(
+            admin_url=URL.create(
+                "postgresql+asyncpg", username=SYSTEM_USER, host="127.0.0.1", port=port, database="postgres"
+            )
+        )
 
 
 def _binaries() -> Path | None:
     """The newest installed major version's bin directory that has initdb and pg_ctl."""
-    candidates = [path for path in Path("/").glob(BINARIES.lstrip("/"))
-                  if (path / "initdb").is_file() and (path / "pg_ctl").is_file()]
+    candidates = [
+        path
+        for path in Path("/").glob(BINARIES.lstrip("/"))
+        if (path / "initdb").is_file() and (path / "pg_ctl").is_file()
+    ]
     return max(candidates, key=lambda path: int(path.parent.name), default=None)
 
 
@@ -170,13 +184,42 @@ def _cluster(binaries: Path) -> Iterator[int]:
         shutil.chown(root, user=owner.pw_uid, group=owner.pw_gid)
     data, log = root / "data", root / "server.log"
     try:
-        _run(owner, [str(binaries / "initdb"), "-D", str(data), "-U", SYSTEM_USER, "-A", "trust", "-E", "UTF8",
-                     "--locale=C", "--no-sync"])
+        _run(
+            owner,
+            [
+                str(binaries / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                SYSTEM_USER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+        )
         port = None
         for _attempt in range(5):
             candidate = free_port()
-            started = _run(owner, [str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "30",
-                                   "-o", f"-p {candidate} -k {root} {SETTINGS}", "start"], check=False)
+            started = _run(
+                owner,
+                [
+                    str(binaries / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "30",
+                    "-o",
+                    f"-p {candidate} -k {root} {SETTINGS}",
+                    "start",
+                ],
+                check=False,
+            )
             if started.returncode == 0:
                 port = candidate
                 break
@@ -197,20 +240,35 @@ def _owner() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam(SYSTEM_USER)
     except KeyError:
-        pytest.fail(f"running as root, and there is no `{SYSTEM_USER}` user to own a PostgreSQL cluster "
-                    "(apt-get install postgresql creates it)", pytrace=False)
+        pytest.fail(
+            f"running as root, and there is no `{SYSTEM_USER}` user to own a PostgreSQL cluster "
+            "(apt-get install postgresql creates it)",
+            pytrace=False,
+        )
 
 
-def _run(owner: pwd.struct_passwd | None, command: list[str], *, check: bool = True,
-         ) -> subprocess.CompletedProcess[str]:
-    as_owner: dict[str, Any] = {} if owner is None else {
-        "user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": [], "cwd": "/",
-        "env": {**os.environ, "HOME": owner.pw_dir, "USER": owner.pw_name, "LOGNAME": owner.pw_name}}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-                            **as_owner)
+def _run(
+    owner: pwd.struct_passwd | None,
+    command: list[str],
+    *,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    as_owner: dict[str, Any] = (
+        {}
+        if owner is None
+        else {
+            "user": owner.pw_uid,
+            "group": owner.pw_gid,
+            "extra_groups": [],
+            "cwd": "/",
+            "env": {**os.environ, "HOME": owner.pw_dir, "USER": owner.pw_name, "LOGNAME": owner.pw_name},
+        }
+    )
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, **as_owner)
     if check and result.returncode != 0:
-        pytest.fail(f"{Path(command[0]).name} failed ({result.returncode}):\n{result.stdout}{result.stderr}",
-                    pytrace=False)
+        pytest.fail(
+            f"{Path(command[0]).name} failed ({result.returncode}):\n{result.stdout}{result.stderr}", pytrace=False
+        )
     return result
 
 

@@ -37,12 +37,30 @@ class RedisServer:
             pytest.skip("needs a Redis the tests can stop and start (unset HELPDESK_TEST_REDIS_URL)")
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.fail("`redis-server` is not installed: these tests run a real Redis "
-                        "(Debian/Ubuntu: apt-get install redis-server)", pytrace=False)
+            pytest.fail(
+                "`redis-server` is not installed: these tests run a real Redis "
+                "(Debian/Ubuntu: apt-get install redis-server)",
+                pytrace=False,
+            )
         self.process = subprocess.Popen(
-            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory), "--protected-mode", "yes"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -33,8 +33,13 @@ PEOPLE = f"ou=people,{BASE_DN}"
 GROUPS = f"ou=groups,{BASE_DN}"
 VPN_USERS = f"cn=vpn-users,{GROUPS}"
 STAFF = f"cn=staff,{GROUPS}"
-PASSWORDS = {"alice": "Alice-old-pw1", "bob": "Bob-pw-22", "carol": "Carol-pw-3", "dave": "Dave-pw-44",
-             "erin": "Erin-pw-55"}
+PASSWORDS = {
+    "alice": "Alice-old-pw1",
+    "bob": "Bob-pw-22",
+    "carol": "Carol-pw-3",
+    "dave": "Dave-pw-44",
+    "erin": "Erin-pw-55",
+}
 MIN_PASSWORD_LENGTH = 8
 ALTERNATE_EMAIL_ATTRIBUTE = "otherMailbox"  # cosine.schema; allowed on inetOrgPerson through extensibleObject
 
@@ -69,19 +74,24 @@ def dn(uid: str) -> str:
 
 
 def _person(uid: str, *, name: str, mail: str, extra: str = "") -> str:
-    return (f"dn: {dn(uid)}\nobjectClass: inetOrgPerson\nobjectClass: extensibleObject\nuid: {uid}\ncn: {name}\n"
-            f"sn: {name.split()[-1]}\ndisplayName: {name}\nmail: {mail}\nuserPassword: {PASSWORDS[uid]}\n{extra}\n")
+    return (
+        f"dn: {dn(uid)}\nobjectClass: inetOrgPerson\nobjectClass: extensibleObject\nuid: {uid}\ncn: {name}\n"
+        f"sn: {name.split()[-1]}\ndisplayName: {name}\nmail: {mail}\nuserPassword: {PASSWORDS[uid]}\n{extra}\n"
+    )
 
 
-ALICE_EXTRA = (f"manager: {dn('bob')}\n{ALTERNATE_EMAIL_ATTRIBUTE}: alice.home@example.net\n"
-               "departmentNumber: Finance\nl: Berlin\n")
-_PEOPLE_LDIF = "".join([
-    _person("alice", name="Alice Archer", mail="alice@example.org", extra=ALICE_EXTRA),
-    _person("bob", name="Bob Baker", mail="bob@example.org"),
-    _person("carol", name="Carol Cooper", mail="carol@example.org"),
-    _person("dave", name="Dave Dunn", mail="shared@example.org"),
-    _person("erin", name="Erin Evans", mail="shared@example.org"),
-])
+ALICE_EXTRA = (
+    f"manager: {dn('bob')}\n{ALTERNATE_EMAIL_ATTRIBUTE}: alice.home@example.net\ndepartmentNumber: Finance\nl: Berlin\n"
+)
+_PEOPLE_LDIF = "".join(
+    [
+        _person("alice", name="Alice Archer", mail="alice@example.org", extra=ALICE_EXTRA),
+        _person("bob", name="Bob Baker", mail="bob@example.org"),
+        _person("carol", name="Carol Cooper", mail="carol@example.org"),
+        _person("dave", name="Dave Dunn", mail="shared@example.org"),
+        _person("erin", name="Erin Evans", mail="shared@example.org"),
+    ]
+)
 SEED_LDIF = f"""\
 dn: {BASE_DN}
 objectClass: dcObject
@@ -152,15 +162,19 @@ class Slapd:
 def _binary(name: str) -> str:
     found = shutil.which(name, path=SBIN)
     if found is None:
-        pytest.fail(f"`{name}` is not installed: these tests run a real OpenLDAP server "
-                    "(Debian/Ubuntu: apt-get install slapd ldap-utils)", pytrace=False)
+        pytest.fail(
+            f"`{name}` is not installed: these tests run a real OpenLDAP server "
+            "(Debian/Ubuntu: apt-get install slapd ldap-utils)",
+            pytrace=False,
+        )
     return found
 
 
 def _admin_can_bind(url: str) -> bool:
     try:
-        connection = ldap3.Connection(ldap3.Server(url, connect_timeout=1), user=ADMIN_DN, password=ADMIN_PASSWORD,
-                                      receive_timeout=1)
+        connection = ldap3.Connection(
+            ldap3.Server(url, connect_timeout=1), user=ADMIN_DN, password=ADMIN_PASSWORD, receive_timeout=1
+        )
         try:
             return bool(connection.bind())
         finally:
@@ -176,8 +190,9 @@ def _start(*, slapd: str, config: Path, log: Path) -> Slapd | None:
     """One attempt on one random port; None when slapd exited (most likely the port was taken meanwhile)."""
     url = f"ldap://127.0.0.1:{free_port()}/"
     with log.open("ab") as sink:
-        process = subprocess.Popen([slapd, "-f", str(config), "-h", url, "-d", "0"],
-                                   stdin=subprocess.DEVNULL, stdout=sink, stderr=sink)
+        process = subprocess.Popen(
+            [slapd, "-f", str(config), "-h", url, "-d", "0"], stdin=subprocess.DEVNULL, stdout=sink, stderr=sink
+        )
     server = Slapd(url=url.rstrip("/"), process=process)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -196,8 +211,9 @@ def running_slapd(*, directory: Path) -> Iterator[Slapd]:
     slapd, slapadd = _binary("slapd"), _binary("slapadd")
     (directory / "db").mkdir(parents=True)
     config = directory / "slapd.conf"
-    config.write_text(SLAPD_CONF.format(d=directory, base=BASE_DN, admin=ADMIN_DN, admin_password=ADMIN_PASSWORD,
-                                          service=SERVICE_DN))
+    config.write_text(
+        SLAPD_CONF.format(d=directory, base=BASE_DN, admin=ADMIN_DN, admin_password=ADMIN_PASSWORD, service=SERVICE_DN)
+    )
     seed = directory / "init.ldif"
     seed.write_text(SEED_LDIF)
     loaded = subprocess.run([slapadd, "-f", str(config), "-l", str(seed), "-q"], capture_output=True, timeout=60)
@@ -231,8 +247,13 @@ def can_bind(url: str, *, dn: str, password: str) -> bool:
 @contextmanager
 def admin_connection(url: str) -> Iterator[ldap3.Connection]:
     """The rootdn, to look behind the provider's back (and to arrange what an administrator would)."""
-    connection = ldap3.Connection(ldap3.Server(url, connect_timeout=2), user=ADMIN_DN, password=ADMIN_PASSWORD,
-                                  auto_bind=True, raise_exceptions=True)
+    connection = ldap3.Connection(
+        ldap3.Server(url, connect_timeout=2),
+        user=ADMIN_DN,
+        password=ADMIN_PASSWORD,
+        auto_bind=True,
+        raise_exceptions=True,
+    )
     try:
         yield connection
     finally:
@@ -244,5 +265,8 @@ def read_attributes(url: str, *, dn: str, attributes: list[str]) -> dict[str, li
     with admin_connection(url) as connection:
         connection.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=attributes)
         [entry] = connection.response
-        return {name.lower(): [value.decode() for value in values]
-                for name, values in entry["raw_attributes"].items() if values}
+        return {
+            name.lower(): [value.decode() for value in values]
+            for name, values in entry["raw_attributes"].items()
+            if values
+        }

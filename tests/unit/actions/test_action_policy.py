@@ -28,12 +28,15 @@ def test_mfa_reset_on_the_chat_identity_alone_is_refused(tmp_path: Path) -> None
         ActionPolicy.load(write(tmp_path, "actions:\n  reset_mfa: {assurance: 1}\n"))
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("actions:\n  format_disk: {assurance: 2}\n", "unknown actions"),
-    ("actions:\n  unlock_account: {assurance: 3}\n", "assurance"),
-    ("actions:\n  unlock_account: {assurance: 1, aproval: none}\n", "aproval"),
-    ("actions: [\n", "cannot read"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("actions:\n  format_disk: {assurance: 2}\n", "unknown actions"),
+        ("actions:\n  unlock_account: {assurance: 3}\n", "assurance"),
+        ("actions:\n  unlock_account: {assurance: 1, aproval: none}\n", "aproval"),
+        ("actions: [\n", "cannot read"),
+    ],
+)
 def test_a_broken_policy_file_names_the_problem(tmp_path: Path, text: str, problem: str) -> None:
     with pytest.raises(PolicyError, match=problem):
         ActionPolicy.load(write(tmp_path, text))
@@ -45,8 +48,14 @@ def test_an_action_switched_off_goes_to_staff(tmp_path: Path) -> None:
     assert policy.spec("reset_password") is None  # not listed: not self-service
 
 
-@pytest.mark.parametrize("groups", [("Domain Admins",), ("CN=Domain Admins,CN=Users,DC=corp,DC=example",),
-                                    ("cn=domain admins,ou=groups,dc=example,dc=org",)])
+@pytest.mark.parametrize(
+    "groups",
+    [
+        ("Domain Admins",),
+        ("CN=Domain Admins,CN=Users,DC=corp,DC=example",),
+        ("cn=domain admins,ou=groups,dc=example,dc=org",),
+    ],
+)
 def test_privileged_groups_are_recognised_by_name_or_dn(groups: tuple[str, ...]) -> None:
     assert ActionPolicy.load().is_privileged(groups)
 
@@ -72,13 +81,19 @@ def test_an_item_is_found_by_its_name_or_an_alias_as_whole_words(tmp_path: Path)
     assert [i.id for i in catalog.mentioned("install visio", kind="software")] == ["visio"]
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("items:\n  - {id: x, kind: access, name: X, group: cn=x, approval: owner}\n", "needs an owner"),
-    ("items:\n  - {id: x, kind: hardware, name: X, group: cn=x}\n", "kind"),
-    ("items:\n  - {id: x, kind: access, name: X, group: cn=x}\n  - {id: x, kind: access, name: Y, group: cn=y}\n",
-     "unique"),
-    ("items:\n  - {id: '../x', kind: access, name: X, group: cn=x}\n", "id"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("items:\n  - {id: x, kind: access, name: X, group: cn=x, approval: owner}\n", "needs an owner"),
+        ("items:\n  - {id: x, kind: hardware, name: X, group: cn=x}\n", "kind"),
+        (
+            "items:\n  - {id: x, kind: access, name: X, group: cn=x}\n"
+            "  - {id: x, kind: access, name: Y, group: cn=y}\n",
+            "unique",
+        ),
+        ("items:\n  - {id: '../x', kind: access, name: X, group: cn=x}\n", "id"),
+    ],
+)
 def test_a_broken_catalog_names_the_problem(tmp_path: Path, text: str, problem: str) -> None:
     with pytest.raises(PolicyError, match=problem):
         Catalog.load(write(tmp_path, text))

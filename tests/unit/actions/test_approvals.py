@@ -15,10 +15,17 @@ pytestmark = pytest.mark.asyncio
 
 
 async def ask_for_vpn(approvals: SqlApprovals) -> Approval:
-    return await approvals.create(action="request_access", item_id="vpn", requester_email="Alice@Example.org",
-                                  requester_account="alice", conversation=ConversationRef(channel="web", id="c-1"),
-                                  requester_user_id="web-alice", approver_email="bob@example.org",
-                                  reason="working from home", lifetime=timedelta(hours=24))
+    return await approvals.create(
+        action="request_access",
+        item_id="vpn",
+        requester_email="Alice@Example.org",
+        requester_account="alice",
+        conversation=ConversationRef(channel="web", id="c-1"),
+        requester_user_id="web-alice",
+        approver_email="bob@example.org",
+        reason="working from home",
+        lifetime=timedelta(hours=24),
+    )
 
 
 async def test_an_approval_can_be_decided_until_it_expires(database: Database) -> None:

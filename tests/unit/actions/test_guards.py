@@ -14,13 +14,18 @@ from tests.support.clock import FakeClock
 pytestmark = pytest.mark.asyncio
 
 
-
 def guards(database: Database, *, per_person: int, overall: int, clock: FakeClock | None = None) -> Guards:
     clock = clock or FakeClock()
-    policy = ActionPolicy.model_validate({"rate_limit": {"per_person_per_hour": per_person,
-                                                         "global_per_minute": overall}, "actions": {}})
-    return Guards(database=database, audit=AuditLog(database=database),
-                  shared_state=InProcessSharedState(clock=clock), policy=policy, clock=clock)
+    policy = ActionPolicy.model_validate(
+        {"rate_limit": {"per_person_per_hour": per_person, "global_per_minute": overall}, "actions": {}}
+    )
+    return Guards(
+        database=database,
+        audit=AuditLog(database=database),
+        shared_state=InProcessSharedState(clock=clock),
+        policy=policy,
+        clock=clock,
+    )
 
 
 async def test_a_person_over_their_hourly_limit_is_stopped_and_others_are_not(database: Database) -> None:

@@ -13,14 +13,23 @@ PORTS = ROOT / "bot" / "core" / "ports.py"
 
 def protocols_in(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
-            and any(isinstance(base, ast.Name | ast.Attribute) and ast.unparse(base).endswith("Protocol")
-                    for base in node.bases)]
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and any(
+            isinstance(base, ast.Name | ast.Attribute) and ast.unparse(base).endswith("Protocol") for base in node.bases
+        )
+    ]
 
 
 def test_every_port_is_declared_in_the_core() -> None:
-    elsewhere = {f"{path.relative_to(ROOT)}: {name}" for path in (ROOT / "bot").rglob("*.py") if path != PORTS
-                 for name in protocols_in(path)}
+    elsewhere = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "bot").rglob("*.py")
+        if path != PORTS
+        for name in protocols_in(path)
+    }
     assert not elsewhere, "Protocols belong in bot/core/ports.py"
     assert {"ReplyPort", "TicketCardChannel", "StaffOperations", "Wakeups", "ItsmSystem"} <= set(protocols_in(PORTS))
 
@@ -28,6 +37,10 @@ def test_every_port_is_declared_in_the_core() -> None:
 def test_make_test_checks_the_import_contracts() -> None:
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
     assert {contract["id"] for contract in contracts["contracts"]} >= {
-        "layers", "core-platform-free", "knowledge-is-a-library", "one-composition-root"}
+        "layers",
+        "core-platform-free",
+        "knowledge-is-a-library",
+        "one-composition-root",
+    }
     test_target = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ntest:", 1)[1].split("\n\n", 1)[0]
     assert "lint-imports" in test_target

@@ -18,19 +18,36 @@ from bot.store.sql.schema import audit_head, audit_log
 
 runner = CliRunner()
 
-RESET = AuditEntry(actor="alice@example.org", account="uid=alice,ou=people,dc=example,dc=org",
-                   action="reset_password", outcome="success", reason="intent reset_password (0.91)",
-                   details={"assurance": 2, "factor": "totp"}, rollback="none: the old password is not kept")
-
+RESET = AuditEntry(
+    actor="alice@example.org",
+    account="uid=alice,ou=people,dc=example,dc=org",
+    action="reset_password",
+    outcome="success",
+    reason="intent reset_password (0.91)",
+    details={"assurance": 2, "factor": "totp"},
+    rollback="none: the old password is not kept",
+)
 
 
 async def write_three(log: AuditLog) -> None:
-    await log.record(AuditEntry(actor="alice@example.org", action="verify_totp", outcome="success",
-                                reason="second factor for reset_password"))
+    await log.record(
+        AuditEntry(
+            actor="alice@example.org",
+            action="verify_totp",
+            outcome="success",
+            reason="second factor for reset_password",
+        )
+    )
     await log.record(RESET)
-    await log.record(AuditEntry(actor="bob@example.org", action="unlock_account", outcome="refused",
-                                reason="account is in a privileged group",
-                                account="uid=bob,ou=people,dc=example,dc=org"))
+    await log.record(
+        AuditEntry(
+            actor="bob@example.org",
+            action="unlock_account",
+            outcome="refused",
+            reason="account is in a privileged group",
+            account="uid=bob,ou=people,dc=example,dc=org",
+        )
+    )
 
 
 @pytest.mark.asyncio
@@ -48,15 +65,19 @@ async def test_records_link_into_a_chain_that_verifies(database: Database) -> No
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("tamper", "problem"), [
-    (audit_log.update().where(audit_log.c.seq == 2).values(outcome="failure"), "record 2 was altered"),
-    (audit_log.update().where(audit_log.c.seq == 2).values(details={"assurance": 1}), "record 2 was altered"),
-    (audit_log.delete().where(audit_log.c.seq == 2), "record 2 is missing"),
-    (audit_log.delete().where(audit_log.c.seq == 3), "records after 2 were deleted"),
-    (audit_log.update().where(audit_log.c.seq == 3).values(prev_hash="f" * 64), "record 3 does not follow"),
-])
-async def test_an_edited_or_deleted_record_breaks_the_chain(database: Database, tamper: sa.Executable,
-                                                            problem: str) -> None:
+@pytest.mark.parametrize(
+    ("tamper", "problem"),
+    [
+        (audit_log.update().where(audit_log.c.seq == 2).values(outcome="failure"), "record 2 was altered"),
+        (audit_log.update().where(audit_log.c.seq == 2).values(details={"assurance": 1}), "record 2 was altered"),
+        (audit_log.delete().where(audit_log.c.seq == 2), "record 2 is missing"),
+        (audit_log.delete().where(audit_log.c.seq == 3), "records after 2 were deleted"),
+        (audit_log.update().where(audit_log.c.seq == 3).values(prev_hash="f" * 64), "record 3 does not follow"),
+    ],
+)
+async def test_an_edited_or_deleted_record_breaks_the_chain(
+    database: Database, tamper: sa.Executable, problem: str
+) -> None:
     log = AuditLog(database=database)
     await write_three(log)
     async with database.engine.begin() as conn:
@@ -86,8 +107,9 @@ async def test_details_that_look_like_secrets_are_refused(database: Database) ->
     log = AuditLog(database=database)
     for key in ("temporary_password", "otp", "code", "api_token", "client_secret"):
         with pytest.raises(ValueError, match="must not hold secrets"):
-            await log.record(AuditEntry(actor="a", action="reset_password", outcome="success", reason="r",
-                                        details={key: "x"}))
+            await log.record(
+                AuditEntry(actor="a", action="reset_password", outcome="success", reason="r", details={key: "x"})
+            )
     assert [record async for record in log.records()] == []
     assert (await log.verify()).ok
 
@@ -95,8 +117,12 @@ async def test_details_that_look_like_secrets_are_refused(database: Database) ->
 @pytest.mark.asyncio
 async def test_concurrent_appends_keep_one_unbroken_chain(database: Database) -> None:
     log = AuditLog(database=database)
-    await asyncio.gather(*(log.record(AuditEntry(actor=f"user{n}", action="verify_totp", outcome="failure",
-                                                  reason="wrong code")) for n in range(20)))
+    await asyncio.gather(
+        *(
+            log.record(AuditEntry(actor=f"user{n}", action="verify_totp", outcome="failure", reason="wrong code"))
+            for n in range(20)
+        )
+    )
     result = await log.verify()
     assert result.ok and result.records == 20
     async with database.engine.connect() as conn:
@@ -104,6 +130,7 @@ async def test_concurrent_appends_keep_one_unbroken_chain(database: Database) ->
 
 
 # ---- the command line ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def audited_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

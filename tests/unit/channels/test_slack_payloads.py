@@ -20,8 +20,15 @@ def envelope(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def dm(**fields: Any) -> dict[str, Any]:
-    return {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "vpn?", "ts": "1.1",
-            **fields}
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "D1",
+        "user": "U1",
+        "text": "vpn?",
+        "ts": "1.1",
+        **fields,
+    }
 
 
 def test_a_direct_message_starts_a_conversation_in_its_own_thread() -> None:
@@ -37,15 +44,19 @@ def test_a_reply_in_a_direct_message_thread_continues_that_conversation() -> Non
     assert turn is not None and turn.thread.conversation.key == "slack:T1:D1:1.1"
 
 
-@pytest.mark.parametrize("event", [
-    dm(bot_id="B9"),                                  # another bot
-    dm(user=BOT),                                     # the bot itself
-    dm(subtype="message_changed"),                    # an edit
-    dm(subtype="message_deleted"),
-    dm(subtype="channel_join"),
-    dm(user=None),
-    dm(ts=None),
-], ids=["bot", "self", "edit", "delete", "join", "no-user", "no-ts"])
+@pytest.mark.parametrize(
+    "event",
+    [
+        dm(bot_id="B9"),  # another bot
+        dm(user=BOT),  # the bot itself
+        dm(subtype="message_changed"),  # an edit
+        dm(subtype="message_deleted"),
+        dm(subtype="channel_join"),
+        dm(user=None),
+        dm(ts=None),
+    ],
+    ids=["bot", "self", "edit", "delete", "join", "no-user", "no-ts"],
+)
 def test_what_is_not_a_person_writing_is_ignored(event: dict[str, Any]) -> None:
     assert turn_from_message(envelope(event), event, bot_user_id=BOT) is None
 
@@ -61,8 +72,13 @@ def test_in_channels_only_thread_replies_without_a_mention_are_follow_ups() -> N
 
 
 def test_a_mention_loses_the_bots_name_but_keeps_the_question() -> None:
-    event = {"type": "app_mention", "channel": "C1", "user": "U1", "ts": "2.0",
-             "text": f"<@{BOT}> my <https://vpn.example.com|VPN> &amp; <@U7|bob>'s Wi-Fi"}
+    event = {
+        "type": "app_mention",
+        "channel": "C1",
+        "user": "U1",
+        "ts": "2.0",
+        "text": f"<@{BOT}> my <https://vpn.example.com|VPN> &amp; <@U7|bob>'s Wi-Fi",
+    }
     turn = turn_from_mention(envelope(event), event, bot_user_id=BOT)
     assert turn is not None
     assert turn.text == "my VPN (https://vpn.example.com) & @bob's Wi-Fi"
@@ -70,8 +86,10 @@ def test_a_mention_loses_the_bots_name_but_keeps_the_question() -> None:
 
 
 def test_slack_markup_is_spelt_out() -> None:
-    assert plain_text("<!here> see <#C1|general> <mailto:a@b.c|mail> &lt;tag&gt;", bot_user_id=None) == \
-        "@here see #general mail (mailto:a@b.c) <tag>"
+    assert (
+        plain_text("<!here> see <#C1|general> <mailto:a@b.c|mail> &lt;tag&gt;", bot_user_id=None)
+        == "@here see #general mail (mailto:a@b.c) <tag>"
+    )
 
 
 def test_two_deliveries_of_one_message_share_a_key() -> None:
@@ -85,12 +103,23 @@ def test_a_click_names_its_conversation_choice_and_answer() -> None:
     body = {"type": "block_actions", "user": {"id": "U1"}, "trigger_id": "tr1"}
     turn = turn_from_click(body, {"value": value})
     assert turn is not None
-    assert (turn.thread.conversation.key, turn.choice, turn.in_reply_to, turn.user_id) == \
-        ("slack:T1:C1:1.0", "feedback:helped", 42, "U1")
+    assert (turn.thread.conversation.key, turn.choice, turn.in_reply_to, turn.user_id) == (
+        "slack:T1:C1:1.0",
+        "feedback:helped",
+        42,
+        "U1",
+    )
 
 
-@pytest.mark.parametrize("value", ["not json", json.dumps({"c": "x"}), json.dumps({"k": "nocolons", "c": "x"}),
-                                   json.dumps({"k": "T:C:1", "c": "x", "r": "42"})])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "not json",
+        json.dumps({"c": "x"}),
+        json.dumps({"k": "nocolons", "c": "x"}),
+        json.dumps({"k": "T:C:1", "c": "x", "r": "42"}),
+    ],
+)
 def test_an_unreadable_button_value_is_ignored(value: str) -> None:
     assert turn_from_click({"user": {"id": "U1"}}, {"value": value}) is None
 
@@ -102,11 +131,17 @@ def test_direct_message_channels_are_recognised_by_their_id() -> None:
 
 def answer(**fields: Any) -> Reply:
     base: dict[str, Any] = {
-        "kind": ReplyKind.ANSWER, "seq": 7, "text": "From **VPN**:\n\n1. Open the app\n2. Click **Connect**",
-        "citations": (Citation(article_id="vpn", title="VPN <setup> & use", url="https://kb.example.com/vpn"),
-                      Citation(article_id="wifi", title="Wi-Fi", url=None)),
-        "choices": (Choice(id="feedback:helped", label="This helped"),
-                    Choice(id="handoff:human", label="Talk to a person")),
+        "kind": ReplyKind.ANSWER,
+        "seq": 7,
+        "text": "From **VPN**:\n\n1. Open the app\n2. Click **Connect**",
+        "citations": (
+            Citation(article_id="vpn", title="VPN <setup> & use", url="https://kb.example.com/vpn"),
+            Citation(article_id="wifi", title="Wi-Fi", url=None),
+        ),
+        "choices": (
+            Choice(id="feedback:helped", label="This helped"),
+            Choice(id="handoff:human", label="Talk to a person"),
+        ),
     }
     return Reply(**{**base, **fields})
 
@@ -126,8 +161,9 @@ def test_an_answer_renders_as_mrkdwn_with_numbered_sources_and_buttons() -> None
 
 def test_long_replies_are_split_within_slacks_block_limits() -> None:
     long_text = "\n\n".join(f"Paragraph {n}: " + "word " * 120 for n in range(20))
-    message = render_reply(answer(text=long_text, choices=(Choice(id="x", label="L" * 200),)),
-                           conversation_id="T1:C1:1.0")
+    message = render_reply(
+        answer(text=long_text, choices=(Choice(id="x", label="L" * 200),)), conversation_id="T1:C1:1.0"
+    )
     sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
     assert all(len(s) <= 3000 for s in sections) and len(sections) > 3
     assert "".join(sections).count("Paragraph") == 20
@@ -137,8 +173,9 @@ def test_long_replies_are_split_within_slacks_block_limits() -> None:
 
 
 def test_a_hand_off_shows_its_ticket() -> None:
-    message = render_reply(Reply(kind=ReplyKind.HANDOFF, text="Passed on.", handoff_id="HD-1"),
-                           conversation_id="T1:D1:1.0")
+    message = render_reply(
+        Reply(kind=ReplyKind.HANDOFF, text="Passed on.", handoff_id="HD-1"), conversation_id="T1:D1:1.0"
+    )
     assert message.blocks[-1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": "Ticket *HD-1*"}]}
 
 

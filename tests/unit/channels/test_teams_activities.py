@@ -17,18 +17,28 @@ BOT = {"id": "28:bot", "name": "IT Help"}
 
 
 def activity(**fields: Any) -> Activity:
-    body = {"type": "message", "id": "1", "serviceUrl": "https://smba.trafficmanager.net/amer/",
-            "channelId": "msteams", "from": {"id": "29:ana", "aadObjectId": "AAD-ANA"}, "recipient": BOT,
-            "conversation": {"id": "a:1chat", "conversationType": "personal"},
-            "channelData": {"tenant": {"id": "TENANT-1"}}, **fields}
+    body = {
+        "type": "message",
+        "id": "1",
+        "serviceUrl": "https://smba.trafficmanager.net/amer/",
+        "channelId": "msteams",
+        "from": {"id": "29:ana", "aadObjectId": "AAD-ANA"},
+        "recipient": BOT,
+        "conversation": {"id": "a:1chat", "conversationType": "personal"},
+        "channelData": {"tenant": {"id": "TENANT-1"}},
+        **fields,
+    }
     return Activity.model_validate(body)
 
 
 def test_the_bots_mention_is_removed_and_other_mentions_are_kept_as_names() -> None:
-    message = activity(text="<at>IT Help</at> can <at>Ben Okafor</at> get access to &quot;Finance&quot;?",
-                       entities=[{"type": "mention", "text": "<at>IT Help</at>", "mentioned": BOT},
-                                 {"type": "mention", "text": "<at>Ben Okafor</at>",
-                                  "mentioned": {"id": "29:ben", "name": "Ben Okafor"}}])
+    message = activity(
+        text="<at>IT Help</at> can <at>Ben Okafor</at> get access to &quot;Finance&quot;?",
+        entities=[
+            {"type": "mention", "text": "<at>IT Help</at>", "mentioned": BOT},
+            {"type": "mention", "text": "<at>Ben Okafor</at>", "mentioned": {"id": "29:ben", "name": "Ben Okafor"}},
+        ],
+    )
     turn = activities.turn_from_message(message)
     assert turn is not None and turn.text == 'can @Ben Okafor get access to "Finance"?'
 
@@ -41,8 +51,9 @@ def test_a_personal_message_is_its_chat_and_the_person_is_known_by_entra_object_
 
 
 def test_a_card_submit_is_a_choice_and_its_text_is_ignored() -> None:
-    turn = activities.turn_from_message(activity(text="ignored", value={"helpdesk": {"choice": "feedback:helped",
-                                                                                    "in_reply_to": 4}}))
+    turn = activities.turn_from_message(
+        activity(text="ignored", value={"helpdesk": {"choice": "feedback:helped", "in_reply_to": 4}})
+    )
     assert turn is not None and (turn.choice, turn.in_reply_to, turn.text) == ("feedback:helped", 4, "")
 
 
@@ -93,7 +104,8 @@ async def test_with_an_app_id_a_missing_or_malformed_header_is_rejected_before_a
 
 
 def test_a_certificate_configures_msal_to_sign_with_it(tmp_path: Path) -> None:
-    configuration = auth_configuration(app_id="app-1", app_password=None, tenant_id="tenant-1",
-                                       certificate=tmp_path / "bot.pfx")
+    configuration = auth_configuration(
+        app_id="app-1", app_password=None, tenant_id="tenant-1", certificate=tmp_path / "bot.pfx"
+    )
     assert AuthTypes.certificate == configuration.AUTH_TYPE
     assert str(tmp_path / "bot.pfx") == configuration.CERT_PFX_FILE and configuration.CLIENT_SECRET is None

@@ -16,18 +16,28 @@ def test_a_plain_reply_is_markdown_text() -> None:
 
 
 def test_an_answer_is_a_card_with_numbered_sources_and_submit_actions() -> None:
-    reply = Reply(kind=ReplyKind.ANSWER, text="From **VPN**: open the app.", seq=12,
-                  citations=(Citation(article_id="vpn", title="VPN", url="https://kb.example.com/vpn"),
-                             Citation(article_id="wifi", title="Wi-Fi", url=None)),
-                  choices=(Choice(id="feedback:helped", label="This helped"),
-                           Choice(id="handoff:human", label="Talk to a person")))
+    reply = Reply(
+        kind=ReplyKind.ANSWER,
+        text="From **VPN**: open the app.",
+        seq=12,
+        citations=(
+            Citation(article_id="vpn", title="VPN", url="https://kb.example.com/vpn"),
+            Citation(article_id="wifi", title="Wi-Fi", url=None),
+        ),
+        choices=(
+            Choice(id="feedback:helped", label="This helped"),
+            Choice(id="handoff:human", label="Talk to a person"),
+        ),
+    )
     [attachment] = reply_message(reply)["attachments"]
     assert attachment["contentType"] == CARD_CONTENT_TYPE
     card = attachment["content"]
     texts = [block["text"] for block in card["body"]]
     assert texts == ["From **VPN**: open the app.", "Sources", "1. [VPN](https://kb.example.com/vpn)\n2. Wi-Fi"]
-    assert [(a["type"], a["title"]) for a in card["actions"]] == [("Action.Submit", "This helped"),
-                                                                   ("Action.Submit", "Talk to a person")]
+    assert [(a["type"], a["title"]) for a in card["actions"]] == [
+        ("Action.Submit", "This helped"),
+        ("Action.Submit", "Talk to a person"),
+    ]
     assert submitted_choice(card["actions"][0]["data"]) == ("feedback:helped", 12)
 
 
@@ -36,8 +46,17 @@ def test_a_hand_off_card_shows_the_ticket() -> None:
     assert card["content"]["body"][-1]["text"] == "Ticket **HD-1**"
 
 
-@pytest.mark.parametrize("value", [None, "text", {}, {"helpdesk": "x"}, {"helpdesk": {"choice": ""}},
-                                   {"helpdesk": {"choice": "x", "in_reply_to": "7"}},
-                                   {"helpdesk": {"choice": "x", "in_reply_to": True}}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "text",
+        {},
+        {"helpdesk": "x"},
+        {"helpdesk": {"choice": ""}},
+        {"helpdesk": {"choice": "x", "in_reply_to": "7"}},
+        {"helpdesk": {"choice": "x", "in_reply_to": True}},
+    ],
+)
 def test_submits_that_are_not_ours_are_not_choices(value: Any) -> None:
     assert submitted_choice(value) is None

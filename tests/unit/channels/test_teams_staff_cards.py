@@ -12,9 +12,18 @@ from bot.channels.teams.staff_cards import StaffSubmit, staff_submit, transcript
 from bot.core.model import ConversationRef, Reply, ReplyKind, Turn
 from bot.core.tickets import Requester, Ticket, TicketStatus
 
-TICKET = Ticket(id="HD-1", conversation=ConversationRef(channel="teams", id="a:1"),
-                requester=Requester(user_id="u1", name="Ana Lima"), reason="asked", summary="VPN", category="network",
-                priority="P3", group="service-desk", status=TicketStatus.OPEN, created_at=datetime.now(UTC))
+TICKET = Ticket(
+    id="HD-1",
+    conversation=ConversationRef(channel="teams", id="a:1"),
+    requester=Requester(user_id="u1", name="Ana Lima"),
+    reason="asked",
+    summary="VPN",
+    category="network",
+    priority="P3",
+    group="service-desk",
+    status=TicketStatus.OPEN,
+    created_at=datetime.now(UTC),
+)
 
 
 def test_a_resolve_submit_carries_the_note_teams_merged_in() -> None:
@@ -22,11 +31,19 @@ def test_a_resolve_submit_carries_the_note_teams_merged_in() -> None:
     assert staff_submit(value) == StaffSubmit(op="resolve", ticket="HD-1", note="Replaced the dock.")
 
 
-@pytest.mark.parametrize("value", [None, "claim", {}, {"helpdesk": {"choice": "x"}},
-                                   {"helpdesk_staff": {"op": "delete", "ticket": "HD-1"}},
-                                   {"helpdesk_staff": {"op": "claim"}},
-                                   {"helpdesk_staff": {"op": "claim", "ticket": 7}},
-                                   {"helpdesk_staff": {"op": "resolve", "ticket": "HD-1"}, "note": ["x"]}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "claim",
+        {},
+        {"helpdesk": {"choice": "x"}},
+        {"helpdesk_staff": {"op": "delete", "ticket": "HD-1"}},
+        {"helpdesk_staff": {"op": "claim"}},
+        {"helpdesk_staff": {"op": "claim", "ticket": 7}},
+        {"helpdesk_staff": {"op": "resolve", "ticket": "HD-1"}, "note": ["x"]},
+    ],
+)
 def test_submits_that_are_not_from_a_ticket_card_are_ignored(value: Any) -> None:
     assert staff_submit(value) is None
 

@@ -47,8 +47,16 @@ def test_header_mode_refuses_a_proxy_that_sent_no_user() -> None:
 
 
 def test_header_mode_ignores_the_body_and_believes_the_proxy() -> None:
-    user = PROXY.resolve(request({"X-Helpdesk-Proxy-Secret": "proxy-secret", "X-Forwarded-User": "bob",
-                                  "X-Forwarded-Email": "bob@example.com"}), ALICE)
+    user = PROXY.resolve(
+        request(
+            {
+                "X-Helpdesk-Proxy-Secret": "proxy-secret",
+                "X-Forwarded-User": "bob",
+                "X-Forwarded-Email": "bob@example.com",
+            }
+        ),
+        ALICE,
+    )
     assert user == UserRef(id="bob", email="bob@example.com", name=None)
 
 

@@ -16,8 +16,7 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def configured(monkeypatch: pytest.MonkeyPatch, starter_data_dir: Path, tmp_path: Path,
-               encoder: MiniLMEncoder) -> None:
+def configured(monkeypatch: pytest.MonkeyPatch, starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> None:
     monkeypatch.setenv("HELPDESK_DATA_DIR", str(starter_data_dir))
     monkeypatch.setenv("HELPDESK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("HELPDESK_LOG_LEVEL", "warning")
@@ -87,7 +86,8 @@ def test_a_failing_turn_apologises_and_the_chat_goes_on(configured: None, monkey
 
 
 def test_a_bad_configuration_file_ends_the_command_with_its_reason_not_a_traceback(
-        configured: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    configured: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     staff_yml = tmp_path / "staff.yml"
     staff_yml.write_text("groups: [not, a, mapping]\n", encoding="utf-8")
     monkeypatch.setenv("HELPDESK_STAFF_CONFIG", str(staff_yml))

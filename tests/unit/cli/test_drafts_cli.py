@@ -31,10 +31,18 @@ def articles_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         database = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'data' / 'helpdesk.db'}")
         await database.migrate()
         drafts = ArticleDrafts(database, articles_dir=directory)
-        await drafts.suggest(ticket=await open_ticket(database, "HD-1"), question="VPN drops every ten minutes",
-                             resolution="Reinstalled the VPN client.", category="network")
-        await drafts.suggest(ticket=await open_ticket(database, "HD-2"), question="Teams has no sound",
-                             resolution="Picked the headset as the speaker.", category=None)
+        await drafts.suggest(
+            ticket=await open_ticket(database, "HD-1"),
+            question="VPN drops every ten minutes",
+            resolution="Reinstalled the VPN client.",
+            category="network",
+        )
+        await drafts.suggest(
+            ticket=await open_ticket(database, "HD-2"),
+            question="Teams has no sound",
+            resolution="Picked the headset as the speaker.",
+            category=None,
+        )
         await database.close()
 
     asyncio.run(seed())

@@ -93,8 +93,15 @@ def test_search_on_an_empty_index_says_what_to_do(dirs: tuple[Path, Path]) -> No
 
 def test_eval_prints_a_row_per_mode(tmp_path: Path) -> None:
     files = write_beir(tmp_path)
-    args = ["eval", "--corpus", str(files["corpus"]), "--queries", str(files["queries"]),
-            "--qrels", str(files["qrels"])]
+    args = [
+        "eval",
+        "--corpus",
+        str(files["corpus"]),
+        "--queries",
+        str(files["queries"]),
+        "--qrels",
+        str(files["qrels"]),
+    ]
     table = runner.invoke(kb_app, args)
     assert table.exit_code == 0, table.output
     lines = table.stdout.splitlines()
@@ -108,14 +115,15 @@ def test_eval_prints_a_row_per_mode(tmp_path: Path) -> None:
 
 def test_eval_reports_a_malformed_file(tmp_path: Path) -> None:
     files = write_beir(tmp_path, qrels="q1\td-vpn\n")
-    result = runner.invoke(kb_app, ["eval", "--corpus", str(files["corpus"]),
-                                    "--queries", str(files["queries"]), "--qrels", str(files["qrels"])])
+    result = runner.invoke(
+        kb_app,
+        ["eval", "--corpus", str(files["corpus"]), "--queries", str(files["queries"]), "--qrels", str(files["qrels"])],
+    )
     assert result.exit_code == 1
     assert f"{files['qrels']}:1: expected 3 tab-separated fields" in result.stderr
 
 
-def test_the_kb_commands_need_no_platform_credentials(dirs: tuple[Path, Path],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_kb_commands_need_no_platform_credentials(dirs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     # The indexing Job reads the ConfigMap (which may name TEAMS_APP_ID) but not the Secret with its password.
     monkeypatch.setenv("TEAMS_APP_ID", "app")
     monkeypatch.delenv("TEAMS_APP_PASSWORD", raising=False)

@@ -26,16 +26,25 @@ def test_small_talk_only_counts_for_short_messages() -> None:
 
 
 def observation(article: str | None, correct: bool, useful: bool) -> Observation:
-    return Observation(item=LabelledQuestion(question="q", article_id=article), features=[0.0] * 5,
-                       top_correct=correct, in_top_choices=useful)
+    return Observation(
+        item=LabelledQuestion(question="q", article_id=article),
+        features=[0.0] * 5,
+        top_correct=correct,
+        in_top_choices=useful,
+    )
 
 
 def test_answer_threshold_is_the_lowest_meeting_the_precision_target() -> None:
-    observations = ([observation("a", True, True)] * 9 + [observation("a", False, True)]
-                    + [observation("a", True, True)] * 5 + [observation(None, False, False)] * 5)
+    observations = (
+        [observation("a", True, True)] * 9
+        + [observation("a", False, True)]
+        + [observation("a", True, True)] * 5
+        + [observation(None, False, False)] * 5
+    )
     scores = np.array([0.9] * 9 + [0.85] + [0.6] * 5 + [0.1] * 5)
-    answer, clarify = choose_thresholds(observations, scores, target_precision=0.9, min_useful_clarify=0.6,
-                                        max_unanswerable_leak=0.2)
+    answer, clarify = choose_thresholds(
+        observations, scores, target_precision=0.9, min_useful_clarify=0.6, max_unanswerable_leak=0.2
+    )
     assert answer == 0.11  # everything answerable above the unanswerable cluster is >= 90 % right
     assert clarify <= answer
     report = summarise(observations, scores, answer=answer, clarify=clarify)

@@ -20,6 +20,7 @@ OUTPUT_KEYS = {"id", "intent", "intent_confidence", "category", "category_confid
 @pytest.fixture(autouse=True)
 def shared_model(monkeypatch: pytest.MonkeyPatch, encoder: MiniLMEncoder, tmp_path: Path) -> None:
     """The CLI loads the session's encoder instead of its own, and keeps its data in the test's folder."""
+
     async def loaded() -> MiniLMEncoder:
         return encoder
 
@@ -28,8 +29,21 @@ def shared_model(monkeypatch: pytest.MonkeyPatch, encoder: MiniLMEncoder, tmp_pa
 
 
 def test_eval_prints_our_scores_next_to_the_baseline() -> None:
-    result = runner.invoke(app, ["triage", "eval", "--csv", str(DEFAULT_TICKETS), "--text-col", "text",
-                                 "--label-col", "category", "--folds", "3"])
+    result = runner.invoke(
+        app,
+        [
+            "triage",
+            "eval",
+            "--csv",
+            str(DEFAULT_TICKETS),
+            "--text-col",
+            "text",
+            "--label-col",
+            "category",
+            "--folds",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "280 tickets, 7 labels, 3-fold cross-validation" in result.output
     assert "| ours: embeddings + TF-IDF, logistic regression | baseline: TF-IDF, linear SVM |" in result.output
@@ -37,8 +51,22 @@ def test_eval_prints_our_scores_next_to_the_baseline() -> None:
 
 
 def test_eval_as_json_has_the_documented_fields() -> None:
-    result = runner.invoke(app, ["triage", "eval", "--csv", str(DEFAULT_TICKETS), "--text-col", "text",
-                                 "--label-col", "category", "--folds", "3", "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "triage",
+            "eval",
+            "--csv",
+            str(DEFAULT_TICKETS),
+            "--text-col",
+            "text",
+            "--label-col",
+            "category",
+            "--folds",
+            "3",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
     assert {"accuracy", "macro_f1", "weighted_f1", "per_class", "baseline"} <= set(scores)
@@ -48,8 +76,9 @@ def test_eval_as_json_has_the_documented_fields() -> None:
 
 
 def test_eval_of_an_export_without_the_column_says_which_columns_there_are() -> None:
-    result = runner.invoke(app, ["triage", "eval", "--csv", str(DEFAULT_TICKETS), "--text-col", "body",
-                                 "--label-col", "category"])
+    result = runner.invoke(
+        app, ["triage", "eval", "--csv", str(DEFAULT_TICKETS), "--text-col", "body", "--label-col", "category"]
+    )
     assert result.exit_code == 2
     assert "no column 'body'; the columns are text, category, group" in result.output
 
@@ -77,17 +106,23 @@ def test_a_trained_model_is_saved_as_the_next_version_and_used_by_batch_triage(t
 
 def test_batch_triage_writes_one_line_per_good_ticket_and_reports_bad_lines(tmp_path: Path) -> None:
     backlog = tmp_path / "backlog.jsonl"
-    backlog.write_text("\n".join([
-        '{"id": "T-1", "text": "please reset my password, I forgot it"}',
-        "{broken",
-        '{"id": "T-2", "text": "the whole office has no internet, nobody can work, urgent"}',
-        "",
-        '{"id": "T-3"}',
-        '{"id": 4, "text": "I want to talk to a human"}',
-        '{"id": 5, "text": "hello"}',
-        '"just a string"',
-        '{"id": 6, "text": "my laptop screen is cracked"}',
-    ]) + "\n", encoding="utf-8")
+    backlog.write_text(
+        "\n".join(
+            [
+                '{"id": "T-1", "text": "please reset my password, I forgot it"}',
+                "{broken",
+                '{"id": "T-2", "text": "the whole office has no internet, nobody can work, urgent"}',
+                "",
+                '{"id": "T-3"}',
+                '{"id": 4, "text": "I want to talk to a human"}',
+                '{"id": 5, "text": "hello"}',
+                '"just a string"',
+                '{"id": 6, "text": "my laptop screen is cracked"}',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     output = tmp_path / "triaged.jsonl"
     result = runner.invoke(app, ["triage", "--input", str(backlog), "--output", str(output)])
     assert result.exit_code == 0, result.output
@@ -102,15 +137,19 @@ def test_batch_triage_writes_one_line_per_good_ticket_and_reports_bad_lines(tmp_
     by_id = {row["id"]: row for row in rows}
     assert (by_id["T-1"]["intent"], by_id["T-1"]["category"]) == ("reset_password", "account")
     assert (by_id["T-2"]["category"], by_id["T-2"]["priority"], by_id["T-2"]["group"]) == (
-        "network", "P1", "service-desk")
+        "network",
+        "P1",
+        "service-desk",
+    )
     assert by_id[4]["intent"] == "human"
     assert (by_id[5]["intent"], by_id[5]["intent_confidence"]) == (None, None)  # small talk is not a ticket intent
     assert by_id[6]["category"] == "hardware" and 0.5 <= by_id[6]["category_confidence"] <= 1
 
 
 def test_batch_triage_refuses_a_missing_input_and_writing_over_its_input(tmp_path: Path) -> None:
-    missing = runner.invoke(app, ["triage", "--input", str(tmp_path / "nope.jsonl"), "--output",
-                                  str(tmp_path / "out.jsonl")])
+    missing = runner.invoke(
+        app, ["triage", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "out.jsonl")]
+    )
     assert missing.exit_code == 2 and "no such file" in missing.output
     backlog = tmp_path / "backlog.jsonl"
     backlog.write_text('{"id": 1, "text": "vpn"}\n', encoding="utf-8")

@@ -17,6 +17,7 @@ class Pressed:
     def named(name: str) -> Handler[list[str]]:
         async def handler(seen: list[str], rest: str) -> None:
             seen.append(f"{name}({rest})")
+
         return handler
 
     async def press(self, payload: str) -> list[str]:

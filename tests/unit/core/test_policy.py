@@ -7,8 +7,10 @@ from bot.core.policy import AnswerPolicy
 
 
 def retrieval(confidence: float, *articles: str) -> Retrieval:
-    hits = tuple(KnowledgeHit(article_id=a, title=a.title(), heading=a, url=None, score=1.0 / (i + 1))
-                 for i, a in enumerate(articles))
+    hits = tuple(
+        KnowledgeHit(article_id=a, title=a.title(), heading=a, url=None, score=1.0 / (i + 1))
+        for i, a in enumerate(articles)
+    )
     return Retrieval(question="q", hits=hits, confidence=confidence)
 
 

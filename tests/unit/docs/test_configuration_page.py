@@ -16,8 +16,9 @@ PAGE_SOURCE = (ROOT / "docs" / "reference" / "configuration.md").read_text(encod
 
 
 def load_hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("configuration_hook", ROOT / "docs" / "hooks" /
-                                                  "configuration_reference.py")
+    spec = importlib.util.spec_from_file_location(
+        "configuration_hook", ROOT / "docs" / "hooks" / "configuration_reference.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

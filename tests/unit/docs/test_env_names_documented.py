@@ -23,8 +23,9 @@ def scanned_files() -> list[Path]:
     for entry in SCANNED:
         path = ROOT / entry
         candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-        files += [p for p in candidates
-                  if p.suffix in TEXT_SUFFIXES and p != GENERATED_PAGE and "__pycache__" not in p.parts]
+        files += [
+            p for p in candidates if p.suffix in TEXT_SUFFIXES and p != GENERATED_PAGE and "__pycache__" not in p.parts
+        ]
     return files
 
 

@@ -23,8 +23,9 @@ class MailSettings(BaseModel):
 class ChatSettings(BaseModel):
     """A chat platform."""
 
-    bot_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("bot_token", "CHAT_BOT_TOKEN"),
-                                        description="The bot's token.")
+    bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("bot_token", "CHAT_BOT_TOKEN"), description="The bot's token."
+    )
     cache_seconds: float = Field(default=900.0, validation_alias=AliasChoices("cache_seconds", "cache_ttl"))
 
 
@@ -46,8 +47,15 @@ def by_name(entries: list[EnvVar]) -> dict[str, EnvVar]:
 def test_nested_groups_are_walked_into_with_one_underscore_per_level() -> None:
     entries = by_name(settings_reference(NestedSettings))
 
-    assert list(entries) == ["HELPDESK_HOST", "HELPDESK_DATA_DIR", "HELPDESK_SMTP_HOST", "HELPDESK_SMTP_PORT",
-                             "HELPDESK_SMTP_PASSWORD", "HELPDESK_CHAT_BOT_TOKEN", "HELPDESK_CHAT_CACHE_SECONDS"]
+    assert list(entries) == [
+        "HELPDESK_HOST",
+        "HELPDESK_DATA_DIR",
+        "HELPDESK_SMTP_HOST",
+        "HELPDESK_SMTP_PORT",
+        "HELPDESK_SMTP_PASSWORD",
+        "HELPDESK_CHAT_BOT_TOKEN",
+        "HELPDESK_CHAT_CACHE_SECONDS",
+    ]
     port = entries["HELPDESK_SMTP_PORT"]
     assert (port.field_path, port.section, port.type, port.default) == ("smtp.port", "smtp", "integer", "25")
     assert port.description == "Mail server port." and port.described

@@ -16,20 +16,36 @@ from knowledge.loader import load_articles
 from knowledge.model import Article
 
 VPN_QUESTION = "my vpn keeps dropping every ten minutes since yesterday"
-VPN_FIX = ("Removed the old VPN profile and reinstalled the client from Company Portal.\n\n"
-           "1. Quit the client\n2. Reinstall")
+VPN_FIX = (
+    "Removed the old VPN profile and reinstalled the client from Company Portal.\n\n1. Quit the client\n2. Reinstall"
+)
 
 
 async def open_ticket(database: Database, ticket: str) -> str:
     """A hand-off ticket row (with its conversation), as the queue would have stored it."""
     now = datetime.now(UTC)
     async with database.engine.begin() as conn:
-        await conn.execute(conversations.insert().values(
-            key=f"web:{ticket}", channel="web", external_id=ticket, owner_id="alice", flow_data={},
-            created_at=now, updated_at=now))
-        await conn.execute(handoffs.insert().values(
-            id=ticket, conversation_key=f"web:{ticket}", user_id="alice", packet={}, status="resolved",
-            created_at=now))
+        await conn.execute(
+            conversations.insert().values(
+                key=f"web:{ticket}",
+                channel="web",
+                external_id=ticket,
+                owner_id="alice",
+                flow_data={},
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await conn.execute(
+            handoffs.insert().values(
+                id=ticket,
+                conversation_key=f"web:{ticket}",
+                user_id="alice",
+                packet={},
+                status="resolved",
+                created_at=now,
+            )
+        )
     return ticket
 
 
@@ -38,7 +54,6 @@ def articles_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "articles"
     directory.mkdir()
     return directory
-
 
 
 @pytest.fixture
@@ -105,11 +120,11 @@ async def test_a_long_question_gives_a_short_title_cut_at_a_word(database: Datab
 
 
 @pytest.mark.asyncio
-async def test_list_shows_pending_by_default_and_filters_by_status(database: Database,
-                                                                   drafts: ArticleDrafts) -> None:
+async def test_list_shows_pending_by_default_and_filters_by_status(database: Database, drafts: ArticleDrafts) -> None:
     for n in (1, 2, 3):
-        await drafts.suggest(ticket=await open_ticket(database, f"HD-{n}"), question=f"question {n}",
-                             resolution="fix", category=None)
+        await drafts.suggest(
+            ticket=await open_ticket(database, f"HD-{n}"), question=f"question {n}", resolution="fix", category=None
+        )
     await drafts.accept("D-HD-1", editor="erin")
     await drafts.reject("D-HD-2", editor="erin")
 
@@ -120,10 +135,15 @@ async def test_list_shows_pending_by_default_and_filters_by_status(database: Dat
 
 
 @pytest.mark.asyncio
-async def test_accept_writes_an_article_the_loader_accepts(database: Database, drafts: ArticleDrafts,
-                                                           articles_dir: Path) -> None:
-    await drafts.suggest(ticket=await open_ticket(database, "HD-261122-AAAAAA"), question=VPN_QUESTION,
-                         resolution=VPN_FIX, category="Network / VPN")
+async def test_accept_writes_an_article_the_loader_accepts(
+    database: Database, drafts: ArticleDrafts, articles_dir: Path
+) -> None:
+    await drafts.suggest(
+        ticket=await open_ticket(database, "HD-261122-AAAAAA"),
+        question=VPN_QUESTION,
+        resolution=VPN_FIX,
+        category="Network / VPN",
+    )
     before = date.today()
     path = await drafts.accept("D-HD-261122-AAAAAA", editor="erin")
     after = date.today()
@@ -149,13 +169,15 @@ async def test_accept_writes_an_article_the_loader_accepts(database: Database, d
 
 
 @pytest.mark.asyncio
-async def test_accept_never_overwrites_an_existing_article(database: Database, drafts: ArticleDrafts,
-                                                           articles_dir: Path) -> None:
+async def test_accept_never_overwrites_an_existing_article(
+    database: Database, drafts: ArticleDrafts, articles_dir: Path
+) -> None:
     existing = articles_dir / "printer-jam.md"
     existing.write_text("hand-written, not even valid", encoding="utf-8")
     for n in (1, 2):
-        await drafts.suggest(ticket=await open_ticket(database, f"HD-{n}"), question="Printer jam",
-                             resolution=f"fix {n}", category=None)
+        await drafts.suggest(
+            ticket=await open_ticket(database, f"HD-{n}"), question="Printer jam", resolution=f"fix {n}", category=None
+        )
 
     first = await drafts.accept("D-HD-1", editor="erin")
     second = await drafts.accept("D-HD-2", editor="erin")
@@ -168,25 +190,30 @@ async def test_accept_never_overwrites_an_existing_article(database: Database, d
 
 
 @pytest.mark.asyncio
-async def test_an_id_already_used_by_another_file_is_not_reused(database: Database, drafts: ArticleDrafts,
-                                                                articles_dir: Path) -> None:
+async def test_an_id_already_used_by_another_file_is_not_reused(
+    database: Database, drafts: ArticleDrafts, articles_dir: Path
+) -> None:
     (articles_dir / "zz-old-name.md").write_text(
         "---\nid: printer-jam\ntitle: Jam\nsummary: s\ntags: [x]\nowner: o\nlast_reviewed: 2026-01-01\n---\n\nbody\n",
-        encoding="utf-8")
-    await drafts.suggest(ticket=await open_ticket(database, "HD-1"), question="Printer jam", resolution="fix",
-                         category=None)
+        encoding="utf-8",
+    )
+    await drafts.suggest(
+        ticket=await open_ticket(database, "HD-1"), question="Printer jam", resolution="fix", category=None
+    )
     path = await drafts.accept("D-HD-1", editor="erin")
     assert path.name == "printer-jam-2.md"
     assert set(loaded(articles_dir)) == {"printer-jam", "printer-jam-2"}
 
 
 @pytest.mark.asyncio
-async def test_hostile_text_stays_inside_its_section(database: Database, drafts: ArticleDrafts,
-                                                     articles_dir: Path) -> None:
+async def test_hostile_text_stays_inside_its_section(
+    database: Database, drafts: ArticleDrafts, articles_dir: Path
+) -> None:
     question = '---\nid: evil\nowner: "mallory"\n---\nVPN: "broken" # really\n```\n<!-- hide the rest'
     resolution = "## Heading\n   ### Indented\ntitle: evil\n---\nsetext\n===\n~~~\nDone.\u2028# after a Unicode break"
-    await drafts.suggest(ticket=await open_ticket(database, "HD-1"), question=question, resolution=resolution,
-                         category="evil\nid: x")
+    await drafts.suggest(
+        ticket=await open_ticket(database, "HD-1"), question=question, resolution=resolution, category="evil\nid: x"
+    )
 
     path = await drafts.accept("D-HD-1", editor="erin\nid: evil")
     article = loaded(articles_dir)[path.stem]
@@ -200,16 +227,21 @@ async def test_hostile_text_stays_inside_its_section(database: Database, drafts:
     assert headings == [f"{article.title} > The problem", f"{article.title} > What fixed it"]
     body_lines = article.body.splitlines()
     assert [line for line in body_lines if line.lstrip().startswith(("#", "---", "===", "```", "~~~", "<"))] == [
-        f"# {article.title}", "## The problem", "## What fixed it"]
+        f"# {article.title}",
+        "## The problem",
+        "## What fixed it",
+    ]
     assert "\\## Heading" in article.body and "\\# after a Unicode break" in article.body
     assert "\u2028" not in article.body
 
 
 @pytest.mark.asyncio
-async def test_reject_records_who_and_writes_nothing(database: Database, drafts: ArticleDrafts,
-                                                     articles_dir: Path) -> None:
-    await drafts.suggest(ticket=await open_ticket(database, "HD-1"), question=VPN_QUESTION, resolution=VPN_FIX,
-                         category=None)
+async def test_reject_records_who_and_writes_nothing(
+    database: Database, drafts: ArticleDrafts, articles_dir: Path
+) -> None:
+    await drafts.suggest(
+        ticket=await open_ticket(database, "HD-1"), question=VPN_QUESTION, resolution=VPN_FIX, category=None
+    )
     await drafts.reject("D-HD-1", editor="erin")
     draft = await drafts.get("D-HD-1")
     assert draft is not None
@@ -219,10 +251,12 @@ async def test_reject_records_who_and_writes_nothing(database: Database, drafts:
 
 
 @pytest.mark.asyncio
-async def test_a_decided_draft_cannot_be_decided_again(database: Database, drafts: ArticleDrafts,
-                                                       articles_dir: Path) -> None:
-    await drafts.suggest(ticket=await open_ticket(database, "HD-1"), question=VPN_QUESTION, resolution=VPN_FIX,
-                         category=None)
+async def test_a_decided_draft_cannot_be_decided_again(
+    database: Database, drafts: ArticleDrafts, articles_dir: Path
+) -> None:
+    await drafts.suggest(
+        ticket=await open_ticket(database, "HD-1"), question=VPN_QUESTION, resolution=VPN_FIX, category=None
+    )
     await drafts.accept("D-HD-1", editor="erin")
     with pytest.raises(DraftError, match=r"D-HD-1 is already accepted \(by erin on \d{4}-\d\d-\d\d\)"):
         await drafts.accept("D-HD-1", editor="frank")
@@ -234,10 +268,12 @@ async def test_a_decided_draft_cannot_be_decided_again(database: Database, draft
 
 
 @pytest.mark.asyncio
-async def test_a_draft_decided_meanwhile_leaves_no_file_behind(database: Database, drafts: ArticleDrafts,
-                                                               articles_dir: Path) -> None:
-    await drafts.suggest(ticket=await open_ticket(database, "HD-1"), question=VPN_QUESTION, resolution=VPN_FIX,
-                         category=None)
+async def test_a_draft_decided_meanwhile_leaves_no_file_behind(
+    database: Database, drafts: ArticleDrafts, articles_dir: Path
+) -> None:
+    await drafts.suggest(
+        ticket=await open_ticket(database, "HD-1"), question=VPN_QUESTION, resolution=VPN_FIX, category=None
+    )
     original = drafts.get
 
     async def stale_get(draft_id: str) -> Draft | None:
@@ -256,8 +292,9 @@ async def test_a_draft_decided_meanwhile_leaves_no_file_behind(database: Databas
 @pytest.mark.asyncio
 async def test_a_missing_articles_folder_is_reported(database: Database, tmp_path: Path) -> None:
     drafts = ArticleDrafts(database, articles_dir=tmp_path / "typo")
-    await drafts.suggest(ticket=await open_ticket(database, "HD-1"), question=VPN_QUESTION, resolution=VPN_FIX,
-                         category=None)
+    await drafts.suggest(
+        ticket=await open_ticket(database, "HD-1"), question=VPN_QUESTION, resolution=VPN_FIX, category=None
+    )
     with pytest.raises(DraftError, match="articles directory not found"):
         await drafts.accept("D-HD-1", editor="erin")
     assert [d.status for d in await drafts.list()] == ["pending"]

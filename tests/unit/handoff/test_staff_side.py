@@ -40,8 +40,9 @@ class RecordingNotifier:
         self.people.append((email, reply.text))
         return True
 
-    async def tell_conversation(self, *, conversation: ConversationRef, user_id: str, reply: Reply,
-                                role: str = "bot") -> None:
+    async def tell_conversation(
+        self, *, conversation: ConversationRef, user_id: str, reply: Reply, role: str = "bot"
+    ) -> None:
         raise AssertionError("SLA notices go to staff, never to the person")
 
 
@@ -49,29 +50,45 @@ class RecordingNotifier:
 async def database(tmp_path: Path) -> AsyncIterator[Database]:
     db = Database(url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}")
     await db.migrate()
-    await SqlConversationStore(database=db).save_state(conversation=CONVERSATION,
-                                                       state=ConversationState(owner_id="alice"))
+    await SqlConversationStore(database=db).save_state(
+        conversation=CONVERSATION, state=ConversationState(owner_id="alice")
+    )
     yield db
     await db.close()
 
 
 async def open_ticket(tickets: SqlTickets, *, priority: str = "P2", ticket_id: str = "HD-261122-AAAAAA") -> Ticket:
-    ticket = Ticket(id=ticket_id, conversation=CONVERSATION, requester=Requester(user_id="alice"),
-                    reason="asked for a human", summary="VPN down", category="network", priority=priority,
-                    group="service-desk", status=TicketStatus.OPEN, created_at=CREATED)
+    ticket = Ticket(
+        id=ticket_id,
+        conversation=CONVERSATION,
+        requester=Requester(user_id="alice"),
+        reason="asked for a human",
+        summary="VPN down",
+        category="network",
+        priority=priority,
+        group="service-desk",
+        status=TicketStatus.OPEN,
+        created_at=CREATED,
+    )
     await tickets.create(ticket, packet={})
     return ticket
 
 
 def watcher(database: Database, config: StaffConfig, clock: FakeClock, notifier: RecordingNotifier) -> SlaWatcher:
-    return SlaWatcher(tickets=SqlTickets(database=database), config=config, cards=TicketCards(config=config),
-                      notifier=notifier, clock=clock)
+    return SlaWatcher(
+        tickets=SqlTickets(database=database),
+        config=config,
+        cards=TicketCards(config=config),
+        notifier=notifier,
+        clock=clock,
+    )
 
 
 @pytest.mark.asyncio
 async def test_sla_reminds_then_escalates_once_each_even_after_a_restart(database: Database, tmp_path: Path) -> None:
-    config = StaffConfig.load(write_staff_config(tmp_path / "staff.yml", members=[], lead="lead@example.com",
-                                                 first_response_minutes=30))
+    config = StaffConfig.load(
+        write_staff_config(tmp_path / "staff.yml", members=[], lead="lead@example.com", first_response_minutes=30)
+    )
     clock, notifier = FakeClock(at=CREATED), RecordingNotifier()
     tickets = SqlTickets(database=database)
     ticket = await open_ticket(tickets)
@@ -92,16 +109,22 @@ async def test_sla_reminds_then_escalates_once_each_even_after_a_restart(databas
 
 
 @pytest.mark.asyncio
-async def test_a_first_response_stops_that_clock_and_closed_tickets_have_none(database: Database,
-                                                                             tmp_path: Path) -> None:
+async def test_a_first_response_stops_that_clock_and_closed_tickets_have_none(
+    database: Database, tmp_path: Path
+) -> None:
     config = StaffConfig.load(write_staff_config(tmp_path / "staff.yml", members=[], first_response_minutes=30))
     clock, notifier = FakeClock(at=CREATED), RecordingNotifier()
     tickets = SqlTickets(database=database)
     answered = await open_ticket(tickets, ticket_id="HD-261122-AAAAAA")
     await tickets.note_first_response(answered.id)
     closed = await open_ticket(tickets, ticket_id="HD-261122-BBBBBB")
-    await tickets.transition(closed.id, allowed_from=(TicketStatus.OPEN,), to=TicketStatus.CANCELLED,
-                             event=EventKind.CANCELLED, actor="requester")
+    await tickets.transition(
+        closed.id,
+        allowed_from=(TicketStatus.OPEN,),
+        to=TicketStatus.CANCELLED,
+        event=EventKind.CANCELLED,
+        actor="requester",
+    )
     clock.at = CREATED + timedelta(minutes=45)
     assert await watcher(database, config, clock, notifier).check() == 0
     clock.at = CREATED + timedelta(minutes=481)  # the resolution target still runs for the answered one
@@ -112,12 +135,22 @@ async def test_a_first_response_stops_that_clock_and_closed_tickets_have_none(da
 async def test_two_staff_members_cannot_both_claim_a_ticket(database: Database) -> None:
     tickets = SqlTickets(database=database)
     ticket = await open_ticket(tickets)
-    first = await tickets.transition(ticket.id, allowed_from=(TicketStatus.OPEN,), to=TicketStatus.CLAIMED,
-                                     event=EventKind.CLAIMED, actor="dana@example.com",
-                                     values={"assignee": "dana@example.com"})
-    second = await tickets.transition(ticket.id, allowed_from=(TicketStatus.OPEN,), to=TicketStatus.CLAIMED,
-                                      event=EventKind.CLAIMED, actor="sam@example.com",
-                                      values={"assignee": "sam@example.com"})
+    first = await tickets.transition(
+        ticket.id,
+        allowed_from=(TicketStatus.OPEN,),
+        to=TicketStatus.CLAIMED,
+        event=EventKind.CLAIMED,
+        actor="dana@example.com",
+        values={"assignee": "dana@example.com"},
+    )
+    second = await tickets.transition(
+        ticket.id,
+        allowed_from=(TicketStatus.OPEN,),
+        to=TicketStatus.CLAIMED,
+        event=EventKind.CLAIMED,
+        actor="sam@example.com",
+        values={"assignee": "sam@example.com"},
+    )
     assert first is not None and first.assignee == "dana@example.com"
     assert second is None
     assert [e.actor for e in await tickets.events(ticket.id) if e.kind is EventKind.CLAIMED] == ["dana@example.com"]
@@ -129,13 +162,16 @@ def test_the_embedded_staff_configuration_loads() -> None:
     assert config.target("P1").first_response == 15
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("groups: {}\ndefault_group: x\nsla: {}\n", "at least one group"),
-    ("groups: {a: {}}\ndefault_group: b\nsla: {P1: {first_response: 1, resolution: 2}}\n", "undefined groups: b"),
-    ("groups: {a: {}}\ndefault_group: a\nsla: {P1: {first_response: 1, resolution: 2}}\n", "needs targets for P2"),
-    ("groups: {a: {slack_channel: general}}\ndefault_group: a\nsla: {}\n", "slack_channel"),
-    ("groups: [\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("groups: {}\ndefault_group: x\nsla: {}\n", "at least one group"),
+        ("groups: {a: {}}\ndefault_group: b\nsla: {P1: {first_response: 1, resolution: 2}}\n", "undefined groups: b"),
+        ("groups: {a: {}}\ndefault_group: a\nsla: {P1: {first_response: 1, resolution: 2}}\n", "needs targets for P2"),
+        ("groups: {a: {slack_channel: general}}\ndefault_group: a\nsla: {}\n", "slack_channel"),
+        ("groups: [\n", "not valid YAML"),
+    ],
+)
 def test_a_broken_staff_configuration_names_the_problem(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "staff.yml"
     path.write_text(text, encoding="utf-8")
@@ -153,19 +189,29 @@ class OneAccountDirectory:
         if self.down:
             raise DirectoryUnavailable("directory timed out")
         if email == "dana@example.com":
-            return [DirectoryAccount(id="uid=dana", email=email, display_name="Dana Smith", department="IT",
-                                     location="Berlin", manager_email="lee@example.com",
-                                     groups=("cn=it-staff,ou=groups,dc=example,dc=com",))]
+            return [
+                DirectoryAccount(
+                    id="uid=dana",
+                    email=email,
+                    display_name="Dana Smith",
+                    department="IT",
+                    location="Berlin",
+                    manager_email="lee@example.com",
+                    groups=("cn=it-staff,ou=groups,dc=example,dc=com",),
+                )
+            ]
         return []
 
 
 @pytest.mark.asyncio
 async def test_membership_comes_from_the_list_the_directory_group_or_the_token(tmp_path: Path) -> None:
     path = tmp_path / "staff.yml"
-    path.write_text("groups:\n  helpdesk:\n    members: [Sam@Example.com]\n    directory_group: it-staff\n"
-                    "default_group: helpdesk\nsla: {P1: {first_response: 1, resolution: 2}, P2: {first_response: 1, "
-                    "resolution: 2}, P3: {first_response: 1, resolution: 2}, P4: {first_response: 1, resolution: 2}}\n",
-                    encoding="utf-8")
+    path.write_text(
+        "groups:\n  helpdesk:\n    members: [Sam@Example.com]\n    directory_group: it-staff\n"
+        "default_group: helpdesk\nsla: {P1: {first_response: 1, resolution: 2}, P2: {first_response: 1, "
+        "resolution: 2}, P3: {first_response: 1, resolution: 2}, P4: {first_response: 1, resolution: 2}}\n",
+        encoding="utf-8",
+    )
     config = StaffConfig.load(path)
     group = config.group("helpdesk")
     membership = StaffMembership(config=config, directory=OneAccountDirectory())  # type: ignore[arg-type]
@@ -189,19 +235,25 @@ async def test_a_version_6_database_gains_the_ticket_columns_and_keeps_its_ticke
     url = f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}"
     old = Database(url=url)
     await old.migrate()
-    await SqlConversationStore(database=old).save_state(conversation=CONVERSATION,
-                                                        state=ConversationState(owner_id="alice"))
+    await SqlConversationStore(database=old).save_state(
+        conversation=CONVERSATION, state=ConversationState(owner_id="alice")
+    )
     async with old.engine.begin() as conn:  # what version 6 left behind: the narrow handoffs table
-        for table in ("article_drafts", "itsm_outbox", "ticket_notices", "ticket_cards", "ticket_events",
-                      "handoffs"):
+        for table in ("article_drafts", "itsm_outbox", "ticket_notices", "ticket_cards", "ticket_events", "handoffs"):
             await conn.execute(sa.text(f"DROP TABLE {table}"))
-        await conn.execute(sa.text(
-            "CREATE TABLE handoffs (id VARCHAR(32) PRIMARY KEY, conversation_key VARCHAR(300) NOT NULL, "
-            "user_id VARCHAR(256) NOT NULL, packet JSON NOT NULL, status VARCHAR(16) NOT NULL, "
-            "created_at DATETIME NOT NULL)"))
-        await conn.execute(sa.text(
-            "INSERT INTO handoffs VALUES ('HD-260101-OLD000', 'web:c-1', 'alice', "
-            "'{\"reason\": \"asked for a human\", \"question\": \"vpn\"}', 'open', '2026-01-01 09:00:00')"))
+        await conn.execute(
+            sa.text(
+                "CREATE TABLE handoffs (id VARCHAR(32) PRIMARY KEY, conversation_key VARCHAR(300) NOT NULL, "
+                "user_id VARCHAR(256) NOT NULL, packet JSON NOT NULL, status VARCHAR(16) NOT NULL, "
+                "created_at DATETIME NOT NULL)"
+            )
+        )
+        await conn.execute(
+            sa.text(
+                "INSERT INTO handoffs VALUES ('HD-260101-OLD000', 'web:c-1', 'alice', "
+                '\'{"reason": "asked for a human", "question": "vpn"}\', \'open\', \'2026-01-01 09:00:00\')'
+            )
+        )
         await conn.execute(sa.update(schema_info).values(version=6))
         await conn.execute(sa.text("DROP TABLE alembic_version"))  # version 6 came before the migrations
     await old.close()
@@ -211,9 +263,14 @@ async def test_a_version_6_database_gains_the_ticket_columns_and_keeps_its_ticke
     tickets = SqlTickets(database=upgraded)
     ticket = await tickets.get("HD-260101-OLD000")
     assert ticket is not None and ticket.status is TicketStatus.OPEN and ticket.reason == "asked for a human"
-    claimed = await tickets.transition(ticket.id, allowed_from=(TicketStatus.OPEN,), to=TicketStatus.CLAIMED,
-                                       event=EventKind.CLAIMED, actor="dana@example.com",
-                                       values={"assignee": "dana@example.com"})
+    claimed = await tickets.transition(
+        ticket.id,
+        allowed_from=(TicketStatus.OPEN,),
+        to=TicketStatus.CLAIMED,
+        event=EventKind.CLAIMED,
+        actor="dana@example.com",
+        values={"assignee": "dana@example.com"},
+    )
     assert claimed is not None and claimed.assignee == "dana@example.com"
     async with upgraded.engine.connect() as conn:
         assert (await conn.execute(sa.select(schema_info.c.version))).scalar_one() == SCHEMA_VERSION
@@ -226,12 +283,17 @@ async def test_the_requester_on_a_ticket_is_completed_from_the_directory_when_it
     dana = UserRef(id="U1", email="dana@example.com")
     described = await RequesterLookup(directory=OneAccountDirectory()).describe(dana)  # type: ignore[arg-type]
     assert (described.name, described.department, described.location, described.manager) == (
-        "Dana Smith", "IT", "Berlin", "lee@example.com")
+        "Dana Smith",
+        "IT",
+        "Berlin",
+        "lee@example.com",
+    )
     down = RequesterLookup(directory=OneAccountDirectory(down=True))  # type: ignore[arg-type]
     assert await down.describe(dana) == Requester(user_id="U1", email="dana@example.com")  # the hand-off goes on
     stranger = UserRef(id="U2", email="eve@example.com", name="Eve")
     assert await RequesterLookup(directory=OneAccountDirectory()).describe(stranger) == Requester(  # type: ignore[arg-type]
-        user_id="U2", email="eve@example.com", name="Eve")
+        user_id="U2", email="eve@example.com", name="Eve"
+    )
 
 
 def test_a_staff_message_starting_with_note_stays_with_staff() -> None:

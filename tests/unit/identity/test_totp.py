@@ -46,8 +46,9 @@ async def test_the_current_code_works_once(enrolments: TotpEnrolments, clock: Fa
 
 
 @pytest.mark.asyncio
-async def test_a_neighbouring_step_is_accepted_but_an_old_code_is_not(enrolments: TotpEnrolments,
-                                                                      clock: FakeClock) -> None:
+async def test_a_neighbouring_step_is_accepted_but_an_old_code_is_not(
+    enrolments: TotpEnrolments, clock: FakeClock
+) -> None:
     totp = pyotp.TOTP((await enrolments.enroll("alice@example.org")).secret)
     now = clock.now().timestamp()
     assert await enrolments.verify("alice@example.org", totp.at(now - 30))  # a slow phone clock
@@ -72,8 +73,9 @@ async def test_wrong_codes_unknown_people_and_malformed_codes(enrolments: TotpEn
 
 
 @pytest.mark.asyncio
-async def test_the_secret_is_stored_encrypted_and_re_enrolment_replaces_it(enrolments: TotpEnrolments, clock: FakeClock,
-                                                                          tmp_path: Path) -> None:
+async def test_the_secret_is_stored_encrypted_and_re_enrolment_replaces_it(
+    enrolments: TotpEnrolments, clock: FakeClock, tmp_path: Path
+) -> None:
     first = await enrolments.enroll("alice@example.org")
     second = await enrolments.enroll("alice@example.org")
     assert first.secret != second.secret

@@ -20,14 +20,28 @@ from knowledge.embeddings import MiniLMEncoder
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
-VPN = ["the VPN keeps disconnecting every few minutes", "I can't connect to the VPN this morning",
-       "vpn is down for me, GlobalProtect says gateway unreachable", "Is the VPN broken? It won't connect",
-       "my VPN connection drops constantly since 9am", "cannot get on the vpn from home, it times out"]
-MAIL = ["Outlook is not receiving any new emails", "no new mail has arrived since this morning in Outlook",
-        "email seems to be down, nothing is coming in", "my inbox hasn't had a new email for two hours"]
-UNRELATED = ["how do I change my desktop wallpaper", "I need a new mouse for my desk", "can you install Visio for me",
-             "my monitor flickers when I move it", "what is the wifi password for guests",
-             "please add me to the finance distribution list"]
+VPN = [
+    "the VPN keeps disconnecting every few minutes",
+    "I can't connect to the VPN this morning",
+    "vpn is down for me, GlobalProtect says gateway unreachable",
+    "Is the VPN broken? It won't connect",
+    "my VPN connection drops constantly since 9am",
+    "cannot get on the vpn from home, it times out",
+]
+MAIL = [
+    "Outlook is not receiving any new emails",
+    "no new mail has arrived since this morning in Outlook",
+    "email seems to be down, nothing is coming in",
+    "my inbox hasn't had a new email for two hours",
+]
+UNRELATED = [
+    "how do I change my desktop wallpaper",
+    "I need a new mouse for my desk",
+    "can you install Visio for me",
+    "my monitor flickers when I move it",
+    "what is the wifi password for guests",
+    "please add me to the finance distribution list",
+]
 
 
 class Told:
@@ -39,8 +53,9 @@ class Told:
     async def tell_person(self, *, email: str, reply: Reply) -> bool:
         raise AssertionError("incident notices go to the reporters' own conversations")
 
-    async def tell_conversation(self, *, conversation: ConversationRef, user_id: str, reply: Reply,
-                                role: str = "bot") -> None:
+    async def tell_conversation(
+        self, *, conversation: ConversationRef, user_id: str, reply: Reply, role: str = "bot"
+    ) -> None:
         self.messages.append((user_id, reply.text))
 
     def who(self) -> list[str]:
@@ -54,14 +69,22 @@ class Replay:
         self.now = START
         self.told = Told()
         self.alerts: list[str] = []
-        self.tracker = IncidentTracker(incidents=SqlIncidents(database), embedder=EncoderEmbedder(encoder=encoder),
-                                 config=config or SurgeConfig(), notifier=self.told, alert=self.alerts.append,
-                                 clock=lambda: self.now)
+        self.tracker = IncidentTracker(
+            incidents=SqlIncidents(database),
+            embedder=EncoderEmbedder(encoder=encoder),
+            config=config or SurgeConfig(),
+            notifier=self.told,
+            alert=self.alerts.append,
+            clock=lambda: self.now,
+        )
 
     async def say(self, minute: float, person: str, text: str) -> KnownIssue | None:
         self.now = START + timedelta(minutes=minute)
-        return await self.tracker.report(conversation=ConversationRef(channel="web", id=f"conv-{person}"),
-                                      user=UserRef(id=person, email=f"{person}@example.com"), text=text)
+        return await self.tracker.report(
+            conversation=ConversationRef(channel="web", id=f"conv-{person}"),
+            user=UserRef(id=person, email=f"{person}@example.com"),
+            text=text,
+        )
 
     async def stream(self, reports: Sequence[tuple[float, str, str]]) -> list[KnownIssue | None]:
         return [await self.say(minute, person, text) for minute, person, text in reports]
@@ -79,34 +102,46 @@ async def test_a_surge_of_vpn_complaints_opens_one_incident(database: Database, 
 
 
 @pytest.mark.asyncio
-async def test_a_slow_trickle_of_the_same_complaint_does_not_trigger(database: Database,
-                                                                     encoder: MiniLMEncoder) -> None:
+async def test_a_slow_trickle_of_the_same_complaint_does_not_trigger(
+    database: Database, encoder: MiniLMEncoder
+) -> None:
     replay = Replay(database, encoder)  # a 30-minute window; one report every 40 minutes
     await replay.stream([(minute * 40, f"person{minute}", text) for minute, text in enumerate(VPN)])
     assert await replay.tracker.all() == [] and replay.alerts == []
 
 
 @pytest.mark.asyncio
-async def test_many_people_with_different_problems_are_not_an_incident(database: Database,
-                                                                       encoder: MiniLMEncoder) -> None:
+async def test_many_people_with_different_problems_are_not_an_incident(
+    database: Database, encoder: MiniLMEncoder
+) -> None:
     replay = Replay(database, encoder)
     await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate(UNRELATED)])
     assert await replay.tracker.all() == []
 
 
 @pytest.mark.asyncio
-async def test_many_people_asking_how_to_do_the_same_thing_is_not_an_incident(database: Database,
-                                                                             encoder: MiniLMEncoder) -> None:
+async def test_many_people_asking_how_to_do_the_same_thing_is_not_an_incident(
+    database: Database, encoder: MiniLMEncoder
+) -> None:
     replay = Replay(database, encoder)
-    await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate([
-        "how do I connect to the VPN?", "how do I connect to the VPN from home?", "how can I set up the VPN",
-        "how to connect to the vpn on a mac"])])
+    await replay.stream(
+        [
+            (minute, f"person{minute}", text)
+            for minute, text in enumerate(
+                [
+                    "how do I connect to the VPN?",
+                    "how do I connect to the VPN from home?",
+                    "how can I set up the VPN",
+                    "how to connect to the vpn on a mac",
+                ]
+            )
+        ]
+    )
     assert await replay.tracker.all() == []
 
 
 @pytest.mark.asyncio
-async def test_one_person_saying_it_five_times_is_not_an_incident(database: Database,
-                                                                  encoder: MiniLMEncoder) -> None:
+async def test_one_person_saying_it_five_times_is_not_an_incident(database: Database, encoder: MiniLMEncoder) -> None:
     replay = Replay(database, encoder)
     await replay.stream([(minute, "ana", text) for minute, text in enumerate(VPN[:5])])
     assert await replay.tracker.all() == []
@@ -114,7 +149,8 @@ async def test_one_person_saying_it_five_times_is_not_an_incident(database: Data
 
 @pytest.mark.asyncio
 async def test_two_simultaneous_surges_open_two_incidents_each_with_its_own_reports(
-        database: Database, encoder: MiniLMEncoder) -> None:
+    database: Database, encoder: MiniLMEncoder
+) -> None:
     replay = Replay(database, encoder)
     interleaved = [report for pair in zip(VPN, MAIL, strict=False) for report in pair]
     await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate(interleaved)])
@@ -127,7 +163,8 @@ async def test_two_simultaneous_surges_open_two_incidents_each_with_its_own_repo
 
 @pytest.mark.asyncio
 async def test_after_staff_confirm_it_reporters_are_told_and_the_next_ones_hear_it_is_known(
-        database: Database, encoder: MiniLMEncoder) -> None:
+    database: Database, encoder: MiniLMEncoder
+) -> None:
     replay = Replay(database, encoder)
     await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate(VPN[:3])])
     [incident] = await replay.tracker.all()
@@ -188,8 +225,9 @@ def test_the_window_and_the_people_decide_a_surge_on_plain_vectors() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_surge_reported_through_two_replicas_in_turn_is_seen_by_each(database: Database,
-                                                                              encoder: MiniLMEncoder) -> None:
+async def test_a_surge_reported_through_two_replicas_in_turn_is_seen_by_each(
+    database: Database, encoder: MiniLMEncoder
+) -> None:
     # Each replica keeps its own copy of the recent reports; each must see what the other stored meanwhile.
     first, second = Replay(database, encoder), Replay(database, encoder)
     for minute, text in enumerate(VPN[:3]):

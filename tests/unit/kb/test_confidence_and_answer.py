@@ -8,21 +8,31 @@ from knowledge.model import Chunk, ScoredChunk, SearchResult
 
 
 def chunk(article: str, n: int, text: str, heading: str = "") -> Chunk:
-    return Chunk(chunk_id=f"{article}#{n}", article_id=article, article_title=article.upper(),
-                 heading=heading or f"{article.upper()} > Part {n}", text=text)
+    return Chunk(
+        chunk_id=f"{article}#{n}",
+        article_id=article,
+        article_title=article.upper(),
+        heading=heading or f"{article.upper()} > Part {n}",
+        text=text,
+    )
 
 
-def hit(c: Chunk, score: float, dense: float | None, bm25: float | None, d_rank: int | None,
-        b_rank: int | None) -> ScoredChunk:
-    return ScoredChunk(chunk=c, score=score, dense_similarity=dense, bm25_score=bm25, dense_rank=d_rank,
-                       bm25_rank=b_rank)
+def hit(
+    c: Chunk, score: float, dense: float | None, bm25: float | None, d_rank: int | None, b_rank: int | None
+) -> ScoredChunk:
+    return ScoredChunk(
+        chunk=c, score=score, dense_similarity=dense, bm25_score=bm25, dense_rank=d_rank, bm25_rank=b_rank
+    )
 
 
 def test_features_of_a_clear_winner() -> None:
-    result = SearchResult(query="q", hits=(
-        hit(chunk("vpn", 0, "a"), 0.032, 0.8, 10.0, 1, 1),
-        hit(chunk("wifi", 0, "b"), 0.016, 0.5, None, 2, None),
-    ))
+    result = SearchResult(
+        query="q",
+        hits=(
+            hit(chunk("vpn", 0, "a"), 0.032, 0.8, 10.0, 1, 1),
+            hit(chunk("wifi", 0, "b"), 0.016, 0.5, None, 2, None),
+        ),
+    )
     dense_top, dense_margin, bm25_top, fused_margin, agreement = retrieval_features(result)
     assert dense_top == 0.8
     assert round(dense_margin, 3) == 0.3
@@ -32,22 +42,29 @@ def test_features_of_a_clear_winner() -> None:
 
 
 def test_retrievers_that_disagree_lower_the_agreement_feature() -> None:
-    result = SearchResult(query="q", hits=(
-        hit(chunk("vpn", 0, "a"), 0.03, 0.7, None, 1, None),
-        hit(chunk("wifi", 0, "b"), 0.02, None, 8.0, None, 1),
-    ))
+    result = SearchResult(
+        query="q",
+        hits=(
+            hit(chunk("vpn", 0, "a"), 0.03, 0.7, None, 1, None),
+            hit(chunk("wifi", 0, "b"), 0.02, None, 8.0, None, 1),
+        ),
+    )
     assert retrieval_features(result)[-1] == 0.0
 
 
 def test_empty_result_scores_zero() -> None:
-    model = ConfidenceModel(weights=(1.0,) * len(FEATURE_NAMES), bias=5.0, answer_threshold=0.5,
-                            clarify_threshold=0.2)
+    model = ConfidenceModel(weights=(1.0,) * len(FEATURE_NAMES), bias=5.0, answer_threshold=0.5, clarify_threshold=0.2)
     assert model.score(SearchResult(query="q")) == 0.0
 
 
 def test_calibration_file_round_trips(tmp_path: Path) -> None:
-    model = ConfidenceModel(weights=(0.5, 1.0, 1.5, 2.0, 2.5), bias=-1.0, answer_threshold=0.6,
-                            clarify_threshold=0.3, report={"answered_precision": 0.9})
+    model = ConfidenceModel(
+        weights=(0.5, 1.0, 1.5, 2.0, 2.5),
+        bias=-1.0,
+        answer_threshold=0.6,
+        clarify_threshold=0.3,
+        report={"answered_precision": 0.9},
+    )
     model.save(tmp_path / "c.json")
     assert ConfidenceModel.load(tmp_path / "c.json") == model
 
@@ -80,8 +97,7 @@ def test_among_near_tied_sections_the_one_with_steps_is_quoted() -> None:
     lasts = chunk("vpn", 4, "The VPN disconnects after 8 hours.", heading="VPN > How long a session lasts")
     steps = chunk("vpn", 3, STEPS, heading="VPN > Steps")
     far = chunk("vpn", 5, "1. Restart.\n2. Retry.", heading="VPN > If it fails")
-    hits = [hit(lasts, 0.0313, 0.56, 3.3, 7, 1), hit(steps, 0.0312, 0.6, 2.6, 6, 2),
-            hit(far, 0.020, 0.5, 2.0, 10, 11)]
+    hits = [hit(lasts, 0.0313, 0.56, 3.3, 7, 1), hit(steps, 0.0312, 0.6, 2.6, 6, 2), hit(far, 0.020, 0.5, 2.0, 10, 11)]
     assert choose_section(hits) == steps
 
 

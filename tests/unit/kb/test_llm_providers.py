@@ -29,8 +29,9 @@ async def test_azure_openai_uses_the_deployment_route_and_api_key_header() -> No
     fake = FakeOpenAI(respond=lambda body: "from azure")
     await fake.start()
     try:
-        model = build_chat_model(spec="azure:helpdesk-gpt", base_url=fake.base_url, api_key=fake.api_key,
-                                 api_version="2024-10-21")
+        model = build_chat_model(
+            spec="azure:helpdesk-gpt", base_url=fake.base_url, api_key=fake.api_key, api_version="2024-10-21"
+        )
         message = await model.ainvoke([HumanMessage(content="ping")])
     finally:
         await fake.close()

@@ -12,8 +12,13 @@ from knowledge.embeddings import Encoder, Vectors
 
 def front_matter(article_id: str, title: str, **extra: str) -> str:
     fields = {
-        "id": article_id, "title": title, "summary": f"About {title.lower()}.", "tags": "[test]",
-        "owner": "service-desk", "last_reviewed": "2026-09-15", **extra,
+        "id": article_id,
+        "title": title,
+        "summary": f"About {title.lower()}.",
+        "tags": "[test]",
+        "owner": "service-desk",
+        "last_reviewed": "2026-09-15",
+        **extra,
     }
     return "---\n" + "".join(f"{key}: {value}\n" for key, value in fields.items()) + "---\n"
 

@@ -13,12 +13,18 @@ from knowledge.embeddings import MiniLMEncoder
 
 CORPUS = [
     {"_id": "d-vpn", "title": "VPN", "text": "Open Cisco Secure Client and connect to vpn.example.com."},
-    {"_id": "d-print", "title": "Printing",
-     "text": "A print job stuck in the queue: release it with your badge at the printer, or delete it."},
+    {
+        "_id": "d-print",
+        "title": "Printing",
+        "text": "A print job stuck in the queue: release it with your badge at the printer, or delete it.",
+    },
     {"_id": "d-scan", "title": "Scanning", "text": "At the printer tap Scan to My E-mail after badging in."},
     {"_id": "d-password", "title": "Passwords", "text": "Forgot your password? Reset it at passwordreset."},
-    {"_id": "d-car", "title": "Pool cars", "text": "Book a company vehicle for a business trip in the fleet "
-                                                   "portal; collect the key at the front desk."},
+    {
+        "_id": "d-car",
+        "title": "Pool cars",
+        "text": "Book a company vehicle for a business trip in the fleet portal; collect the key at the front desk.",
+    },
 ]
 QUERIES = [
     {"_id": "q1", "text": "vpn will not connect"},
@@ -31,13 +37,16 @@ HEADER = "query-id\tcorpus-id\tscore\n"
 QRELS = HEADER + "q1\td-vpn\t2\nq2\td-print\t1\nq2\td-scan\t1\nq3\td-password\t1\nq4\td-car\t1\n"
 
 
-def write(directory: Path, corpus: str | None = None, queries: str | None = None,
-          qrels: str = QRELS) -> dict[str, Path]:
+def write(
+    directory: Path, corpus: str | None = None, queries: str | None = None, qrels: str = QRELS
+) -> dict[str, Path]:
     paths = {name: directory / name for name in ("corpus.jsonl", "queries.jsonl", "qrels.tsv")}
-    paths["corpus.jsonl"].write_text(corpus if corpus is not None else "\n".join(map(json.dumps, CORPUS)),
-                                     encoding="utf-8")
-    paths["queries.jsonl"].write_text(queries if queries is not None else "\n".join(map(json.dumps, QUERIES)),
-                                      encoding="utf-8")
+    paths["corpus.jsonl"].write_text(
+        corpus if corpus is not None else "\n".join(map(json.dumps, CORPUS)), encoding="utf-8"
+    )
+    paths["queries.jsonl"].write_text(
+        queries if queries is not None else "\n".join(map(json.dumps, QUERIES)), encoding="utf-8"
+    )
     paths["qrels.tsv"].write_text(qrels, encoding="utf-8")
     return {"corpus": paths["corpus.jsonl"], "queries": paths["queries.jsonl"], "qrels": paths["qrels.tsv"]}
 
@@ -46,8 +55,12 @@ def test_a_dataset_loads(tmp_path: Path) -> None:
     dataset = load_beir(**write(tmp_path))
     assert [d.id for d in dataset.corpus] == ["d-vpn", "d-print", "d-scan", "d-password", "d-car"]
     assert dataset.queries["q4"] == "automobile reservation"
-    assert dataset.qrels == {"q1": {"d-vpn": 2}, "q2": {"d-print": 1, "d-scan": 1}, "q3": {"d-password": 1},
-                             "q4": {"d-car": 1}}
+    assert dataset.qrels == {
+        "q1": {"d-vpn": 2},
+        "q2": {"d-print": 1, "d-scan": 1},
+        "q3": {"d-password": 1},
+        "q4": {"d-car": 1},
+    }
 
 
 def test_qrels_without_a_header_load_too(tmp_path: Path) -> None:
@@ -55,22 +68,28 @@ def test_qrels_without_a_header_load_too(tmp_path: Path) -> None:
     assert dataset.qrels == {"q1": {"d-vpn": 1}}
 
 
-@pytest.mark.parametrize(("files", "message"), [
-    ({"corpus": '{"_id": "a", "text": "x"}\n{"_id": "b", "text": \n'}, "corpus.jsonl:2: not valid JSON: "),
-    ({"corpus": '{"title": "t", "text": "x"}\n'}, "corpus.jsonl:1: missing or empty '_id'"),
-    ({"corpus": '["a", "b"]\n'}, "corpus.jsonl:1: expected a JSON object, got list"),
-    ({"corpus": '{"_id": "a", "text": "x"}\n\n{"_id": "a", "text": "y"}\n'},
-     "corpus.jsonl:3: duplicate _id 'a' (first on line 1)"),
-    ({"queries": '{"_id": "q1"}\n'}, "queries.jsonl:1: 'text' must be a non-empty string"),
-    ({"qrels": HEADER + "q1\td-vpn\n"},
-     "qrels.tsv:2: expected 3 tab-separated fields (query-id, corpus-id, score), got 2"),
-    ({"qrels": HEADER + "q1\td-vpn\thigh\n"}, "qrels.tsv:2: score must be an integer, got 'high'"),
-    ({"qrels": HEADER + "q1\td-nope\t1\n"}, "qrels.tsv:2: document 'd-nope' is not in corpus.jsonl"),
-    ({"qrels": HEADER + "q9\td-vpn\t1\n"}, "qrels.tsv:2: query 'q9' is not in queries.jsonl"),
-    ({"qrels": "q1\td-vpn\t1\nq1\td-vpn\t2\n"}, "qrels.tsv:2: second judgement for ('q1', 'd-vpn')"),
-])
-def test_malformed_lines_are_reported_with_file_and_line(tmp_path: Path, files: dict[str, str],
-                                                         message: str) -> None:
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"corpus": '{"_id": "a", "text": "x"}\n{"_id": "b", "text": \n'}, "corpus.jsonl:2: not valid JSON: "),
+        ({"corpus": '{"title": "t", "text": "x"}\n'}, "corpus.jsonl:1: missing or empty '_id'"),
+        ({"corpus": '["a", "b"]\n'}, "corpus.jsonl:1: expected a JSON object, got list"),
+        (
+            {"corpus": '{"_id": "a", "text": "x"}\n\n{"_id": "a", "text": "y"}\n'},
+            "corpus.jsonl:3: duplicate _id 'a' (first on line 1)",
+        ),
+        ({"queries": '{"_id": "q1"}\n'}, "queries.jsonl:1: 'text' must be a non-empty string"),
+        (
+            {"qrels": HEADER + "q1\td-vpn\n"},
+            "qrels.tsv:2: expected 3 tab-separated fields (query-id, corpus-id, score), got 2",
+        ),
+        ({"qrels": HEADER + "q1\td-vpn\thigh\n"}, "qrels.tsv:2: score must be an integer, got 'high'"),
+        ({"qrels": HEADER + "q1\td-nope\t1\n"}, "qrels.tsv:2: document 'd-nope' is not in corpus.jsonl"),
+        ({"qrels": HEADER + "q9\td-vpn\t1\n"}, "qrels.tsv:2: query 'q9' is not in queries.jsonl"),
+        ({"qrels": "q1\td-vpn\t1\nq1\td-vpn\t2\n"}, "qrels.tsv:2: second judgement for ('q1', 'd-vpn')"),
+    ],
+)
+def test_malformed_lines_are_reported_with_file_and_line(tmp_path: Path, files: dict[str, str], message: str) -> None:
     with pytest.raises(BeirFormatError) as raised:
         load_beir(**write(tmp_path, **files))
     assert str(raised.value).startswith(f"{tmp_path}/{message}")

@@ -12,9 +12,18 @@ from tests.unit.knowledge.helpers import VPN
 
 
 def article(body: str, *, article_id: str = "vpn-connect", title: str = "Connecting to the VPN") -> Article:
-    return Article(id=article_id, title=title, summary="s", tags=(), owner="o",
-                   last_reviewed=date(2026, 9, 1), body=body, path=Path(f"{article_id}.md"), content_hash="h",
-                   url="https://kb/vpn")
+    return Article(
+        id=article_id,
+        title=title,
+        summary="s",
+        tags=(),
+        owner="o",
+        last_reviewed=date(2026, 9, 1),
+        body=body,
+        path=Path(f"{article_id}.md"),
+        content_hash="h",
+        url="https://kb/vpn",
+    )
 
 
 def test_each_section_is_a_chunk_with_its_heading_path() -> None:
@@ -43,12 +52,16 @@ def test_subsections_nest_and_empty_sections_are_skipped() -> None:
 
 
 def test_markdown_inside_a_section_is_kept_exactly() -> None:
-    body = ("# T\n\n## Steps\n\n1. First step.\n   - a nested note\n2. Second step.\n\n"
-            "```\n# not a heading\nping vpn.example.com\n```\n\nAfter the code.\n")
+    body = (
+        "# T\n\n## Steps\n\n1. First step.\n   - a nested note\n2. Second step.\n\n"
+        "```\n# not a heading\nping vpn.example.com\n```\n\nAfter the code.\n"
+    )
     (steps,) = chunk_article(article=article(body))
     assert steps.heading == "T > Steps"
-    assert steps.text == ("1. First step.\n   - a nested note\n2. Second step.\n\n"
-                          "```\n# not a heading\nping vpn.example.com\n```\n\nAfter the code.")
+    assert steps.text == (
+        "1. First step.\n   - a nested note\n2. Second step.\n\n"
+        "```\n# not a heading\nping vpn.example.com\n```\n\nAfter the code."
+    )
 
 
 def test_an_unclosed_code_fence_loses_no_text() -> None:
@@ -57,8 +70,12 @@ def test_an_unclosed_code_fence_loses_no_text() -> None:
 
 
 def test_a_long_section_is_split_between_steps_never_inside_one() -> None:
-    steps = [f"{n}. Step {n}: " + ("open the client and check the connection status " * 3).strip()
-             + f"\n   Detail line of step {n}." for n in range(1, 13)]
+    steps = [
+        f"{n}. Step {n}: "
+        + ("open the client and check the connection status " * 3).strip()
+        + f"\n   Detail line of step {n}."
+        for n in range(1, 13)
+    ]
     body = "# Long\n\nIntro.\n\n## Steps\n\n" + "\n".join(steps) + "\n"
     chunks = chunk_article(article=article(body), max_chars=600)
     step_chunks = [c for c in chunks if c.heading == "Long > Steps"]

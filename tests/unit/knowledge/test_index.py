@@ -58,7 +58,8 @@ async def test_sync_is_incremental_and_survives_reopening(tmp_path: Path, encode
     try:
         assert (reopened.chunk_count, reopened.article_count) == (removed.chunk_count, 4)
         assert json.loads((tmp_path / "kb" / "manifest.json").read_text(encoding="utf-8")).keys() == (
-            set(SAMPLE) - {"pool-car"})
+            set(SAMPLE) - {"pool-car"}
+        )
         retriever = HybridRetriever(index=reopened, encoder=encoder)
         dense = await retriever.search("book a company car", mode="dense", k=20)
         assert "pool-car" not in dense.article_ids()  # its vectors left Chroma too
@@ -68,9 +69,7 @@ async def test_sync_is_incremental_and_survives_reopening(tmp_path: Path, encode
 
 
 @pytest.mark.asyncio
-async def test_a_rejected_article_can_keep_its_last_good_version(
-    tmp_path: Path, encoder: MiniLMEncoder
-) -> None:
+async def test_a_rejected_article_can_keep_its_last_good_version(tmp_path: Path, encoder: MiniLMEncoder) -> None:
     articles = write_sample(tmp_path / "articles")
     index = KnowledgeIndex.open(directory=tmp_path / "kb", encoder=encoder)
     try:

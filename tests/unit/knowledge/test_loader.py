@@ -32,8 +32,14 @@ def only_error(directory: Path) -> ArticleError:
 
 
 def test_a_good_article_loads_with_every_field(tmp_path: Path) -> None:
-    path = write_article(tmp_path, "vpn-connect", "Connecting to the VPN", VPN,
-                         url="https://intranet.example.com/it/kb/vpn-connect", actions="[reset_password]")
+    path = write_article(
+        tmp_path,
+        "vpn-connect",
+        "Connecting to the VPN",
+        VPN,
+        url="https://intranet.example.com/it/kb/vpn-connect",
+        actions="[reset_password]",
+    )
     report = load_articles(directory=tmp_path)
     assert report.errors == ()
     (article,) = report.articles
@@ -54,28 +60,52 @@ def test_a_quoted_date_is_accepted(tmp_path: Path) -> None:
     assert load_articles(directory=tmp_path).articles[0].last_reviewed == date(2026, 3, 1)
 
 
-@pytest.mark.parametrize(("content", "line", "reason"), [
-    (GOOD_HEAD.replace("id: vpn-connect\n", "") + "---\nBody.\n", 1, "missing required field 'id'"),
-    (GOOD_HEAD.replace("2026-09-15", "2026-13-01") + "---\nBody.\n", 7,
-     "last_reviewed must be an ISO date (YYYY-MM-DD), got '2026-13-01'"),
-    (GOOD_HEAD.replace("2026-09-15", "15/09/2026") + "---\nBody.\n", 7,
-     "last_reviewed must be an ISO date (YYYY-MM-DD), got '15/09/2026'"),
-    (GOOD_HEAD + "---\n\n   \n", 9, "article body is empty"),
-    ("# Connecting to the VPN\n\nNo front matter here.\n", 1, "no front matter (file must start with '---')"),
-    (GOOD_HEAD + "Body without a closing line.\n", 1, "front matter is not closed (no second '---' line)"),
-    (GOOD_HEAD.replace("tags: [vpn, network]", "tags: vpn") + "---\nBody.\n", 5,
-     "tags must be a list of strings, e.g. [vpn, network], got 'vpn'"),
-    (GOOD_HEAD.replace("id: vpn-connect", "id: VPN_Connect") + "---\nBody.\n", 2,
-     "id must be lowercase-kebab (a-z, 0-9 and '-', e.g. 'vpn-connect'), got 'VPN_Connect'"),
-    (GOOD_HEAD + "actions: [reset_pasword]\n---\nBody.\n", 8,
-     "unknown action 'reset_pasword' (allowed: reset_password, unlock_account, reset_mfa, request_access, "
-     "request_software)"),
-    (GOOD_HEAD + "action: [reset_password]\n---\nBody.\n", 8,
-     "unknown field 'action' (allowed: id, title, summary, tags, owner, last_reviewed, url, actions)"),
-    (GOOD_HEAD + "title: Again\n---\nBody.\n", 8, "field 'title' appears more than once"),
-    (GOOD_HEAD.replace("title: Connecting to the VPN", "title: ") + "---\nBody.\n", 3,
-     "title must be a non-empty string, got None"),
-])
+@pytest.mark.parametrize(
+    ("content", "line", "reason"),
+    [
+        (GOOD_HEAD.replace("id: vpn-connect\n", "") + "---\nBody.\n", 1, "missing required field 'id'"),
+        (
+            GOOD_HEAD.replace("2026-09-15", "2026-13-01") + "---\nBody.\n",
+            7,
+            "last_reviewed must be an ISO date (YYYY-MM-DD), got '2026-13-01'",
+        ),
+        (
+            GOOD_HEAD.replace("2026-09-15", "15/09/2026") + "---\nBody.\n",
+            7,
+            "last_reviewed must be an ISO date (YYYY-MM-DD), got '15/09/2026'",
+        ),
+        (GOOD_HEAD + "---\n\n   \n", 9, "article body is empty"),
+        ("# Connecting to the VPN\n\nNo front matter here.\n", 1, "no front matter (file must start with '---')"),
+        (GOOD_HEAD + "Body without a closing line.\n", 1, "front matter is not closed (no second '---' line)"),
+        (
+            GOOD_HEAD.replace("tags: [vpn, network]", "tags: vpn") + "---\nBody.\n",
+            5,
+            "tags must be a list of strings, e.g. [vpn, network], got 'vpn'",
+        ),
+        (
+            GOOD_HEAD.replace("id: vpn-connect", "id: VPN_Connect") + "---\nBody.\n",
+            2,
+            "id must be lowercase-kebab (a-z, 0-9 and '-', e.g. 'vpn-connect'), got 'VPN_Connect'",
+        ),
+        (
+            GOOD_HEAD + "actions: [reset_pasword]\n---\nBody.\n",
+            8,
+            "unknown action 'reset_pasword' (allowed: reset_password, unlock_account, reset_mfa, request_access, "
+            "request_software)",
+        ),
+        (
+            GOOD_HEAD + "action: [reset_password]\n---\nBody.\n",
+            8,
+            "unknown field 'action' (allowed: id, title, summary, tags, owner, last_reviewed, url, actions)",
+        ),
+        (GOOD_HEAD + "title: Again\n---\nBody.\n", 8, "field 'title' appears more than once"),
+        (
+            GOOD_HEAD.replace("title: Connecting to the VPN", "title: ") + "---\nBody.\n",
+            3,
+            "title must be a non-empty string, got None",
+        ),
+    ],
+)
 def test_each_problem_is_reported_with_its_line(tmp_path: Path, content: str, line: int, reason: str) -> None:
     (tmp_path / "vpn-connect.md").write_text(content, encoding="utf-8")
     error = only_error(tmp_path)
@@ -101,9 +131,13 @@ def test_all_problems_of_one_file_are_reported_together(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("---\nid: a\ntitle: A\n---\n", encoding="utf-8")
     report = load_articles(directory=tmp_path)
     reasons = [error.reason for error in report.errors]
-    assert reasons == ["missing required field 'summary'", "missing required field 'tags'",
-                       "missing required field 'owner'", "missing required field 'last_reviewed'",
-                       "article body is empty"]
+    assert reasons == [
+        "missing required field 'summary'",
+        "missing required field 'tags'",
+        "missing required field 'owner'",
+        "missing required field 'last_reviewed'",
+        "article body is empty",
+    ]
 
 
 def test_a_duplicate_id_is_rejected_and_the_first_is_kept(tmp_path: Path) -> None:
@@ -135,8 +169,9 @@ async def test_a_bad_article_indexes_nothing_and_the_good_ones_still_load(
     articles.mkdir()
     write_article(articles, "vpn-connect", "Connecting to the VPN", VPN)
     bad = GOOD_HEAD.replace("id: vpn-connect", "id: zebra-care").replace("2026-09-15", "2026-02-30")
-    (articles / "zebra-care.md").write_text(bad + "---\n# Zebra care\n\nFeed the zebras hay twice a day.\n",
-                                            encoding="utf-8")
+    (articles / "zebra-care.md").write_text(
+        bad + "---\n# Zebra care\n\nFeed the zebras hay twice a day.\n", encoding="utf-8"
+    )
     report = load_articles(directory=articles)
     assert [a.id for a in report.articles] == ["vpn-connect"]
     assert [(e.path.name, e.line) for e in report.errors] == [("zebra-care.md", 7)]

@@ -10,8 +10,14 @@ from sentence_transformers.sentence_transformer.modules import Normalize, Poolin
 from knowledge.embeddings import MiniLMEncoder, _onnx_runner
 from knowledge.onnx_encoder import OnnxSentenceEncoder, UnsupportedModel
 
-TEXTS = ["my vpn keeps dropping", "", "Outlook   won't open\n\nat all", "é ü 漢字 🙂", "printer " * 400,
-         "how do I reset my password?"]
+TEXTS = [
+    "my vpn keeps dropping",
+    "",
+    "Outlook   won't open\n\nat all",
+    "é ü 漢字 🙂",
+    "printer " * 400,
+    "how do I reset my password?",
+]
 
 
 def test_onnx_runtime_vectors_are_the_torch_vectors(encoder: MiniLMEncoder) -> None:

@@ -35,8 +35,7 @@ async def test_hybrid_hits_carry_both_signals_and_fused_scores(retriever: Hybrid
 
 
 @pytest.mark.asyncio
-async def test_bm25_only_hits_get_their_cosine_similarity(sample_index: KnowledgeIndex,
-                                                          encoder: MiniLMEncoder) -> None:
+async def test_bm25_only_hits_get_their_cosine_similarity(sample_index: KnowledgeIndex, encoder: MiniLMEncoder) -> None:
     narrow = HybridRetriever(index=sample_index, encoder=encoder, candidates=1)
     wide = HybridRetriever(index=sample_index, encoder=encoder)
     dense = await wide.search("Start menu", k=50, mode="dense")
@@ -80,8 +79,9 @@ async def test_a_blank_query_finds_nothing(retriever: HybridRetriever, query: st
 
 
 @pytest.mark.asyncio
-async def test_k_beyond_the_corpus_returns_every_chunk_once(retriever: HybridRetriever,
-                                                            sample_index: KnowledgeIndex) -> None:
+async def test_k_beyond_the_corpus_returns_every_chunk_once(
+    retriever: HybridRetriever, sample_index: KnowledgeIndex
+) -> None:
     result = await retriever.search("vpn", k=1000, mode="dense")
     assert len({hit.chunk.chunk_id for hit in result.hits}) == len(result.hits) == sample_index.chunk_count
 

@@ -27,11 +27,14 @@ async def test_a_restart_keeps_conversations_and_transcripts(database_url: str) 
     first = Database(url=database_url)
     await first.migrate()
     store = SqlConversationStore(database=first)
-    await store.save_state(conversation=CONVERSATION, state=ConversationState(
-        owner_id="alice", flow=PICKING, open_handoff="HD-261122-ABCDEF"))
+    await store.save_state(
+        conversation=CONVERSATION,
+        state=ConversationState(owner_id="alice", flow=PICKING, open_handoff="HD-261122-ABCDEF"),
+    )
     await store.append(conversation=CONVERSATION, user=ALICE, role="user", text="hello")
-    await store.append(conversation=CONVERSATION, user=ALICE, role="bot", text="hi",
-                       reply=Reply(kind=ReplyKind.INFO, text="hi"))
+    await store.append(
+        conversation=CONVERSATION, user=ALICE, role="bot", text="hi", reply=Reply(kind=ReplyKind.INFO, text="hi")
+    )
     await first.close()
 
     second = Database(url=database_url)
@@ -73,8 +76,9 @@ async def test_a_version_1_database_gains_the_feedback_table_and_keeps_its_conve
     await old.migrate()
     store = SqlConversationStore(database=old)
     await store.save_state(conversation=CONVERSATION, state=ConversationState(owner_id="alice"))
-    answer = await store.append(conversation=CONVERSATION, user=ALICE, role="bot", text="a",
-                                reply=Reply(kind=ReplyKind.ANSWER, text="a"))
+    answer = await store.append(
+        conversation=CONVERSATION, user=ALICE, role="bot", text="a", reply=Reply(kind=ReplyKind.ANSWER, text="a")
+    )
     async with old.engine.begin() as conn:  # what a release before feedback left behind
         await conn.execute(sa.text("DROP TABLE feedback"))
         await conn.execute(sa.update(schema_info).values(version=1))
@@ -100,8 +104,9 @@ async def test_an_unreachable_database_is_reported_not_ready() -> None:
 
 @pytest.mark.asyncio
 async def test_a_channel_reference_is_kept_per_conversation_and_replaced_by_the_latest(database: Database) -> None:
-    await SqlConversationStore(database=database).save_state(conversation=CONVERSATION,
-                                                             state=ConversationState(owner_id="alice"))
+    await SqlConversationStore(database=database).save_state(
+        conversation=CONVERSATION, state=ConversationState(owner_id="alice")
+    )
     references = SqlChannelReferences(database=database)
     assert await references.load(CONVERSATION) is None
     await references.save(conversation=CONVERSATION, reference={"serviceUrl": "https://a.example", "n": 1})
@@ -116,9 +121,12 @@ async def test_a_version_3_database_can_store_a_reference_before_the_conversatio
     await old.migrate()
     async with old.engine.begin() as conn:  # the version 3 table, whose key had to be a known conversation
         await conn.execute(sa.text("DROP TABLE channel_references"))
-        await conn.execute(sa.text(
-            "CREATE TABLE channel_references (conversation_key VARCHAR(300) NOT NULL PRIMARY KEY "
-            "REFERENCES conversations (key), reference JSON NOT NULL, updated_at DATETIME NOT NULL)"))
+        await conn.execute(
+            sa.text(
+                "CREATE TABLE channel_references (conversation_key VARCHAR(300) NOT NULL PRIMARY KEY "
+                "REFERENCES conversations (key), reference JSON NOT NULL, updated_at DATETIME NOT NULL)"
+            )
+        )
         await conn.execute(sa.update(schema_info).values(version=3))
         await conn.execute(sa.text("DROP TABLE alembic_version"))
     await old.close()
@@ -141,10 +149,17 @@ async def test_replicas_starting_the_same_conversation_at_once_all_succeed(datab
     contacts = SqlContacts(database=database)
     for n in range(3):
         conversation = ConversationRef(channel="teams", id=f"a:1new-chat-{n}")
-        await asyncio.gather(*(work for replica in range(3) for work in (
-            store.save_state(conversation=conversation, state=ConversationState(owner_id=f"r{replica}")),
-            references.save(conversation=conversation, reference={"replica": replica}),
-            contacts.remember(email="Alice@example.com", conversation=conversation, user_id="alice"))))
+        await asyncio.gather(
+            *(
+                work
+                for replica in range(3)
+                for work in (
+                    store.save_state(conversation=conversation, state=ConversationState(owner_id=f"r{replica}")),
+                    references.save(conversation=conversation, reference={"replica": replica}),
+                    contacts.remember(email="Alice@example.com", conversation=conversation, user_id="alice"),
+                )
+            )
+        )
         state, reference = await store.load_state(conversation), await references.load(conversation)
         assert state is not None and state.owner_id in {"r0", "r1", "r2"}
         assert reference is not None and reference["replica"] in {0, 1, 2}

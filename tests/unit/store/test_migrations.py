@@ -62,8 +62,9 @@ async def test_a_database_from_before_the_migrations_is_taken_over_with_its_data
     old = Database(url=database_url)
     async with old.engine.begin() as conn:
         await conn.run_sync(as_before_the_migrations)
-    await SqlConversationStore(database=old).save_state(conversation=CONVERSATION,
-                                                        state=ConversationState(owner_id="alice"))
+    await SqlConversationStore(database=old).save_state(
+        conversation=CONVERSATION, state=ConversationState(owner_id="alice")
+    )
     await old.close()
 
     upgraded = Database(url=database_url)
@@ -76,8 +77,7 @@ async def test_a_database_from_before_the_migrations_is_taken_over_with_its_data
         assert [(kind, item.name) for kind, item in found] == [("add_constraint", "article_drafts_ticket_key")]
     else:
         assert found == []
-    assert await SqlConversationStore(database=upgraded).load_state(CONVERSATION) == ConversationState(
-        owner_id="alice")
+    assert await SqlConversationStore(database=upgraded).load_state(CONVERSATION) == ConversationState(owner_id="alice")
     await upgraded.close()
 
 
@@ -100,7 +100,8 @@ async def test_replicas_starting_together_upgrade_once(database_url: str) -> Non
     await asyncio.gather(*(replica.migrate() for replica in replicas))
     async with replicas[0].engine.connect() as conn:
         assert (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalars().all() == [
-            head_revision()]
+            head_revision()
+        ]
     for replica in replicas:
         await replica.close()
 
@@ -111,14 +112,25 @@ async def test_a_version_6_database_gets_the_ticket_columns_and_tables_it_lacked
     old = Database(url=url)
     async with old.engine.begin() as conn:  # version 6: no staff queue, no incidents, the narrow handoffs table
         await conn.run_sync(as_before_the_migrations)
-        for table in ("article_drafts", "itsm_outbox", "ticket_notices", "ticket_cards", "ticket_events", "handoffs",
-                      "problem_reports", "incidents"):
+        for table in (
+            "article_drafts",
+            "itsm_outbox",
+            "ticket_notices",
+            "ticket_cards",
+            "ticket_events",
+            "handoffs",
+            "problem_reports",
+            "incidents",
+        ):
             await conn.execute(sa.text(f"DROP TABLE {table}"))
-        await conn.execute(sa.text(
-            "CREATE TABLE handoffs (id VARCHAR(32) NOT NULL, conversation_key VARCHAR(300) NOT NULL, "
-            "user_id VARCHAR(256) NOT NULL, packet JSON NOT NULL, status VARCHAR(16) NOT NULL, "
-            "created_at DATETIME NOT NULL, PRIMARY KEY (id), "
-            "FOREIGN KEY(conversation_key) REFERENCES conversations (key))"))
+        await conn.execute(
+            sa.text(
+                "CREATE TABLE handoffs (id VARCHAR(32) NOT NULL, conversation_key VARCHAR(300) NOT NULL, "
+                "user_id VARCHAR(256) NOT NULL, packet JSON NOT NULL, status VARCHAR(16) NOT NULL, "
+                "created_at DATETIME NOT NULL, PRIMARY KEY (id), "
+                "FOREIGN KEY(conversation_key) REFERENCES conversations (key))"
+            )
+        )
         await conn.execute(sa.text("CREATE INDEX ix_handoffs_conversation_key ON handoffs (conversation_key)"))
         await conn.execute(sa.update(schema_info).values(version=6))
     await old.close()

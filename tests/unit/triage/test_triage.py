@@ -23,23 +23,30 @@ from knowledge.embeddings import MiniLMEncoder
 CONFIG = TriageConfig.load()
 
 
-@pytest.mark.parametrize(("text", "priority", "impact", "urgency"), [
-    ("the whole office has no internet, nobody can work, urgent", "P1", "high", "high"),
-    ("I can't work, my laptop won't boot and I have a deadline", "P3", "low", "high"),
-    ("our team cannot open the shared folder", "P3", "medium", "medium"),
-    ("how do I change my Outlook signature?", "P4", "low", "low"),
-    ("I need the slides fixed before my presentation", "P3", "low", "high"),
-])
-def test_priority_comes_from_how_urgent_it_sounds_and_how_many_it_hits(text: str, priority: str, impact: str,
-                                                                      urgency: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "priority", "impact", "urgency"),
+    [
+        ("the whole office has no internet, nobody can work, urgent", "P1", "high", "high"),
+        ("I can't work, my laptop won't boot and I have a deadline", "P3", "low", "high"),
+        ("our team cannot open the shared folder", "P3", "medium", "medium"),
+        ("how do I change my Outlook signature?", "P4", "low", "low"),
+        ("I need the slides fixed before my presentation", "P3", "low", "high"),
+    ],
+)
+def test_priority_comes_from_how_urgent_it_sounds_and_how_many_it_hits(
+    text: str, priority: str, impact: str, urgency: str
+) -> None:
     assessment = assess_priority(text=text, config=CONFIG.priority)
     assert (assessment.priority, assessment.impact, assessment.urgency) == (priority, impact, urgency), assessment.why
 
 
 def test_vips_departments_and_many_reporters_raise_impact(tmp_path: Path) -> None:
     path = tmp_path / "triage.yml"
-    path.write_text(DEFAULT_TRIAGE_CONFIG.read_text().replace(
-        "vip: []", "vip: [CEO@Example.com]").replace("departments: {}", "departments: {Trading: high}"))
+    path.write_text(
+        DEFAULT_TRIAGE_CONFIG.read_text()
+        .replace("vip: []", "vip: [CEO@Example.com]")
+        .replace("departments: {}", "departments: {Trading: high}")
+    )
     config = TriageConfig.load(path).priority
     text = "Excel crashes when I open the report"
     assert assess_priority(text=text, config=config).priority == "P4"
@@ -51,40 +58,55 @@ def test_vips_departments_and_many_reporters_raise_impact(tmp_path: Path) -> Non
     assert (many.impact, many.priority) == ("high", "P2") and "5 people reported it" in many.why
 
 
-@pytest.mark.parametrize(("change", "problem"), [
-    (("high:   {high: P1, medium: P2, low: P3}", "high:   {high: P1, medium: P2}"), r"matrix\[high\]\[low\]"),
-    (("{high: P1,", "{high: P0,"), "must be one of P1"),
-    (("reporters_for_high: 5", "reporters_for_high: 1"), "greater than or equal to 2"),
-    (("min_confidence: 0.5", "min_confidence: 2"), "min_confidence"),
-    (("similarity: 0.5", "similarity: high"), "surge.similarity"),
-])
-def test_a_broken_triage_configuration_names_the_problem(tmp_path: Path, change: tuple[str, str],
-                                                          problem: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("high:   {high: P1, medium: P2, low: P3}", "high:   {high: P1, medium: P2}"), r"matrix\[high\]\[low\]"),
+        (("{high: P1,", "{high: P0,"), "must be one of P1"),
+        (("reporters_for_high: 5", "reporters_for_high: 1"), "greater than or equal to 2"),
+        (("min_confidence: 0.5", "min_confidence: 2"), "min_confidence"),
+        (("similarity: 0.5", "similarity: high"), "surge.similarity"),
+    ],
+)
+def test_a_broken_triage_configuration_names_the_problem(tmp_path: Path, change: tuple[str, str], problem: str) -> None:
     path = tmp_path / "triage.yml"
     path.write_text(DEFAULT_TRIAGE_CONFIG.read_text().replace(*change, 1))
     with pytest.raises(TriageConfigError, match=problem):
         TriageConfig.load(path)
 
 
-def triager(encoder: MiniLMEncoder, *, min_confidence: float = 0.5, group_model: TicketClassifier | None = None,
-            known_groups: frozenset[str] = frozenset({"service-desk"})) -> Triager:
-    return Triager(embedder=EncoderEmbedder(encoder=encoder),
-                   category_model=default_model(encoder, "category").classifier, group_model=group_model,
-                   config=CONFIG.model_copy(update={"min_confidence": min_confidence}),
-                   route=lambda category: {"network": "network-team"}.get(category, "service-desk"),
-                   default_group="service-desk", known_groups=known_groups)
+def triager(
+    encoder: MiniLMEncoder,
+    *,
+    min_confidence: float = 0.5,
+    group_model: TicketClassifier | None = None,
+    known_groups: frozenset[str] = frozenset({"service-desk"}),
+) -> Triager:
+    return Triager(
+        embedder=EncoderEmbedder(encoder=encoder),
+        category_model=default_model(encoder, "category").classifier,
+        group_model=group_model,
+        config=CONFIG.model_copy(update={"min_confidence": min_confidence}),
+        route=lambda category: {"network": "network-team"}.get(category, "service-desk"),
+        default_group="service-desk",
+        known_groups=known_groups,
+    )
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("text", "category", "group"), [
-    ("my vpn keeps dropping every few minutes", "network", "network-team"),
-    ("I clicked a link in a weird email and typed my password", "security", "service-desk"),
-    ("the printer on floor 2 is jammed again", "hardware", "service-desk"),
-    ("I need access to the marketing SharePoint site", "access", "service-desk"),
-    ("Teams won't start after the update", "software", "service-desk"),
-])
-async def test_the_default_model_knows_common_it_problems(encoder: MiniLMEncoder, text: str, category: str,
-                                                          group: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "category", "group"),
+    [
+        ("my vpn keeps dropping every few minutes", "network", "network-team"),
+        ("I clicked a link in a weird email and typed my password", "security", "service-desk"),
+        ("the printer on floor 2 is jammed again", "hardware", "service-desk"),
+        ("I need access to the marketing SharePoint site", "access", "service-desk"),
+        ("Teams won't start after the update", "software", "service-desk"),
+    ],
+)
+async def test_the_default_model_knows_common_it_problems(
+    encoder: MiniLMEncoder, text: str, category: str, group: str
+) -> None:
     result = await triager(encoder).triage(text)
     assert (result.category, result.group, result.unsure) == (category, group, False), result
     assert result.category_confidence >= 0.5
@@ -94,7 +116,11 @@ async def test_the_default_model_knows_common_it_problems(encoder: MiniLMEncoder
 async def test_an_unsure_prediction_says_so_and_goes_to_the_default_group(encoder: MiniLMEncoder) -> None:
     result = await triager(encoder, min_confidence=0.99).triage("my vpn keeps dropping every few minutes")
     assert (result.category, result.suggested_category, result.group, result.unsure) == (
-        "general", "network", "service-desk", True)
+        "general",
+        "network",
+        "service-desk",
+        True,
+    )
     # A detected self-service intent still names the category when the text model is unsure.
     reset = await triager(encoder, min_confidence=0.99).triage("reset my password please", intent="reset_password")
     assert (reset.category, reset.unsure) == ("account", False)
@@ -102,15 +128,23 @@ async def test_an_unsure_prediction_says_so_and_goes_to_the_default_group(encode
 
 @pytest.mark.asyncio
 async def test_a_trained_group_model_routes_only_to_groups_staff_yml_defines(encoder: MiniLMEncoder) -> None:
-    texts = ["vpn drops", "wifi is slow", "no network in the office", "laptop screen broken", "new keyboard please",
-             "monitor flickers"]
+    texts = [
+        "vpn drops",
+        "wifi is slow",
+        "no network in the office",
+        "laptop screen broken",
+        "new keyboard please",
+        "monitor flickers",
+    ]
     groups = ["net-ops", "net-ops", "net-ops", "desk-side", "desk-side", "desk-side"]
     model = TicketClassifier.fit(texts=texts, vectors=encoder.encode(texts), labels=groups)
-    known = await triager(encoder, group_model=model, known_groups=frozenset({"net-ops", "service-desk"}),
-                          min_confidence=0.3).triage("the vpn keeps dropping")
+    known = await triager(
+        encoder, group_model=model, known_groups=frozenset({"net-ops", "service-desk"}), min_confidence=0.3
+    ).triage("the vpn keeps dropping")
     assert (known.group, known.group_confidence is not None) == ("net-ops", True)
-    unknown = await triager(encoder, group_model=model, known_groups=frozenset({"service-desk"}),
-                            min_confidence=0.3).triage("the vpn keeps dropping")
+    unknown = await triager(
+        encoder, group_model=model, known_groups=frozenset({"service-desk"}), min_confidence=0.3
+    ).triage("the vpn keeps dropping")
     assert (unknown.group, unknown.group_confidence) == ("network-team", None)  # routed by category instead
 
 
@@ -160,14 +194,16 @@ def test_exports_are_read_from_csv_and_gzipped_csv_with_a_byte_order_mark(tmp_pa
         assert (data.texts, data.labels, data.skipped) == (("vpn drops", "laptop"), ("Network", "Hardware"), 2)
 
 
-@pytest.mark.parametrize(("name", "content", "problem"), [
-    ("a.csv", b"Body,Team\nvpn,Network\n", "no column 'Group'; the columns are Body, Team"),
-    ("b.csv", b"Body,Group\nvpn,Network\nwifi,Network\n", "1 distinct labels"),
-    ("c.csv.gz", b"Body,Group\nnot gzip at all\n", "cannot read it as gzipped CSV"),
-    ("d.csv", b"Body,Group\n\xff\xfe broken,x\n", "cannot read it as CSV"),
-])
-def test_an_unusable_export_is_refused_with_the_reason(tmp_path: Path, name: str, content: bytes,
-                                                       problem: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("a.csv", b"Body,Team\nvpn,Network\n", "no column 'Group'; the columns are Body, Team"),
+        ("b.csv", b"Body,Group\nvpn,Network\nwifi,Network\n", "1 distinct labels"),
+        ("c.csv.gz", b"Body,Group\nnot gzip at all\n", "cannot read it as gzipped CSV"),
+        ("d.csv", b"Body,Group\n\xff\xfe broken,x\n", "cannot read it as CSV"),
+    ],
+)
+def test_an_unusable_export_is_refused_with_the_reason(tmp_path: Path, name: str, content: bytes, problem: str) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(LabelledDataError, match=problem):
@@ -182,8 +218,11 @@ def test_scores_are_the_usual_definitions() -> None:
     scores = score(gold, predicted)
     assert scores.accuracy == pytest.approx(4 / 6)
     per_class = {c.label: (c.precision, c.recall, c.support) for c in scores.per_class}
-    assert per_class == {"a": (pytest.approx(2 / 3), pytest.approx(2 / 3), 3), "b": (pytest.approx(2 / 3), 1.0, 2),
-                         "c": (0.0, 0.0, 1)}
+    assert per_class == {
+        "a": (pytest.approx(2 / 3), pytest.approx(2 / 3), 3),
+        "b": (pytest.approx(2 / 3), 1.0, 2),
+        "c": (0.0, 0.0, 1),
+    }
     f1 = {"a": 2 / 3, "b": 0.8, "c": 0.0}
     assert scores.macro_f1 == pytest.approx(sum(f1.values()) / 3)
     assert scores.weighted_f1 == pytest.approx((f1["a"] * 3 + f1["b"] * 2) / 6)
@@ -197,15 +236,18 @@ def test_cross_validation_needs_enough_examples_of_each_label(encoder: MiniLMEnc
         cross_validate(texts=texts, vectors=encoder.encode(texts), labels=labels, folds=3, trainers={"ours": ours})
 
 
-@pytest.mark.parametrize(("line", "problem"), [
-    ("{not json", "not JSON"),
-    ("[1, 2]", "not a JSON object"),
-    ('{"text": "vpn"}', "'id' must be"),
-    ('{"id": true, "text": "vpn"}', "'id' must be"),
-    ('{"id": "", "text": "vpn"}', "'id' must be"),
-    ('{"id": 7, "text": "   "}', "'text' must be"),
-    ('{"id": 7, "text": ["vpn"]}', "'text' must be"),
-])
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "not a JSON object"),
+        ('{"text": "vpn"}', "'id' must be"),
+        ('{"id": true, "text": "vpn"}', "'id' must be"),
+        ('{"id": "", "text": "vpn"}', "'id' must be"),
+        ('{"id": 7, "text": "   "}', "'text' must be"),
+        ('{"id": 7, "text": ["vpn"]}', "'text' must be"),
+    ],
+)
 def test_a_bad_batch_line_gets_a_reason(line: str, problem: str) -> None:
     parsed = parse_line(3, line)
     assert isinstance(parsed, str) and problem in parsed

@@ -20,7 +20,7 @@ from bot.core.choices import (
 )
 from bot.core.flows import ActionFlow, ClarifyFlow
 from bot.core.intents import ACTION_INTENTS, SMALL_TALK_INTENTS
-from bot.core.model import Answer, Choice, ConversationState, Inbound, Reply, ReplyKind, TurnResult
+from bot.core.model import Answer, Choice, ConversationState, Inbound, IntentMatch, Reply, ReplyKind, TurnResult
 from bot.core.policy import AnswerPolicy
 from bot.core.ports import (
     Contacts,
@@ -143,29 +143,13 @@ class Engine:
         return TurnResult(seq=turn.seq)
 
     async def _handle_text(self, turn: ConversationTurn) -> None:
+        if await self._refused_input(turn):
+            return
+        flow = turn.state.flow
+        if isinstance(flow, ActionFlow) and self._self_service is not None:
+            await self._continue_action(turn, self._self_service, flow)
+            return
         text = turn.text
-        if not text:
-            await turn.record_user("")
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.EMPTY_MESSAGE))
-            return
-        if len(text) > self._max_chars:
-            # Cap before any model sees it; keep a note in the transcript rather than megabytes of text.
-            await turn.record_user(_not_processed(text))
-            notice = messages.TOO_LONG.format(length=len(text), limit=self._max_chars)
-            await turn.send(Reply(kind=ReplyKind.ERROR, text=notice))
-            return
-
-        desk, flow = self._self_service, turn.state.flow
-        if desk is not None and isinstance(flow, ActionFlow):
-            if flow.awaits_code:  # a one-time code: never stored, never in a hand-off
-                await turn.record_user(messages.CODE_HIDDEN)
-                turn.secret_text = True
-                await desk.resume(turn, flow)
-                return
-            await turn.record_user(text)
-            if not await self._asked_for_human(turn, text):
-                await desk.resume(turn, flow)
-            return
         await turn.record_user(text)
         if turn.state.open_handoff and await self._relayed(turn, text):
             return
@@ -174,6 +158,40 @@ class Engine:
 
         match = await self._intents.detect(text)
         log.info("intent_detected", intent=match.intent, confidence=round(match.confidence, 3))
+        if await self._acted_on_intent(turn, match):
+            return
+        if await self._known_issue(turn, text):
+            return
+        await self._consult_knowledge(turn, question=text)
+
+    async def _refused_input(self, turn: ConversationTurn) -> bool:
+        """An empty or over-long message is answered with why, and goes no further."""
+        text = turn.text
+        if not text:
+            await turn.record_user("")
+            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.EMPTY_MESSAGE))
+            return True
+        if len(text) > self._max_chars:
+            # Cap before any model sees it; keep a note in the transcript rather than megabytes of text.
+            await turn.record_user(_not_processed(text))
+            notice = messages.TOO_LONG.format(length=len(text), limit=self._max_chars)
+            await turn.send(Reply(kind=ReplyKind.ERROR, text=notice))
+            return True
+        return False
+
+    async def _continue_action(self, turn: ConversationTurn, actions: SelfService, flow: ActionFlow) -> None:
+        """The next message of an action in progress: a one-time code, a confirmation, or a call for a human."""
+        if flow.awaits_code:  # a one-time code: never stored, never in a hand-off
+            await turn.record_user(messages.CODE_HIDDEN)
+            turn.secret_text = True
+            await actions.resume(turn, flow)
+            return
+        await turn.record_user(turn.text)
+        if not await self._asked_for_human(turn, turn.text):
+            await actions.resume(turn, flow)
+
+    async def _acted_on_intent(self, turn: ConversationTurn, match: IntentMatch) -> bool:
+        """A person asking for a human, small talk, or a self-service action: handled here, not by the articles."""
         if match.intent == "human":  # the ticket's question is what they needed, not "talk to a person"
             await turn.open_ticket(
                 reason="the person asked for a human",
@@ -182,7 +200,7 @@ class Engine:
                 template=messages.HANDOFF_ASKED,
                 question=await self._last_question(turn, before=turn.seq),
             )
-            return
+            return True
         if match.intent in SMALL_TALK_INTENTS:
             await turn.send(
                 Reply(
@@ -192,22 +210,20 @@ class Engine:
                     confidence=match.confidence,
                 )
             )
-            return
-        if match.intent in ACTION_INTENTS and desk is not None:
-            await desk.start(turn, intent=match.intent, confidence=match.confidence)
-            return
-        if match.intent in ACTION_INTENTS:
-            action = messages.ACTION_LABELS[match.intent]
-            await turn.open_ticket(
-                reason=f"self-service action '{match.intent}' is not available yet",
-                intent=match.intent,
-                confidence=match.confidence,
-                template=messages.HANDOFF_ACTION.replace("{action}", action),
-            )
-            return
-        if await self._known_issue(turn, text):
-            return
-        await self._consult_knowledge(turn, question=text)
+            return True
+        if match.intent not in ACTION_INTENTS:
+            return False
+        if self._self_service is not None:
+            await self._self_service.start(turn, intent=match.intent, confidence=match.confidence)
+            return True
+        action = messages.ACTION_LABELS[match.intent]
+        await turn.open_ticket(
+            reason=f"self-service action '{match.intent}' is not available yet",
+            intent=match.intent,
+            confidence=match.confidence,
+            template=messages.HANDOFF_ACTION.replace("{action}", action),
+        )
+        return True
 
     async def _known_issue(self, turn: ConversationTurn, text: str) -> bool:
         """Report the problem to the incident watch; when it matches a confirmed incident, say IT is on it."""

@@ -15,10 +15,11 @@ from bot.app.staff import StaffServices, build_staff_services
 from bot.app.triage import build_triager
 from bot.audit import AuditLog
 from bot.channels.runtime.notify import ConversationNotifier
+from bot.core.clock import SystemClock
 from bot.core.engine import ConversationSide, Engine, OptionalServices
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
 from bot.core.policy import AnswerPolicy
-from bot.core.ports import Directory, SharedState, TurnOrder, Wakeups
+from bot.core.ports import Clock, Directory, SharedState, TurnOrder, Wakeups
 from bot.handoff.routing import StaffConfig
 from bot.incidents.store import SqlIncidents
 from bot.incidents.tracker import IncidentTracker
@@ -78,13 +79,16 @@ class Services:
         await self.database.close()
 
 
-async def build_services(settings: Settings, *, encoder: Encoder | None = None) -> Services:
+async def build_services(settings: Settings, *, encoder: Encoder | None = None, clock: Clock | None = None) -> Services:
     """Connect the database, open the knowledge index and wire the engine.
 
     Args:
         settings: validated configuration.
         encoder: an already-loaded encoder to share (tests and benchmarks load it once).
+        clock: the time that expiry, cooldowns, one-time codes, SLA timers and ITSM retries run on; default: the
+            system clock (tests pass a fake one instead of waiting).
     """
+    clock = clock or SystemClock()
     database = Database(url=settings.resolved_database_url)
     await database.migrate()
     shared_state, turn_order, wakeups = _shared_state(settings)
@@ -141,6 +145,7 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
         triager=triager,
         incidents=incident_store,
         turn_order=turn_order,
+        clock=clock,
     )
     incidents = IncidentTracker(
         incidents=incident_store,
@@ -159,6 +164,7 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None) 
         handoffs=staff.queue,
         shared_state=shared_state,
         notifier=notifier,
+        clock=clock,
     )
     engine = Engine(
         conversation=ConversationSide(

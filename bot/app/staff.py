@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.audit import AuditLog
-from bot.core.ports import ConversationStore, Directory, ItsmSystem, Notifier, Summarizer, TurnOrder
+from bot.core.clock import SystemClock
+from bot.core.ports import Clock, ConversationStore, Directory, ItsmSystem, Notifier, Summarizer, TurnOrder
 from bot.handoff.drafts import ArticleDrafts
 from bot.handoff.itsm.jira import JiraServiceDesk
 from bot.handoff.itsm.outbox import ItsmOutbox
@@ -59,13 +60,14 @@ def build_staff_services(
     triager: Triager,
     incidents: SqlIncidents | None = None,
     turn_order: TurnOrder | None = None,
+    clock: Clock = SystemClock(),
 ) -> StaffServices:
     """`config`: the loaded staff.yml (HELPDESK_STAFF_CONFIG); `turn_order`: orders each ticket's card updates
     across replicas."""
     tickets = SqlTickets(database=database)
     cards = TicketCards(config=config, turn_order=turn_order, current=tickets.get)
     itsm = build_itsm(settings.itsm_settings, timeout_seconds=settings.itsm_timeout_seconds)
-    outbox = ItsmOutbox(database, itsm) if itsm else None
+    outbox = ItsmOutbox(database, itsm, clock=clock) if itsm else None
     drafts = ArticleDrafts(database, articles_dir=settings.articles_dir)
     summarizer: Summarizer = (
         ExtractiveSummarizer()
@@ -94,7 +96,7 @@ def build_staff_services(
         outbox=outbox,
         drafts=drafts,
     )
-    sla = SlaWatcher(tickets=tickets, config=config, cards=cards, notifier=notifier)
+    sla = SlaWatcher(tickets=tickets, config=config, cards=cards, notifier=notifier, clock=clock)
     return StaffServices(
         config=config,
         tickets=tickets,

@@ -6,9 +6,9 @@ wrong codes pause self-service; and nothing secret ends up in the transcript, th
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from bot.core.model import ConversationRef
 from bot.store.sql.schema import audit_log
 from knowledge.embeddings import MiniLMEncoder
 from tests.scenarios.self_service_helpers import Desk, self_service_bot, temporary_password, wrong_code
+from tests.support.clock import FakeClock
 from tests.support.servers.redis import running_redis
 from tests.support.servers.slapd import PASSWORDS, VPN_USERS, Slapd, can_bind, dn, read_attributes, running_slapd
 from tests.support.servers.smtp import Mailbox, smtp_server
@@ -311,7 +312,8 @@ async def test_an_unanswered_confirmation_expires(
     slapd: Slapd, smtp: tuple[Mailbox, int], starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder
 ) -> None:
     policy = tmp_path / "policy.yml"
-    policy.write_text("flow_minutes: 0.005\nactions:\n  unlock_account: {assurance: 1}\n")
+    policy.write_text("flow_minutes: 10\nactions:\n  unlock_account: {assurance: 1}\n")
+    clock = FakeClock(at=datetime.now(UTC))
     async with self_service_bot(
         slapd=slapd,
         mailbox=smtp[0],
@@ -320,10 +322,11 @@ async def test_an_unanswered_confirmation_expires(
         tmp_path=tmp_path / "bot",
         encoder=encoder,
         action_policy=policy,
+        clock=clock,
     ) as desk:
         carol = desk.person("carol")
         [confirm] = await carol.say("unlock my account")
-        await asyncio.sleep(0.5)  # the whole bot runs on the system clock (build_services takes no Clock yet)
+        clock.advance(minutes=11)  # Carol comes back from lunch
         [expired] = await carol.press(confirm, messages.ACTION_YES)
     assert expired["text"] == messages.ACTION_EXPIRED
 

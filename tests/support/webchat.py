@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from microsoft_agents.hosting.core.authorization import Connections
 
 from bot.app import Services, build_services, create_web_app
+from bot.core.ports import Clock
 from bot.store.sql.schema import feedback as feedback_table
 from knowledge.embeddings import MiniLMEncoder
 from tests.support.settings import settings_from
@@ -87,13 +88,14 @@ async def running_bot(
     tmp_path: Path,
     encoder: MiniLMEncoder,
     teams_connections: Connections | None = None,
+    clock: Clock | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Bot]:
     """The bot on a fresh SQLite database in `tmp_path`, served on a random local port, closed afterwards."""
     settings = settings_from(
         data_dir=data_dir, database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}", **overrides
     )
-    services = await build_services(settings, encoder=encoder)
+    services = await build_services(settings, encoder=encoder, clock=clock)
     client = TestClient(TestServer(create_web_app(services, teams_connections=teams_connections)))
     await client.start_server()
     try:

@@ -16,7 +16,7 @@ from bot.actions.verification import SecondFactor
 from bot.audit import AuditLog
 from bot.core.clock import SystemClock
 from bot.core.ports import Clock, ConversationStore, Directory, HandoffQueue, Notifier, SharedState
-from bot.identity.email_codes import EmailCodes, SmtpSettings
+from bot.identity.email_codes import EmailCodes, SmtpServer
 from bot.identity.secrets import SecretBox
 from bot.identity.totp import TotpEnrolments
 from bot.settings import Settings
@@ -26,7 +26,7 @@ log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
-class SelfService:
+class SelfServiceServices:
     actions: SelfServiceActions
     approvals: ApprovalWorkflow
 
@@ -42,7 +42,7 @@ def build_self_service(
     shared_state: SharedState,
     notifier: Notifier,
     clock: Clock = SystemClock(),
-) -> SelfService:
+) -> SelfServiceServices:
     """The self-service actions and their approvals, with whatever second factors the settings allow (on `clock`'s
     time).
 
@@ -61,7 +61,7 @@ def build_self_service(
                 database=database,
                 key=box.derived_key("email-codes"),
                 clock=clock,
-                smtp=SmtpSettings(
+                smtp=SmtpServer(
                     host=smtp.host,
                     port=smtp.port,
                     sender=smtp.sender,
@@ -98,4 +98,4 @@ def build_self_service(
         shared_state=shared_state,
         clock=clock,
     )
-    return SelfService(actions=actions, approvals=approvals)
+    return SelfServiceServices(actions=actions, approvals=approvals)

@@ -10,7 +10,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 import bot.app
 from bot.app.directory import build_directory
-from bot.app.self_service import SelfService, build_self_service
+from bot.app.self_service import SelfServiceServices, build_self_service
 from bot.app.staff import StaffServices, build_staff_services
 from bot.app.triage import build_triager
 from bot.audit import AuditLog
@@ -64,7 +64,7 @@ class Services:
     audit: AuditLog
     notifier: ConversationNotifier
     directory: Directory | None
-    self_service: SelfService
+    self_service: SelfServiceServices
     incidents: IncidentTracker
 
     async def close(self) -> None:

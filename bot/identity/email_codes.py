@@ -40,7 +40,7 @@ class CodeCheck(StrEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SmtpSettings:
+class SmtpServer:
     host: str
     port: int
     sender: str
@@ -57,7 +57,7 @@ class EmailDeliveryError(Exception):
 class EmailCodes:
     """Sends and checks e-mailed one-time codes, one outstanding code per person."""
 
-    def __init__(self, *, database: Database, smtp: SmtpSettings, key: bytes, clock: Clock = SystemClock()) -> None:
+    def __init__(self, *, database: Database, smtp: SmtpServer, key: bytes, clock: Clock = SystemClock()) -> None:
         self._db = database
         self._clock = clock
         self._smtp = smtp

@@ -21,7 +21,7 @@ REPORTED_INTENTS = ACTION_INTENTS | {"human"}  # small talk is not an intent a b
 
 
 @dataclass(frozen=True, kw_only=True)
-class Ticket:
+class BatchTicket:
     line: int
     id: str | int
     text: str
@@ -33,7 +33,7 @@ class BatchReport:
     skipped: int
 
 
-def parse_line(number: int, line: str) -> Ticket | str:
+def parse_line(number: int, line: str) -> BatchTicket | str:
     """The ticket on one input line, or the reason it cannot be used."""
     try:
         item = json.loads(line)
@@ -46,13 +46,13 @@ def parse_line(number: int, line: str) -> Ticket | str:
         return "'id' must be a non-empty string or a number"
     if not isinstance(text, str) or not text.strip():
         return "'text' must be a non-empty string"
-    return Ticket(line=number, id=ticket_id, text=text.strip()[:MAX_TEXT_CHARS])
+    return BatchTicket(line=number, id=ticket_id, text=text.strip()[:MAX_TEXT_CHARS])
 
 
 def _chunks(
     lines: Iterable[str], on_problem: Callable[[int, str], None], on_line: Callable[[str], None]
-) -> Iterator[list[Ticket]]:
-    chunk: list[Ticket] = []
+) -> Iterator[list[BatchTicket]]:
+    chunk: list[BatchTicket] = []
     for number, line in enumerate(lines, start=1):
         on_line(line)
         if not line.strip():

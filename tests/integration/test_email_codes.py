@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from bot.identity.email_codes import CodeCheck, EmailCodes, EmailDeliveryError, SmtpSettings
+from bot.identity.email_codes import CodeCheck, EmailCodes, EmailDeliveryError, SmtpServer
 from bot.identity.totp import CodeFormatError
 from bot.store.sql.database import Database
 from bot.store.sql.schema import email_codes
@@ -33,7 +33,7 @@ def codes(database: Database, port: int, *, clock: FakeClock | None = None) -> E
         database=database,
         key=b"k" * 32,
         clock=clock or FakeClock(),
-        smtp=SmtpSettings(host="127.0.0.1", port=port, sender="it-helpdesk@example.org"),
+        smtp=SmtpServer(host="127.0.0.1", port=port, sender="it-helpdesk@example.org"),
     )
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bot.kb.embedder import EncoderEmbedder
-from bot.triage.batch import Ticket, parse_line
+from bot.triage.batch import BatchTicket, parse_line
 from bot.triage.classifier import TicketClassifier
 from bot.triage.config import DEFAULT_TRIAGE_CONFIG, TriageConfig, TriageConfigError
 from bot.triage.evaluation import cross_validate, ours, score
@@ -254,5 +254,5 @@ def test_a_bad_batch_line_gets_a_reason(line: str, problem: str) -> None:
 
 
 def test_a_good_batch_line_keeps_its_id_as_given() -> None:
-    assert parse_line(4, '{"id": 17, "text": " vpn drops "}') == Ticket(line=4, id=17, text="vpn drops")
-    assert parse_line(5, '{"id": "INC1", "text": "x"}') == Ticket(line=5, id="INC1", text="x")
+    assert parse_line(4, '{"id": 17, "text": " vpn drops "}') == BatchTicket(line=4, id=17, text="vpn drops")
+    assert parse_line(5, '{"id": "INC1", "text": "x"}') == BatchTicket(line=5, id="INC1", text="x")

@@ -314,7 +314,8 @@ def percent(value: float) -> str:
 
 def print_table(result: dict[str, object]) -> None:
     methods, test_counts = result["methods"], result["test"]
-    assert isinstance(methods, dict) and isinstance(test_counts, dict)
+    assert isinstance(methods, dict)
+    assert isinstance(test_counts, dict)
     labels = {
         "nearest example": "ours: nearest example + threshold",
         "logistic regression": "ours: logistic regression on the same embeddings + threshold",

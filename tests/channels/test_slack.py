@@ -46,7 +46,8 @@ async def test_a_direct_message_is_answered_in_its_thread_with_sources_and_butto
     assert added.args["timestamp"] == removed.args["timestamp"] == ts
     # The engine saw the person with the e-mail from their Slack profile.
     state = await slack.bot.services.store.load_state(conversation(slack, ana.dm_channel, ts))
-    assert state is not None and state.owner_id == "UANA"
+    assert state is not None
+    assert state.owner_id == "UANA"
     packet_user = await slack.bot.services.store.transcript(conversation(slack, ana.dm_channel, ts))
     assert [t.role for t in packet_user] == ["user", "bot"]
 
@@ -157,14 +158,17 @@ async def test_this_helped_is_stored_and_acknowledged_only_to_the_person(slack: 
     assert response.status == 200
 
     [rating] = await slack.bot.feedback()
-    assert rating["helpful"] is True and rating["user"] == "UANA"
+    assert rating["helpful"] is True
+    assert rating["user"] == "UANA"
     assert rating["conversation"] == conversation(slack, "C0IT", ts).key
     [thanks] = slack.ephemeral("UANA")  # private: visible only to Ana, in the thread
-    assert "glad it helped" in thanks.args["text"] and thanks.args["thread_ts"] == ts
+    assert "glad it helped" in thanks.args["text"]
+    assert thanks.args["thread_ts"] == ts
     assert len(slack.thread("C0IT", ts)) == 1  # nothing new for the whole channel
     [marked] = slack.api.calls_to("response_url")  # the buttons are replaced by what was chosen
     assert marked.args["replace_original"] is True
-    assert "This helped" in json.dumps(marked.args["blocks"]) and '"actions"' not in json.dumps(marked.args["blocks"])
+    assert "This helped" in json.dumps(marked.args["blocks"])
+    assert '"actions"' not in json.dumps(marked.args["blocks"])
 
 
 async def test_not_helpful_then_talk_to_a_person_hands_off_with_the_question(slack: Workspace) -> None:
@@ -179,7 +183,8 @@ async def test_not_helpful_then_talk_to_a_person_hands_off_with_the_question(sla
     handoff = slack.thread(ana.dm_channel, ts)[-1]
     ticket = handoff.args["blocks"][-1]["elements"][0]["text"].split("*")[1]
     packet = await slack.bot.handoff_packet(ticket)
-    assert packet["question"] == VPN_QUESTION and packet["intent"] == "human"
+    assert packet["question"] == VPN_QUESTION
+    assert packet["intent"] == "human"
     assert [r["helpful"] for r in await slack.bot.feedback()] == [False]
     assert not slack.api.calls_to("chat.postEphemeral")
 
@@ -199,7 +204,8 @@ async def test_suggested_articles_are_buttons_and_a_pick_answers_from_that_artic
     ts = await ana.dm("printer problem")
     [question] = slack.thread(ana.dm_channel, ts)
     options = buttons(question)
-    assert options[-1] == "None of these" and len(options) >= 3
+    assert options[-1] == "None of these"
+    assert len(options) >= 3
 
     await ana.click(question, options[1])
     _, answer = slack.thread(ana.dm_channel, ts)
@@ -243,7 +249,8 @@ async def test_the_request_is_acknowledged_before_the_turn_finishes(slack: Works
             "ts": ts,
         }
     )
-    assert response.status == 200 and time.monotonic() - started < 3
+    assert response.status == 200
+    assert time.monotonic() - started < 3
     assert slack.thread(ana.dm_channel, ts) == []  # acknowledged, still working
     release.set()
     await slack.settle()
@@ -298,7 +305,8 @@ async def test_malformed_bodies_are_refused_even_when_signed(slack: Workspace, b
 async def test_slacks_url_verification_challenge_is_answered(slack: Workspace) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "legacy"}).encode()
     response = await slack.post(body, content_type="application/json")
-    assert response.status == 200 and (await response.json())["challenge"] == "abc123"
+    assert response.status == 200
+    assert (await response.json())["challenge"] == "abc123"
 
 
 async def test_a_rate_limited_reply_is_retried_after_the_wait_slack_asks_for(slack: Workspace) -> None:
@@ -319,7 +327,8 @@ async def test_a_reply_the_channel_refuses_reaches_the_person_by_direct_message(
     [opened] = slack.api.calls_to("conversations.open")
     assert opened.args["users"] == "UANA"
     [direct] = [c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"] == "DUANA"]
-    assert "couldn't post in the channel" in direct.args["text"] and "Sources" in section_text(direct)
+    assert "couldn't post in the channel" in direct.args["text"]
+    assert "Sources" in section_text(direct)
 
 
 async def test_a_revoked_token_is_logged_with_the_event_id_and_the_reply_is_kept(slack: Workspace) -> None:
@@ -343,7 +352,8 @@ async def test_a_revoked_token_is_logged_with_the_event_id_and_the_reply_is_kept
     assert [(f["error"], f["event_id"], f["log_level"]) for f in failures] == [("invalid_auth", "EvREVOKED", "error")]
     assert not slack.api.calls_to("conversations.open")  # a bad token is not a reason to try another channel
     transcript = await slack.bot.services.store.transcript(conversation(slack, ana.dm_channel, ts))
-    assert transcript[-1].reply is not None and transcript[-1].reply.kind == "answer"  # nothing lost
+    assert transcript[-1].reply is not None
+    assert transcript[-1].reply.kind == "answer"
 
 
 @pytest_asyncio.fixture
@@ -396,7 +406,8 @@ async def test_someone_whose_email_cannot_be_read_is_told_and_handed_off(slack: 
     assert "Sources" not in section_text(reply)
     ticket = reply.args["blocks"][-1]["elements"][0]["text"].split("*")[1]
     packet = await slack.bot.handoff_packet(ticket)
-    assert "could not identify" in packet["reason"] and packet["user"]["email"] is None
+    assert "could not identify" in packet["reason"]
+    assert packet["user"]["email"] is None
 
 
 async def test_an_unknown_slack_user_is_never_guessed(slack: Workspace) -> None:
@@ -428,12 +439,15 @@ async def test_the_slash_command_opens_a_direct_conversation_with_the_question(s
     [opened] = slack.api.calls_to("conversations.open")
     assert opened.args["users"] == "UANA"
     asked, answer = slack.api.calls_to("chat.postMessage")
-    assert asked.args["channel"] == "DUANA" and VPN_QUESTION in asked.args["text"]
-    assert answer.args["thread_ts"] == asked.response["ts"] and "Sources" in section_text(answer)
+    assert asked.args["channel"] == "DUANA"
+    assert VPN_QUESTION in asked.args["text"]
+    assert answer.args["thread_ts"] == asked.response["ts"]
+    assert "Sources" in section_text(answer)
 
 
 async def test_the_slash_command_without_a_question_greets_in_a_direct_message(slack: Workspace) -> None:
     ana = slack.person("UANA")
     await ana.slash("")
     [greeting] = slack.api.calls_to("chat.postMessage")
-    assert greeting.args["channel"] == "DUANA" and "IT help bot" in greeting.args["text"]
+    assert greeting.args["channel"] == "DUANA"
+    assert "IT help bot" in greeting.args["text"]

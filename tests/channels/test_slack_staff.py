@@ -85,7 +85,8 @@ async def test_the_whole_loop_from_a_direct_message_through_the_staff_thread_to_
     ticket = await the_ticket(slack)
     header, summary, facts, _, _ = card.args["blocks"]
     assert header["text"]["text"] == f"Ticket {ticket.id} · {ticket.priority}"
-    assert summary["text"]["text"] == ticket.summary and "connect to the VPN" in ticket.summary
+    assert summary["text"]["text"] == ticket.summary
+    assert "connect to the VPN" in ticket.summary
     assert [f["text"] for f in facts["fields"]] == [
         "*Requester*\nAna Lima (uana@example.com)",
         "*Department*\n—",
@@ -125,15 +126,20 @@ async def test_the_whole_loop_from_a_direct_message_through_the_staff_thread_to_
     [internal] = [
         e for e in await slack.bot.services.staff.tickets.events(ticket.id) if e.kind is EventKind.INTERNAL_NOTE
     ]
-    assert internal.internal and internal.text == "probably the dock firmware bug" and internal.actor == DANA
+    assert internal.internal
+    assert internal.text == "probably the dock firmware bug"
+    assert internal.actor == DANA
 
     await dana.click(card, "Resolve")
     [opened] = slack.api.calls_to("views.open")
-    assert opened.error is None and opened.args["view"]["title"]["text"] == f"Resolve {ticket.id}"
+    assert opened.error is None
+    assert opened.args["view"]["title"]["text"] == f"Resolve {ticket.id}"
     assert (await the_ticket(slack)).status is TicketStatus.CLAIMED  # nothing happens until the note is sent
     response = await dana.submit(opened.response["view"]["id"], {"note": "Updated the dock firmware."})
-    assert response.status == 200 and await response.text() == ""  # acknowledged: the dialog closes
-    assert status_of(shown(slack, card)) == "*Status:* Resolved by Dana Smith" and labels(shown(slack, card)) == []
+    assert response.status == 200
+    assert await response.text() == ""
+    assert status_of(shown(slack, card)) == "*Status:* Resolved by Dana Smith"
+    assert labels(shown(slack, card)) == []
     told, rate = slack.thread(ana.dm_channel, ts)[-2:]
     assert f"Your ticket {ticket.id} has been resolved by Dana Smith" in section_text(told)
     assert "Updated the dock firmware." in section_text(told)
@@ -154,7 +160,8 @@ async def test_someone_outside_the_service_desk_is_refused_privately_and_nothing
     on_card, in_thread = slack.ephemeral("UEVE")
     refusal = messages.STAFF_NOT_MEMBER.format(group="Service desk", ticket=ticket.id)
     assert on_card.args["text"] == in_thread.args["text"] == refusal
-    assert on_card.args["channel"] == STAFF_CHANNEL and "thread_ts" not in on_card.args
+    assert on_card.args["channel"] == STAFF_CHANNEL
+    assert "thread_ts" not in on_card.args
     assert in_thread.args["thread_ts"] == card.response["ts"]
     assert (await the_ticket(slack)).status is TicketStatus.OPEN
     assert slack.api.calls_to("chat.update") == []
@@ -199,7 +206,8 @@ async def test_mistakes_are_answered_privately_in_the_thread_and_return_to_bot_w
 
     await dana.click(card, "Return to bot")
     assert (await the_ticket(slack)).status is TicketStatus.RETURNED_TO_BOT
-    assert status_of(shown(slack, card)) == "*Status:* Handed back to the bot" and labels(shown(slack, card)) == []
+    assert status_of(shown(slack, card)) == "*Status:* Handed back to the bot"
+    assert labels(shown(slack, card)) == []
     assert "handed this conversation back to me" in section_text(slack.thread(ana.dm_channel, ts)[-1])
 
 
@@ -263,7 +271,8 @@ async def test_a_staff_channel_the_bot_is_not_in_leaves_the_ticket_in_the_consol
         ts = await ana.dm("I want to talk to a person")
 
     [warning] = [e for e in logs if e["event"] == "slack_staff_channel_unreachable"]
-    assert warning["error"] == "not_in_channel" and "invite" in warning["hint"]
+    assert warning["error"] == "not_in_channel"
+    assert "invite" in warning["hint"]
     assert (await the_ticket(slack)).status is TicketStatus.OPEN
     assert "Ticket *HD-" in json.dumps(slack.thread(ana.dm_channel, ts)[-1].args["blocks"])  # Ana is not affected
 
@@ -287,7 +296,8 @@ async def test_a_suspected_incident_is_announced_in_the_staff_channel_and_report
     [incident] = await slack.bot.services.incidents.all()
     assert announcement.startswith(f"Suspected incident {incident.id}: 3 people reported similar problems")
     # The first report is quoted for staff, but its "<!channel>" does not ping the whole channel.
-    assert "\u201c&lt;!channel&gt; the VPN keeps disconnecting" in announcement and "<!channel>" not in announcement
+    assert "\u201c&lt;!channel&gt; the VPN keeps disconnecting" in announcement
+    assert "<!channel>" not in announcement
 
     await slack.bot.services.incidents.resolve(incident.id, actor="Dana Smith", note="The gateway is back.")
     await slack.settle()

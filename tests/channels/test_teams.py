@@ -37,16 +37,19 @@ async def test_a_personal_chat_question_gets_an_answer_card_with_sources_and_but
     assert response.status == 202
     [answer] = teams.connector.posted(ana.personal_chat)
     assert "vpn" in answer.text.lower()
-    assert "Sources" in answer.text and "](https://" in answer.text
+    assert "Sources" in answer.text
+    assert "](https://" in answer.text
     assert [b["title"] for b in answer.buttons] == ["This helped", "Not helpful", "Talk to a person"]
     # A reply to the person's message, with the bot's own token, after a typing indicator.
-    assert answer.activity_id is not None and answer.path.endswith(f"/activities/{answer.activity_id}")
+    assert answer.activity_id is not None
+    assert answer.path.endswith(f"/activities/{answer.activity_id}")
     assert teams.connector.typing(ana.personal_chat)
     assert teams.connector.rejected == []
     # The engine saw the person by Entra object id, with the e-mail from the Teams roster.
     conversation = ConversationRef(channel="teams", id=ana.personal_chat)
     state = await teams.bot.services.store.load_state(conversation)
-    assert state is not None and state.owner_id == ana.aad_object_id
+    assert state is not None
+    assert state.owner_id == ana.aad_object_id
     transcript = await teams.bot.services.store.transcript(conversation)
     assert (transcript[0].role, transcript[0].text) == ("user", VPN_QUESTION)
 
@@ -57,8 +60,10 @@ async def test_small_talk_is_plain_text_and_the_conversation_continues(teams: Te
     await ana.say("I want to talk to a person")
 
     greeting, handoff = teams.connector.posted(ana.personal_chat)
-    assert greeting.body["text"] == messages.GREETING and greeting.body.get("textFormat") == "markdown"
-    assert "ticket" in handoff.text.lower() and "HD-" in handoff.text
+    assert greeting.body["text"] == messages.GREETING
+    assert greeting.body.get("textFormat") == "markdown"
+    assert "ticket" in handoff.text.lower()
+    assert "HD-" in handoff.text
 
 
 async def test_the_roster_is_asked_once_per_person_while_cached(teams: TeamsTenant) -> None:
@@ -67,7 +72,8 @@ async def test_the_roster_is_asked_once_per_person_while_cached(teams: TeamsTena
     await ana.say("thanks")
 
     lookups = [c for c in teams.connector.calls if c.method == "GET"]
-    assert len(lookups) == 1 and lookups[0].path.endswith(f"/members/{ana.teams_id}")
+    assert len(lookups) == 1
+    assert lookups[0].path.endswith(f"/members/{ana.teams_id}")
 
 
 # ---- card buttons ------------------------------------------------------------------------------------------
@@ -95,7 +101,8 @@ async def test_pressing_this_helped_records_feedback_for_that_answer(teams: Team
     await ana.press(answer, "This helped")
 
     [rating] = await teams.bot.feedback()
-    assert rating["helpful"] is True and rating["user"] == ana.aad_object_id
+    assert rating["helpful"] is True
+    assert rating["user"] == ana.aad_object_id
     assert rating["answer"] == answer.buttons[0]["data"]["helpdesk"]["in_reply_to"]
     assert teams.connector.posted(ana.personal_chat)[-1].text == messages.FEEDBACK_THANKS
 
@@ -133,7 +140,8 @@ async def test_someone_else_in_the_thread_is_told_privately_to_start_their_own(t
     thread = "19:it-support@thread.tacv2;messageid=1763000000600"
     assert len(teams.connector.posted(thread)) == 1  # nothing more in the shared thread
     [created] = [c for c in teams.connector.calls if c.path == "/v3/conversations"]
-    assert created.body["members"] == [{"id": ben.teams_id}] and created.body["isGroup"] is False
+    assert created.body["members"] == [{"id": ben.teams_id}]
+    assert created.body["isGroup"] is False
     [private] = teams.connector.posted(f"a:personal-{ben.teams_id}")
     assert private.text == messages.TEAMS_NOT_YOUR_THREAD
 
@@ -158,12 +166,14 @@ async def test_in_a_group_chat_each_person_has_their_own_conversation(teams: Tea
     await ben.mention_in_group_chat("hello", chat_id=chat)
 
     answer, greeting = teams.connector.posted(chat)
-    assert "vpn" in answer.text.lower() and greeting.text == messages.GREETING
+    assert "vpn" in answer.text.lower()
+    assert greeting.text == messages.GREETING
     for person in (ana, ben):
         state = await teams.bot.services.store.load_state(
             ConversationRef(channel="teams", id=f"{chat}|{person.aad_object_id}")
         )
-        assert state is not None and state.owner_id == person.aad_object_id
+        assert state is not None
+        assert state.owner_id == person.aad_object_id
 
 
 # ---- welcome and references --------------------------------------------------------------------------------
@@ -177,7 +187,8 @@ async def test_installing_the_app_in_personal_scope_gets_a_welcome(teams: TeamsT
     [welcome] = teams.connector.posted(ana.personal_chat)
     assert welcome.text == messages.GREETING
     stored = await teams.bot.services.references.load(ConversationRef(channel="teams", id=ana.personal_chat))
-    assert stored is not None and stored["serviceUrl"] == teams.connector.service_url
+    assert stored is not None
+    assert stored["serviceUrl"] == teams.connector.service_url
 
 
 async def test_someone_else_joining_a_chat_or_a_team_install_gets_no_welcome(teams: TeamsTenant) -> None:

@@ -33,15 +33,18 @@ def test_the_package_holds_the_filled_in_manifest_and_both_icons_at_its_root() -
 
 def test_the_bot_is_offered_in_personal_chat_teams_and_group_chats() -> None:
     manifest = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["manifestVersion"] == "1.22" and manifest["$schema"].endswith("v1.22/MicrosoftTeams.schema.json")
+    assert manifest["manifestVersion"] == "1.22"
+    assert manifest["$schema"].endswith("v1.22/MicrosoftTeams.schema.json")
     assert set(manifest["bots"][0]["scopes"]) == {"personal", "team", "groupChat"}
-    assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
+    assert len(manifest["name"]["short"]) <= 30
+    assert len(manifest["description"]["short"]) <= 80
 
 
 def test_the_icons_have_the_sizes_teams_requires_and_the_outline_is_white_on_transparent() -> None:
     color = Image.open(MANIFEST_DIR / "color.png")
     outline = Image.open(MANIFEST_DIR / "outline.png").convert("RGBA")
-    assert color.size == (192, 192) and outline.size == (32, 32)
+    assert color.size == (192, 192)
+    assert outline.size == (32, 32)
     raw = outline.tobytes()
     pixels = [tuple(raw[i : i + 4]) for i in range(0, len(raw), 4)]
     assert any(pixel[3] == 0 for pixel in pixels), "the outline icon needs a transparent background"
@@ -73,4 +76,5 @@ def test_the_command_without_an_app_id_says_what_is_missing(monkeypatch: pytest.
     monkeypatch.delenv("TEAMS_APP_ID", raising=False)
     monkeypatch.delenv("HELPDESK_TEAMS_APP_ID", raising=False)
     result = CliRunner().invoke(app, ["teams", "package", "--host", "helpdesk.example.com"])
-    assert result.exit_code == 2 and "TEAMS_APP_ID" in result.output
+    assert result.exit_code == 2
+    assert "TEAMS_APP_ID" in result.output

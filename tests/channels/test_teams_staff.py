@@ -64,13 +64,16 @@ async def test_the_whole_loop_from_the_persons_chat_through_the_staff_thread_to_
     thread = card.conversation_id
     ticket = await the_ticket(teams)
     [started] = teams.connector.threads
-    assert started["isGroup"] is True and started["channelData"] == {
+    assert started["isGroup"] is True
+    assert started["channelData"] == {
         "channel": {"id": STAFF_CHANNEL},
         "tenant": {"id": TENANT},
     }
-    assert f"Ticket {ticket.id} · {ticket.priority}" in card.text and ticket.summary in card.text
+    assert f"Ticket {ticket.id} · {ticket.priority}" in card.text
+    assert ticket.summary in card.text
     assert card.facts["Requester"] == "Ana Lima (ana@contoso.example)"
-    assert card.facts["Category"] == "network" and card.facts["Group"] == "Service desk"
+    assert card.facts["Category"] == "network"
+    assert card.facts["Group"] == "Service desk"
     assert card.facts["Status"] == "Open: nobody has claimed it yet"
     assert [b["title"] for b in card.buttons] == ["Claim", "Return to bot", "Resolve"]
     [note] = card.buttons[2]["card"]["body"]
@@ -113,7 +116,8 @@ async def test_the_whole_loop_from_the_persons_chat_through_the_staff_thread_to_
     assert len(teams.connector.posted(ana.personal_chat)) == before
     events = await teams.bot.services.staff.tickets.events(ticket.id)
     [internal] = [e for e in events if e.kind is EventKind.INTERNAL_NOTE]
-    assert internal.internal and internal.text == "probably the dock firmware bug"
+    assert internal.internal
+    assert internal.text == "probably the dock firmware bug"
     assert internal.actor == "dana@contoso.example"
 
     await dana.press(
@@ -124,7 +128,8 @@ async def test_the_whole_loop_from_the_persons_chat_through_the_staff_thread_to_
     )
     await settled(teams)
     resolved = teams.connector.updates(thread)[-1]
-    assert resolved.facts["Status"] == "Resolved by Dana Smith" and resolved.buttons == []
+    assert resolved.facts["Status"] == "Resolved by Dana Smith"
+    assert resolved.buttons == []
     told, rate = teams.connector.posted(ana.personal_chat)[-2:]
     assert f"Your ticket {ticket.id} has been resolved by Dana Smith" in told.text
     assert "Updated the dock firmware." in told.text
@@ -204,9 +209,11 @@ async def test_without_the_app_in_the_staff_team_the_card_waits_in_the_console_a
         await ana.say("I want to talk to a person")
         await settled(teams)
 
-    assert teams.connector.threads == [] and staff_cards(teams) == []
+    assert teams.connector.threads == []
+    assert staff_cards(teams) == []
     [warning] = [e for e in logs if e["event"] == "teams_staff_channel_unreachable"]
-    assert warning["log_level"] == "warning" and warning["channel"] == STAFF_CHANNEL
+    assert warning["log_level"] == "warning"
+    assert warning["channel"] == STAFF_CHANNEL
     assert "install" in warning["hint"]
     assert (await the_ticket(teams)).status is TicketStatus.OPEN
 
@@ -241,7 +248,8 @@ async def test_when_teams_refuses_the_card_nothing_is_said_in_the_staff_channel_
         await ana.say("I want to talk to a person")
         await settled(teams)
 
-    assert staff_cards(teams) == [] and teams.connector.posted(STAFF_CHANNEL) == []  # no apology there either
+    assert staff_cards(teams) == []
+    assert teams.connector.posted(STAFF_CHANNEL) == []
     [failure] = [e for e in logs if e["event"] == "staff_board_failed"]
     assert (failure["platform"], failure["operation"]) == ("teams", "publish")
     ticket = await the_ticket(teams)

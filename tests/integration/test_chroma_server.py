@@ -175,7 +175,8 @@ async def test_a_later_sync_reaches_running_replicas_without_a_restart(
 
             await eventually(changed)
             reply = await ask(pod, VPN_QUESTION)
-            assert cited(reply)[0] == "vpn-connect" and "vpn.example.com" not in reply["text"]
+            assert cited(reply)[0] == "vpn-connect"
+            assert "vpn.example.com" not in reply["text"]
             assert "printer-stuck-jobs" not in cited(await ask(pod, PRINTER_QUESTION))
             assert pod.services.index.chunks_of("printer-stuck-jobs") == []
 
@@ -235,14 +236,16 @@ async def test_readiness_follows_the_chroma_server_down_and_back_up_without_a_re
             {"status": "not_ready", "checks": {"database": True, "knowledge_index": False}},
         )
         reply = await ask(pod, VPN_QUESTION)  # the turn fails, politely and at once
-        assert reply["kind"] == "error" and "person" in reply["text"].lower()
+        assert reply["kind"] == "error"
+        assert "person" in reply["text"].lower()
         assert time.monotonic() - started < PROMPTLY
         await asyncio.sleep(0.5)  # refresh rounds fail meanwhile; they must not stop later ones
 
         chroma.start()  # same port, same data
         assert (await readiness(pod))[0] == 200
         reply = await ask(pod, VPN_QUESTION)
-        assert reply["kind"] == "answer" and cited(reply)[0] == "vpn-connect"
+        assert reply["kind"] == "answer"
+        assert cited(reply)[0] == "vpn-connect"
 
         (articles / "printer-stuck-jobs.md").unlink()
         await indexing_job()

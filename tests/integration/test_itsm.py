@@ -177,7 +177,8 @@ async def test_servicenow_refusing_the_password_is_not_worth_retrying(servicenow
         await client.close()
 
     assert not refused.value.retryable
-    assert "credentials" in str(refused.value) and "wrong-Passw0rd" not in str(refused.value)
+    assert "credentials" in str(refused.value)
+    assert "wrong-Passw0rd" not in str(refused.value)
     assert servicenow.incidents == {}
 
 
@@ -295,7 +296,8 @@ async def test_jira_refusing_the_api_token_is_not_worth_retrying(jira: FakeJira)
         await client.close()
 
     assert not refused.value.retryable
-    assert "401" in str(refused.value) and "ATATT-revoked-token" not in str(refused.value)
+    assert "401" in str(refused.value)
+    assert "ATATT-revoked-token" not in str(refused.value)
     assert jira.requests == {}
 
 
@@ -393,7 +395,8 @@ async def test_queuing_a_change_writes_a_row_per_system_and_calls_nobody(
         ("servicenow", "create", 0),
         ("jira", "create", 0),
     ]
-    assert servicenow.calls == [] and jira.calls == []
+    assert servicenow.calls == []
+    assert jira.calls == []
 
 
 async def test_changes_reach_servicenow_in_the_order_they_were_made(
@@ -558,7 +561,8 @@ async def test_a_refused_ticket_is_given_up_without_holding_up_another(
     with capture_logs() as logs:
         assert await box.run_due() == 1
 
-    assert await box.pending(broken) == [] and await box.pending(fine) == []
+    assert await box.pending(broken) == []
+    assert await box.pending(fine) == []
     create, comment = await outbox_rows(database, broken)
     assert create.last_error.startswith(
         "gave up: ServiceNow did not allow the bot to create the incident for HD-1 "
@@ -583,7 +587,8 @@ async def test_after_twelve_failed_attempts_the_change_is_given_up(
         clock.advance(hours=1)
 
     [row] = await outbox_rows(database, ticket)
-    assert row.attempts == 12 and row.done_at is not None
+    assert row.attempts == 12
+    assert row.done_at is not None
     assert row.last_error.startswith("gave up: 12 attempts failed, the last: ServiceNow could not")
     assert len(servicenow.calls) == 12
 
@@ -630,7 +635,8 @@ async def test_no_password_or_token_reaches_the_outbox_or_the_logs(
         await client.close()
 
     errors = [row.last_error or "" for row in await outbox_rows(database, ticket)]
-    assert "rejected the bot's credentials" in errors[0] and "could not" in errors[1]
+    assert "rejected the bot's credentials" in errors[0]
+    assert "could not" in errors[1]
     for secret in (wrong_password, wrong_token, JIRA_TOKEN, SN_PASSWORD):
         assert all(secret not in text for text in [*errors, repr(logs), caplog.text])
 

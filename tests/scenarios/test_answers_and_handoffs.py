@@ -29,7 +29,8 @@ async def test_asking_for_a_person_opens_a_ticket_with_the_whole_conversation(bo
     assert reply["handoff_id"] in reply["text"]
 
     ticket = await bot.services.staff.tickets.get(reply["handoff_id"])
-    assert ticket is not None and ticket.status == "open"
+    assert ticket is not None
+    assert ticket.status == "open"
     packet = await bot.handoff_packet(reply["handoff_id"])
     assert packet["intent"] == "human"
     assert packet["user"]["id"] == "alice"
@@ -52,7 +53,8 @@ async def test_while_a_ticket_is_open_messages_go_to_it_instead_of_a_new_one(bot
     alice = bot.person()
     [first] = await alice.say("talk to a human please")
     [second] = await alice.say("can I speak to someone from IT")
-    assert second["kind"] == "info" and first["handoff_id"] in second["text"]
+    assert second["kind"] == "info"
+    assert first["handoff_id"] in second["text"]
     assert second["handoff_id"] == first["handoff_id"]
     assert len(await bot.services.staff.tickets.find()) == 1
 

@@ -24,13 +24,17 @@ async def _damage_flow(bot: Bot, person: Person, *, flow: str, flow_data: dict[s
 async def test_buttons_nobody_offered_are_answered_clearly(bot: Bot) -> None:
     alice = bot.person()
     [reply] = await alice.pick("launch-the-rockets")
-    assert reply["kind"] == "info" and reply["text"] == messages.CLARIFY_UNKNOWN_CHOICE
+    assert reply["kind"] == "info"
+    assert reply["text"] == messages.CLARIFY_UNKNOWN_CHOICE
     [reply] = await alice.pick("action:yes")  # no self-service request is open
-    assert reply["kind"] == "info" and reply["text"] == messages.ACTION_UNKNOWN_BUTTON
+    assert reply["kind"] == "info"
+    assert reply["text"] == messages.ACTION_UNKNOWN_BUTTON
     [reply] = await alice.pick("approval:approve:AP-NOPE")
-    assert reply["kind"] == "info" and reply["text"] == messages.ACTION_UNKNOWN_BUTTON
+    assert reply["kind"] == "info"
+    assert reply["text"] == messages.ACTION_UNKNOWN_BUTTON
     [reply] = await alice.pick("rating:HD-NOPE:5")
-    assert reply["kind"] == "info" and reply["text"] == messages.RATING_UNKNOWN
+    assert reply["kind"] == "info"
+    assert reply["text"] == messages.RATING_UNKNOWN
     [reply] = await alice.say("hello")  # and the conversation carries on as usual
     assert reply["text"] == messages.GREETING
 
@@ -45,6 +49,7 @@ async def test_a_damaged_stored_flow_is_dropped_and_the_person_gets_a_normal_ans
 
     await _damage_flow(bot, alice, flow="clarify", flow_data={"options": "printer-jam"})
     [reply] = await alice.pick("printer-jam")
-    assert reply["kind"] == "info" and reply["text"] == messages.CLARIFY_UNKNOWN_CHOICE
+    assert reply["kind"] == "info"
+    assert reply["text"] == messages.CLARIFY_UNKNOWN_CHOICE
     [reply] = await alice.say("thanks")
     assert reply["text"] == messages.THANKS

@@ -25,9 +25,11 @@ async def always_clarifying_bot(starter_data_dir: Path, tmp_path: Path, encoder:
 async def test_picking_an_offered_article_answers_from_it(always_clarifying_bot: Bot) -> None:
     alice = always_clarifying_bot.person()
     [question] = await alice.say("printer problem")
-    assert question["kind"] == "clarify" and question["expects"] == "choice"
+    assert question["kind"] == "clarify"
+    assert question["expects"] == "choice"
     options = [c["id"] for c in question["choices"]]
-    assert options[-1] == "none" and len(options) >= 3
+    assert options[-1] == "none"
+    assert len(options) >= 3
 
     [answer] = await alice.pick(options[1])
     assert answer["kind"] == "answer"
@@ -48,7 +50,8 @@ async def test_none_of_these_hands_off_with_the_original_question(always_clarify
 async def test_a_stale_or_invented_choice_is_refused_politely(always_clarifying_bot: Bot) -> None:
     alice = always_clarifying_bot.person()
     [reply] = await alice.pick("vpn-connect")
-    assert reply["kind"] == "info" and "isn't available" in reply["text"]
+    assert reply["kind"] == "info"
+    assert "isn't available" in reply["text"]
     await alice.say("wifi")
     [reply] = await alice.pick("not-an-offered-article")
     assert reply["kind"] == "info"
@@ -67,4 +70,6 @@ async def test_after_a_hand_off_messages_go_to_the_ticket_instead_of_clarifying(
     alice = always_clarifying_bot.person()
     [first] = await alice.say("talk to a person")
     [reply] = await alice.say("wifi")
-    assert reply["kind"] == "info" and reply["handoff_id"] == first["handoff_id"] and not reply["choices"]
+    assert reply["kind"] == "info"
+    assert reply["handoff_id"] == first["handoff_id"]
+    assert not reply["choices"]

@@ -35,7 +35,8 @@ def probe_path(probe: str) -> str:
 async def healthcheck(port: int | None) -> int:
     """Run the Dockerfile's HEALTHCHECK command (with this interpreter as its `python`) against a port."""
     program, *arguments = healthcheck_command()
-    assert program == "python" and port is not None
+    assert program == "python"
+    assert port is not None
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *arguments,

@@ -21,7 +21,8 @@ async def test_this_helped_is_stored_against_the_answer(bot: Bot) -> None:
     alice = bot.person()
     [answer] = await alice.say("how do I connect to the VPN?")
     [thanks] = await alice.press(answer, "This helped")
-    assert thanks["kind"] == "info" and thanks["private"]
+    assert thanks["kind"] == "info"
+    assert thanks["private"]
     assert await bot.feedback() == [
         {"answer": answer["seq"], "user": "alice", "helpful": True, "conversation": f"web:{alice.conversation_id}"}
     ]
@@ -50,7 +51,8 @@ async def test_feedback_naming_something_that_is_not_an_answer_here_is_refused(b
     [greeting] = await bob.say("hello")
     forged = {**greeting, "choices": answer["choices"], "seq": answer["seq"]}  # alice's answer, bob's chat
     [refused] = await bob.press(forged, "This helped")
-    assert refused["kind"] == "info" and "couldn't record" in refused["text"]
+    assert refused["kind"] == "info"
+    assert "couldn't record" in refused["text"]
     [not_an_answer] = await bob.press({**forged, "seq": greeting["seq"]}, "Not helpful")
     assert "couldn't record" in not_an_answer["text"]
     assert await bot.feedback() == []

@@ -48,7 +48,8 @@ async def test_a_surge_of_vpn_complaints_opens_one_incident_and_later_reporters_
     # If Dan asks for a person, his ticket weighs more: four people reported the same thing.
     [handoff] = await dan.say("I want to talk to a person")
     triage = (await staff.ticket(handoff["handoff_id"]))["packet"]["triage"]
-    assert triage["impact"] == "medium" and "4 people reported it" in triage["why"]
+    assert triage["impact"] == "medium"
+    assert "4 people reported it" in triage["why"]
     await staff.ok("POST", f"/tickets/{handoff['handoff_id']}/claim")
     await staff.ok("POST", f"/tickets/{handoff['handoff_id']}/resolve", {"note": "Part of the VPN incident."})
 
@@ -56,12 +57,14 @@ async def test_a_surge_of_vpn_complaints_opens_one_incident_and_later_reporters_
     assert confirmed["incident"]["status"] == "confirmed"
     for person in [*reporters, dan]:
         told = await everything_said_to(person)
-        assert "IT has confirmed a wider problem \u2014 VPN outage" in told and incident["id"] in told
+        assert "IT has confirmed a wider problem \u2014 VPN outage" in told
+        assert incident["id"] in told
 
     # From now on, the next person reporting it is told it is known instead of getting a ticket.
     eve = token_bot.person("eve")
     [known] = await eve.say("the vpn won't connect from home")
-    assert "already knows about \u2014 VPN outage" in known["text"] and incident["id"] in known["text"]
+    assert "already knows about \u2014 VPN outage" in known["text"]
+    assert incident["id"] in known["text"]
     assert [choice["label"] for choice in known["choices"]] == ["Talk to a person"]
     assert all(text not in known["text"] for _, text in VPN_COMPLAINTS)  # nobody hears what others wrote
     assert await staff.tickets() == []  # no new ticket
@@ -99,7 +102,8 @@ async def test_incidents_need_a_staff_member_of_the_service_desk(desk_bot: Bot) 
     assert (await nobody.call("GET", "/incidents"))[0] == 401
     assert (await wrong_token.call("GET", "/incidents"))[0] == 401
     status, payload = await outsider.call("GET", "/incidents")
-    assert status == 403 and "Service desk" in payload["error"]["message"]
+    assert status == 403
+    assert "Service desk" in payload["error"]["message"]
     assert (await dana.call("GET", "/incidents")) == (200, {"incidents": []})
 
 
@@ -113,11 +117,14 @@ async def test_confirming_or_resolving_twice_or_a_missing_incident_is_refused(to
 
     assert (await staff.call("POST", "/incidents/INC-000000-0000/confirm", {}))[0] == 404
     status, payload = await staff.call("POST", f"{path}/confirm", {"title": "x" * 201})
-    assert status == 422 and "title" in payload["error"]["message"]
+    assert status == 422
+    assert "title" in payload["error"]["message"]
     assert (await staff.call("POST", f"{path}/confirm", {"priority": "P1"}))[0] == 422
     await staff.ok("POST", f"{path}/confirm", {})
     status, payload = await staff.call("POST", f"{path}/confirm", {})
-    assert status == 409 and "confirmed, not suspected" in payload["error"]["message"]
+    assert status == 409
+    assert "confirmed, not suspected" in payload["error"]["message"]
     await staff.ok("POST", f"{path}/resolve", {})
     status, payload = await staff.call("POST", f"{path}/resolve", {})
-    assert status == 409 and "already resolved" in payload["error"]["message"]
+    assert status == 409
+    assert "already resolved" in payload["error"]["message"]

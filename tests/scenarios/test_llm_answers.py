@@ -45,7 +45,8 @@ async def test_the_model_answers_from_the_retrieved_sections_and_cites_them(
     assert reply["citations"][0]["article_id"].startswith("vpn-")
     [request] = llm.requests
     assert request["model"] == "test-model"
-    assert "[1]" in sources_in(request) and QUESTION in sources_in(request)
+    assert "[1]" in sources_in(request)
+    assert QUESTION in sources_in(request)
     assert "ONLY" in request["messages"][0]["content"]
 
 

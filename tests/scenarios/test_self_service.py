@@ -76,7 +76,8 @@ async def test_alice_forgot_her_password_and_signs_in_with_the_temporary_one(des
     alice = desk.person("alice")
 
     [confirm] = await alice.say("I forgot my password")
-    assert confirm["intent"] == "reset_password" and "alice@example.org" in confirm["text"]
+    assert confirm["intent"] == "reset_password"
+    assert "alice@example.org" in confirm["text"]
     [prompt] = await alice.press(confirm, messages.ACTION_YES)
     assert prompt["expects"] == "code"
     code = totp.now()
@@ -94,10 +95,12 @@ async def test_alice_forgot_her_password_and_signs_in_with_the_temporary_one(des
     assert messages.PASSWORD_RESET_TRANSCRIPT in [turn.text for turn in transcript]
     database = (desk.bot.services.settings.database_url or "").removeprefix("sqlite+aiosqlite:///")
     stored = Path(database).read_bytes() + b"".join(p.read_bytes() for p in Path(database).parent.glob("*-wal"))
-    assert password.encode() not in stored and code.encode() not in stored
+    assert password.encode() not in stored
+    assert code.encode() not in stored
     # A second reset the same day is not self-service: the cooldown hands it to a person.
     [again] = await desk.person("alice").say("reset my password")
-    assert again["kind"] == "handoff" and "recently" in again["text"]
+    assert again["kind"] == "handoff"
+    assert "recently" in again["text"]
 
 
 async def test_a_code_mailed_to_the_alternate_address_works_for_someone_without_an_app(desk: Desk) -> None:
@@ -144,14 +147,18 @@ async def test_three_wrong_codes_pause_self_service_and_tell_it_staff(desk: Desk
     [second] = await alice.say(wrong_code(totp))
     [locked] = await alice.say(wrong_code(totp))
 
-    assert "2 attempt" in first["text"] and "1 attempt" in second["text"]
-    assert locked["kind"] == "handoff" and "paused self-service" in locked["text"]
+    assert "2 attempt" in first["text"]
+    assert "1 attempt" in second["text"]
+    assert locked["kind"] == "handoff"
+    assert "paused self-service" in locked["text"]
     packet = await desk.bot.handoff_packet(locked["handoff_id"])
-    assert "locked" in packet["reason"] and "wrong codes" in packet["reason"]
+    assert "locked" in packet["reason"]
+    assert "wrong codes" in packet["reason"]
     assert can_bind(desk.slapd.url, dn=dn("alice"), password=PASSWORDS["alice"])  # nothing changed
     # Even with the right code, in a new conversation, self-service stays paused.
     [refused] = await desk.person("alice").say("reset my password")
-    assert refused["kind"] == "handoff" and "paused" in refused["text"]
+    assert refused["kind"] == "handoff"
+    assert "paused" in refused["text"]
     assert ("self_service_lockout", "locked_out") in await audit_outcomes(desk)
 
 
@@ -161,11 +168,13 @@ async def test_alice_gets_vpn_access_once_bob_approves(desk: Desk) -> None:
     alice = desk.person("alice")
 
     [confirm] = await alice.say("please add me to the VPN group")
-    assert "VPN access" in confirm["text"] and "bob@example.org" in confirm["text"]
+    assert "VPN access" in confirm["text"]
+    assert "bob@example.org" in confirm["text"]
     [asked] = await alice.press(confirm, messages.ACTION_YES)
     assert "bob@example.org" in asked["text"]
     [request] = await bob.later_replies()
-    assert "alice@example.org" in request["text"] and "VPN access" in request["text"]
+    assert "alice@example.org" in request["text"]
+    assert "VPN access" in request["text"]
 
     [not_hers] = await alice.pick(button(request, messages.ACTION_APPROVE))  # she cannot approve her own request
     assert "Only bob@example.org" in not_hers["text"]
@@ -199,8 +208,10 @@ async def test_a_denied_request_changes_nothing_and_alice_is_told(desk: Desk) ->
 async def test_privileged_and_staff_only_items_go_to_it_staff(desk: Desk) -> None:
     [admins] = await desk.person("alice").say("please add me to the server admin group")
     [visio] = await desk.person("alice").say("please install Visio on my laptop")
-    assert admins["kind"] == "handoff" and "privileged" in admins["text"]
-    assert visio["kind"] == "handoff" and "IT staff approve" in visio["text"]
+    assert admins["kind"] == "handoff"
+    assert "privileged" in admins["text"]
+    assert visio["kind"] == "handoff"
+    assert "IT staff approve" in visio["text"]
 
 
 @pytest.mark.parametrize(
@@ -213,14 +224,16 @@ async def test_privileged_and_staff_only_items_go_to_it_staff(desk: Desk) -> Non
 )
 async def test_a_request_about_someone_elses_account_is_refused(desk: Desk, text: str) -> None:
     [refused] = await desk.person("alice").say(text)
-    assert refused["kind"] == "handoff" and "your own account" in refused["text"]
+    assert refused["kind"] == "handoff"
+    assert "your own account" in refused["text"]
     assert can_bind(desk.slapd.url, dn=dn("bob"), password=PASSWORDS["bob"])
 
 
 async def test_an_address_shared_by_two_accounts_is_never_guessed_between(desk: Desk) -> None:
     shared = desk.person("shared")  # dave and erin both have shared@example.org
     [refused] = await shared.say("my account is locked")
-    assert refused["kind"] == "handoff" and "exactly one directory account" in refused["text"]
+    assert refused["kind"] == "handoff"
+    assert "exactly one directory account" in refused["text"]
 
 
 async def test_cancel_at_the_code_prompt_changes_nothing(desk: Desk) -> None:
@@ -251,7 +264,8 @@ async def test_asking_for_a_person_mid_flow_ends_it_and_the_ticket_knows_who_ask
 async def test_a_directory_that_is_down_gets_a_clear_message_and_a_person(desk: Desk) -> None:
     desk.slapd.kill()
     [refused] = await desk.person("carol").say("my account is locked")
-    assert refused["kind"] == "handoff" and messages.WHY_DIRECTORY_DOWN in refused["text"]
+    assert refused["kind"] == "handoff"
+    assert messages.WHY_DIRECTORY_DOWN in refused["text"]
 
 
 async def test_the_audit_log_verifies_and_then_catches_an_edited_record(desk: Desk) -> None:
@@ -264,7 +278,8 @@ async def test_the_audit_log_verifies_and_then_catches_an_edited_record(desk: De
         await conn.execute(sa.update(audit_log).where(audit_log.c.seq == 1).values(actor="mallory@example.org"))
 
     broken = await audit.verify()
-    assert not broken.ok and "altered" in (broken.problem or "")
+    assert not broken.ok
+    assert "altered" in (broken.problem or "")
 
 
 async def test_the_chat_page_sees_the_password_once_and_the_history_only_a_placeholder(desk: Desk) -> None:
@@ -284,7 +299,8 @@ async def test_the_chat_page_sees_the_password_once_and_the_history_only_a_place
     texts = [reply["text"] for reply in (await history.json())["replies"]]
 
     assert can_bind(desk.slapd.url, dn=dn("alice"), password=password)
-    assert messages.PASSWORD_RESET_TRANSCRIPT in texts and not any(password in text for text in texts)
+    assert messages.PASSWORD_RESET_TRANSCRIPT in texts
+    assert not any(password in text for text in texts)
 
 
 async def test_a_restart_in_the_middle_of_a_flow_carries_on(

@@ -22,10 +22,13 @@ async def test_the_whole_loop_from_asking_for_a_person_to_the_rating(token_bot: 
     [answer] = await alice.say("how do I connect to the VPN?")
     [handoff] = await alice.press(answer, "Talk to a person")
     ticket_id = handoff["handoff_id"]
-    assert "usually within" in handoff["text"] and "cancel" in handoff["text"]
+    assert "usually within" in handoff["text"]
+    assert "cancel" in handoff["text"]
 
     [listed] = await staff.tickets()
-    assert listed["id"] == ticket_id and listed["status"] == "open" and listed["requester"]["name"] == "Alice"
+    assert listed["id"] == ticket_id
+    assert listed["status"] == "open"
+    assert listed["requester"]["name"] == "Alice"
     view = await staff.ticket(ticket_id)
     said = [turn["text"] for turn in view["packet"]["transcript"] if turn["role"] == "user"]
     assert said == ["how do I connect to the VPN?", "[chose: Talk to a person]"]
@@ -35,16 +38,19 @@ async def test_the_whole_loop_from_asking_for_a_person_to_the_rating(token_bot: 
 
     # Before anyone claims it, what Alice writes is added to the ticket and she is told so.
     [relayed] = await alice.say("the client says 'gateway unreachable'")
-    assert relayed["kind"] == "info" and ticket_id in relayed["text"]
+    assert relayed["kind"] == "info"
+    assert ticket_id in relayed["text"]
 
     claimed = await staff.ok("POST", f"/tickets/{ticket_id}/claim")
-    assert claimed["ticket"]["status"] == "claimed" and claimed["ticket"]["assignee_name"] == "IT Service Desk"
+    assert claimed["ticket"]["status"] == "claimed"
+    assert claimed["ticket"]["assignee_name"] == "IT Service Desk"
     [picked_up] = await alice.later_replies()
     assert "has been picked up by IT Service Desk" in picked_up["text"]
 
     await staff.ok("POST", f"/tickets/{ticket_id}/messages", {"text": "Is it plugged into the dock?"})
     [from_staff] = await alice.later_replies()
-    assert from_staff["kind"] == "staff" and from_staff["author"] == "IT Service Desk"
+    assert from_staff["kind"] == "staff"
+    assert from_staff["author"] == "IT Service Desk"
     assert from_staff["text"] == "Is it plugged into the dock?"
     assert (await staff.ticket(ticket_id))["ticket"]["status"] == "waiting_on_user"
 
@@ -61,7 +67,8 @@ async def test_the_whole_loop_from_asking_for_a_person_to_the_rating(token_bot: 
     )
     assert resolved["ticket"]["status"] == "resolved"
     told, rate = await alice.later_replies()
-    assert "has been resolved by IT Service Desk" in told["text"] and "BIOS fan profile" in told["text"]
+    assert "has been resolved by IT Service Desk" in told["text"]
+    assert "BIOS fan profile" in told["text"]
     assert [c["label"] for c in rate["choices"]] == ["1", "2", "3", "4", "5"]
     [thanks] = await alice.press(rate, "5")
     assert "5/5" in thanks["text"]
@@ -70,7 +77,8 @@ async def test_the_whole_loop_from_asking_for_a_person_to_the_rating(token_bot: 
     [again] = await alice.say("how do I connect to the VPN?")  # the bot answers on its own again
     assert again["kind"] == "answer"
     [draft] = await token_bot.services.staff.drafts.list()
-    assert draft.ticket == ticket_id and "BIOS fan profile" in draft.resolution
+    assert draft.ticket == ticket_id
+    assert "BIOS fan profile" in draft.resolution
     assert draft.question == "how do I connect to the VPN?"
 
 
@@ -92,7 +100,8 @@ async def test_staff_calls_without_the_right_credentials_are_refused(desk_bot: B
 
     nobody = StaffClient(client=desk_bot.client, headers={})
     status, payload = await nobody.call("GET", "/tickets")
-    assert status == 401 and payload["error"]["code"] == "unauthenticated"
+    assert status == 401
+    assert payload["error"]["code"] == "unauthenticated"
     wrong_token = StaffClient.with_token(desk_bot.client, token="not-the-token")
     assert (await wrong_token.call("POST", f"/tickets/{ticket_id}/claim"))[0] == 401
     forged = StaffClient(
@@ -105,13 +114,15 @@ async def test_staff_calls_without_the_right_credentials_are_refused(desk_bot: B
     alice_as_staff = StaffClient.behind_proxy(desk_bot.client, email="alice@example.com", name="Alice")
     assert await alice_as_staff.tickets() == []
     status, payload = await alice_as_staff.call("POST", f"/tickets/{ticket_id}/claim")
-    assert status == 403 and "Nothing was changed" in payload["error"]["message"]
+    assert status == 403
+    assert "Nothing was changed" in payload["error"]["message"]
     assert (await alice_as_staff.call("POST", f"/tickets/{ticket_id}/resolve", {"note": "done"}))[0] == 403
     assert (await alice_as_staff.call("GET", f"/tickets/{ticket_id}"))[0] == 403
 
     dana = StaffClient.behind_proxy(desk_bot.client, email="dana@example.com", name="Dana Smith")
     [listed] = await dana.tickets()
-    assert listed["id"] == ticket_id and listed["status"] == "open"  # nothing changed
+    assert listed["id"] == ticket_id
+    assert listed["status"] == "open"
     claimed = await dana.ok("POST", f"/tickets/{ticket_id}/claim")
     assert claimed["ticket"]["assignee"] == "dana@example.com"
 
@@ -124,7 +135,8 @@ async def test_staff_mistakes_get_clear_errors_and_change_nothing(token_bot: Bot
     ticket_id = handoff["handoff_id"]
 
     status, payload = await staff.call("POST", f"/tickets/{ticket_id}/messages", {"text": "hello"})
-    assert status == 409 and "Claim ticket" in payload["error"]["message"]
+    assert status == 409
+    assert "Claim ticket" in payload["error"]["message"]
     assert (await staff.call("GET", "/tickets/HD-000000-NOPE"))[0] == 404
     assert (await staff.call("GET", "/tickets?status=sleeping"))[0] == 400
     await staff.ok("POST", f"/tickets/{ticket_id}/claim")
@@ -136,7 +148,8 @@ async def test_staff_mistakes_get_clear_errors_and_change_nothing(token_bot: Bot
 
     await staff.ok("POST", f"/tickets/{ticket_id}/return")
     status, payload = await staff.call("POST", f"/tickets/{ticket_id}/resolve", {"note": "late"})
-    assert status == 409 and "returned to bot" in payload["error"]["message"]
+    assert status == 409
+    assert "returned to bot" in payload["error"]["message"]
 
 
 @pytest.mark.asyncio
@@ -166,7 +179,8 @@ async def test_internal_notes_stay_with_staff(token_bot: Bot) -> None:
     )
     assert await alice.later_replies() == []
     [note] = [e for e in (await staff.ticket(ticket_id))["events"] if e["kind"] == "internal_note"]
-    assert note["internal"] and note["text"] == "Probably the known dock firmware bug"
+    assert note["internal"]
+    assert note["text"] == "Probably the known dock firmware bug"
 
 
 @pytest.mark.asyncio
@@ -204,7 +218,8 @@ async def test_two_unhelpful_answers_bring_in_a_person(token_bot: Bot) -> None:
     [handoff] = await alice.press(second, "Not helpful")
     assert handoff["kind"] == "handoff"
     [listed] = await StaffClient.with_token(token_bot.client).tickets()
-    assert listed["id"] == handoff["handoff_id"] and "did not help" in listed["reason"]
+    assert listed["id"] == handoff["handoff_id"]
+    assert "did not help" in listed["reason"]
 
 
 @pytest.mark.asyncio
@@ -233,7 +248,8 @@ async def test_a_ticket_is_mirrored_into_servicenow_without_making_anyone_wait(
             [handoff] = await alice.say("I want to talk to a person")
             ticket_id = handoff["handoff_id"]
             assert handoff["kind"] == "handoff"
-            assert await outbox.run_due() == 0 and servicenow.incidents == {}  # failed; retried later
+            assert await outbox.run_due() == 0
+            assert servicenow.incidents == {}
 
             await staff.ok("POST", f"/tickets/{ticket_id}/claim")
             await staff.ok("POST", f"/tickets/{ticket_id}/messages", {"text": "Checking the logs", "internal": True})
@@ -241,7 +257,8 @@ async def test_a_ticket_is_mirrored_into_servicenow_without_making_anyone_wait(
             await _deliver_everything(bot, ticket_id)
 
             [(sys_id, incident)] = servicenow.incidents.items()
-            assert incident["correlation_id"] == ticket_id and incident["state"] == "6"
+            assert incident["correlation_id"] == ticket_id
+            assert incident["state"] == "6"
             assert any("Checking the logs" in note for note in servicenow.notes(sys_id, "work_notes"))
             assert incident["close_notes"] == "Reset the VPN profile."
             assert (await staff.ticket(ticket_id))["ticket"]["external"] == {"servicenow": sys_id}

@@ -137,7 +137,8 @@ def expand(instruction: dict[str, Any]) -> str:
 def exec_form(value: str) -> list[str]:
     """A JSON-array instruction value (ENTRYPOINT, CMD, HEALTHCHECK … CMD) as a list."""
     parsed = json.loads(value)
-    assert isinstance(parsed, list) and all(isinstance(part, str) for part in parsed), value
+    assert isinstance(parsed, list), value
+    assert all(isinstance(part, str) for part in parsed), value
     return parsed
 
 

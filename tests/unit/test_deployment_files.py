@@ -223,7 +223,8 @@ def image_user() -> tuple[int, int]:
     last_user = users[-1]
     assert last_user in stages()[-1], "the final stage must set the user"
     uid, _, gid = last_user["value"].partition(":")
-    assert uid.isdigit() and gid.isdigit(), "numeric, or Kubernetes cannot check runAsNonRoot"
+    assert uid.isdigit(), "numeric, or Kubernetes cannot check runAsNonRoot"
+    assert gid.isdigit(), "numeric, or Kubernetes cannot check runAsNonRoot"
     return int(uid), int(gid)
 
 
@@ -324,13 +325,15 @@ def test_service_budget_and_autoscaler_point_at_the_bots_pods_only() -> None:
 
 def test_the_image_is_built_in_stages_on_the_projects_python() -> None:
     parents = dockerfile().parent_images
-    assert len(stages()) >= 2 and len(parents) == len(stages())
+    assert len(stages()) >= 2
+    assert len(parents) == len(stages())
     assert any(i["value"].startswith("--from=") for i in instructions("COPY", stages()[-1]))
     target = PYPROJECT["tool"]["mypy"]["python_version"]
     for parent in parents:
         match = re.fullmatch(r"python:(\d+\.\d+)-slim(?:-\w+)?", parent)
         assert match, f"{parent}: expected the slim Python image"
-        assert match[1] == target and match[1] in SpecifierSet(PYPROJECT["project"]["requires-python"])
+        assert match[1] == target
+        assert match[1] in SpecifierSet(PYPROJECT["project"]["requires-python"])
 
 
 def test_cpu_torch_is_installed_first_and_pinned_like_the_makefile() -> None:

@@ -58,10 +58,13 @@ async def test_records_link_into_a_chain_that_verifies(database: Database) -> No
     records = [record async for record in log.records()]
     assert [r.seq for r in records] == [1, 2, 3]
     assert records[0].prev_hash == GENESIS
-    assert records[1].prev_hash == records[0].hash and records[2].prev_hash == records[1].hash
+    assert records[1].prev_hash == records[0].hash
+    assert records[2].prev_hash == records[1].hash
     assert records[1].entry == RESET
     result = await log.verify()
-    assert result.ok and result.records == 3 and result.problem is None
+    assert result.ok
+    assert result.records == 3
+    assert result.problem is None
 
 
 @pytest.mark.asyncio
@@ -84,7 +87,9 @@ async def test_an_edited_or_deleted_record_breaks_the_chain(
         await conn.execute(tamper)
 
     result = await log.verify()
-    assert not result.ok and result.problem is not None and problem in result.problem
+    assert not result.ok
+    assert result.problem is not None
+    assert problem in result.problem
 
 
 @pytest.mark.asyncio
@@ -99,7 +104,8 @@ async def test_rewriting_a_record_with_a_fresh_hash_is_still_found(database: Dat
         await conn.execute(audit_log.update().where(audit_log.c.seq == 2).values(outcome="failure", hash=new_hash))
 
     result = await log.verify()
-    assert not result.ok and result.problem == "record 3 does not follow record 2"
+    assert not result.ok
+    assert result.problem == "record 3 does not follow record 2"
 
 
 @pytest.mark.asyncio
@@ -124,7 +130,8 @@ async def test_concurrent_appends_keep_one_unbroken_chain(database: Database) ->
         )
     )
     result = await log.verify()
-    assert result.ok and result.records == 20
+    assert result.ok
+    assert result.records == 20
     async with database.engine.connect() as conn:
         assert (await conn.execute(sa.select(audit_head.c.next_seq))).scalar_one() == 21
 
@@ -170,8 +177,10 @@ def test_audit_export_writes_json_lines_since_a_time(audited_database: Path, tmp
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["action"] for line in lines] == ["verify_totp", "reset_password", "unlock_account"]
-    assert lines[1]["details"] == {"assurance": 2, "factor": "totp"} and lines[1]["prev_hash"] == lines[0]["hash"]
+    assert lines[1]["details"] == {"assurance": 2, "factor": "totp"}
+    assert lines[1]["prev_hash"] == lines[0]["hash"]
 
     result = runner.invoke(app, ["audit", "export", "--since", "2999-01-01"])
-    assert result.exit_code == 0 and result.stdout.strip() == ""
+    assert result.exit_code == 0
+    assert result.stdout.strip() == ""
     assert runner.invoke(app, ["audit", "export", "--since", "last tuesday"]).exit_code == 2

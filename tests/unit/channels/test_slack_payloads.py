@@ -41,7 +41,8 @@ def test_a_direct_message_starts_a_conversation_in_its_own_thread() -> None:
 def test_a_reply_in_a_direct_message_thread_continues_that_conversation() -> None:
     event = dm(ts="1.5", thread_ts="1.1")
     turn = turn_from_message(envelope(event), event, bot_user_id=BOT)
-    assert turn is not None and turn.thread.conversation.key == "slack:T1:D1:1.1"
+    assert turn is not None
+    assert turn.thread.conversation.key == "slack:T1:D1:1.1"
 
 
 @pytest.mark.parametrize(
@@ -68,7 +69,9 @@ def test_in_channels_only_thread_replies_without_a_mention_are_follow_ups() -> N
     assert turn_from_message(envelope(top_level), top_level, bot_user_id=BOT) is None
     assert turn_from_message(envelope(mentioned), mentioned, bot_user_id=BOT) is None  # app_mention has it
     turn = turn_from_message(envelope(reply), reply, bot_user_id=BOT)
-    assert turn is not None and turn.follow_up_only and turn.thread.thread_ts == "1.0"
+    assert turn is not None
+    assert turn.follow_up_only
+    assert turn.thread.thread_ts == "1.0"
 
 
 def test_a_mention_loses_the_bots_name_but_keeps_the_question() -> None:
@@ -149,7 +152,8 @@ def answer(**fields: Any) -> Reply:
 def test_an_answer_renders_as_mrkdwn_with_numbered_sources_and_buttons() -> None:
     message = render_reply(answer(), conversation_id="T1:C1:1.0")
     sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
-    assert sections[0].startswith("From *VPN*:") and "Click *Connect*" in sections[0]
+    assert sections[0].startswith("From *VPN*:")
+    assert "Click *Connect*" in sections[0]
     assert sections[1] == "*Sources*\n1. <https://kb.example.com/vpn|VPN &lt;setup&gt; &amp; use>\n2. Wi-Fi"
     [actions] = [b for b in message.blocks if b["type"] == "actions"]
     labels = [e["text"]["text"] for e in actions["elements"]]
@@ -165,7 +169,8 @@ def test_long_replies_are_split_within_slacks_block_limits() -> None:
         answer(text=long_text, choices=(Choice(id="x", label="L" * 200),)), conversation_id="T1:C1:1.0"
     )
     sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
-    assert all(len(s) <= 3000 for s in sections) and len(sections) > 3
+    assert all(len(s) <= 3000 for s in sections)
+    assert len(sections) > 3
     assert "".join(sections).count("Paragraph") == 20
     [button] = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
     assert len(button["text"]["text"]) <= 75
@@ -183,4 +188,5 @@ def test_a_clicked_message_keeps_its_text_and_shows_the_choice_instead_of_button
     blocks = render_reply(answer(), conversation_id="T1:C1:1.0").blocks
     marked = mark_chosen(blocks, label="This helped")
     assert not [b for b in marked if b["type"] == "actions"]
-    assert marked[0] == blocks[0] and "This helped" in marked[-1]["elements"][0]["text"]
+    assert marked[0] == blocks[0]
+    assert "This helped" in marked[-1]["elements"][0]["text"]

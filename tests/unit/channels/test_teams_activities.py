@@ -40,21 +40,25 @@ def test_the_bots_mention_is_removed_and_other_mentions_are_kept_as_names() -> N
         ],
     )
     turn = activities.turn_from_message(message)
-    assert turn is not None and turn.text == 'can @Ben Okafor get access to "Finance"?'
+    assert turn is not None
+    assert turn.text == 'can @Ben Okafor get access to "Finance"?'
 
 
 def test_a_personal_message_is_its_chat_and_the_person_is_known_by_entra_object_id() -> None:
     turn = activities.turn_from_message(activity(text="hello"))
     assert turn is not None
-    assert turn.conversation.id == "a:1chat" and turn.is_personal
-    assert turn.user_key == "AAD-ANA" and turn.tenant_id == "tenant-1"
+    assert turn.conversation.id == "a:1chat"
+    assert turn.is_personal
+    assert turn.user_key == "AAD-ANA"
+    assert turn.tenant_id == "tenant-1"
 
 
 def test_a_card_submit_is_a_choice_and_its_text_is_ignored() -> None:
     turn = activities.turn_from_message(
         activity(text="ignored", value={"helpdesk": {"choice": "feedback:helped", "in_reply_to": 4}})
     )
-    assert turn is not None and (turn.choice, turn.in_reply_to, turn.text) == ("feedback:helped", 4, "")
+    assert turn is not None
+    assert (turn.choice, turn.in_reply_to, turn.text) == ("feedback:helped", 4, "")
 
 
 def test_the_bots_own_messages_and_senderless_activities_are_not_turns() -> None:
@@ -80,7 +84,8 @@ def test_service_url_binding_ignores_case_and_trailing_slash_but_not_hosts() -> 
 
 def test_the_bots_credentials_go_to_msal_with_issuer_checks_on() -> None:
     configuration = auth_configuration(app_id="app-1", app_password="secret", tenant_id="tenant-1")
-    assert configuration.VALIDATE_ISSUER and not configuration.ANONYMOUS_ALLOWED
+    assert configuration.VALIDATE_ISSUER
+    assert not configuration.ANONYMOUS_ALLOWED
     provider = msal_connections(configuration).get_default_connection()
     assert isinstance(provider, MsalAuth)
     assert (provider.configuration.CLIENT_ID, provider.configuration.TENANT_ID) == ("app-1", "tenant-1")
@@ -108,4 +113,5 @@ def test_a_certificate_configures_msal_to_sign_with_it(tmp_path: Path) -> None:
         app_id="app-1", app_password=None, tenant_id="tenant-1", certificate=tmp_path / "bot.pfx"
     )
     assert AuthTypes.certificate == configuration.AUTH_TYPE
-    assert str(tmp_path / "bot.pfx") == configuration.CERT_PFX_FILE and configuration.CLIENT_SECRET is None
+    assert str(tmp_path / "bot.pfx") == configuration.CERT_PFX_FILE
+    assert configuration.CLIENT_SECRET is None

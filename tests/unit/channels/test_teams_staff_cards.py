@@ -54,11 +54,14 @@ def test_a_long_transcript_is_split_into_messages_under_the_limit_and_nothing_is
 
     sent = transcript_messages(TICKET, turns, limit=1000)
 
-    assert len(sent) > 1 and all(len(text) <= 1000 for text in sent)
+    assert len(sent) > 1
+    assert all(len(text) <= 1000 for text in sent)
     joined = "".join(sent)
-    assert all(f"message {n} " in joined for n in range(40)) and joined.count("y") == 1500
+    assert all(f"message {n} " in joined for n in range(40))
+    assert joined.count("y") == 1500
     assert sent[0].startswith("The conversation before the hand-off (41 messages):")
-    assert "**Ana Lima**: message 1 " in joined and "**Bot**: message 0 " in joined
+    assert "**Ana Lima**: message 1 " in joined
+    assert "**Bot**: message 0 " in joined
 
 
 def test_a_message_from_it_staff_shows_who_wrote_it() -> None:

@@ -82,7 +82,8 @@ def test_a_failing_turn_apologises_and_the_chat_goes_on(configured: None, monkey
     result = runner.invoke(app, ["chat"], input="my vpn drops\nhello\nexit\n")
     assert result.exit_code == 0, result.output
     assert "something went wrong on my side" in result.stdout
-    assert "IT help bot" in result.stdout and result.stdout.count("bot> ") == 2
+    assert "IT help bot" in result.stdout
+    assert result.stdout.count("bot> ") == 2
 
 
 def test_a_bad_configuration_file_ends_the_command_with_its_reason_not_a_traceback(
@@ -93,7 +94,8 @@ def test_a_bad_configuration_file_ends_the_command_with_its_reason_not_a_traceba
     monkeypatch.setenv("HELPDESK_STAFF_CONFIG", str(staff_yml))
     result = runner.invoke(app, ["ask", "hi"])
     assert result.exit_code == 1, result.output
-    assert "staff.yml" in result.output and "Traceback" not in result.output
+    assert "staff.yml" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_every_command_names_a_bad_variable_by_its_full_name(monkeypatch: pytest.MonkeyPatch) -> None:

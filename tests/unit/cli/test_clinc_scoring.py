@@ -15,7 +15,8 @@ SCRIPT = Path(__file__).resolve().parents[3] / "bench" / "clinc150.py"
 def load_script() -> ModuleType:
     """bench/ is not a package: load the script from its path."""
     spec = importlib.util.spec_from_file_location("bench_clinc150", SCRIPT)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)

@@ -47,14 +47,16 @@ def test_a_database_from_a_newer_release_is_refused_with_the_reason(configured: 
     asyncio.run(written_by_a_newer_bot())
     upgrade = runner.invoke(app, ["db", "upgrade"])
     assert upgrade.exit_code == 1
-    assert "refused" in upgrade.output and "written by a newer version of the bot" in upgrade.output
+    assert "refused" in upgrade.output
+    assert "written by a newer version of the bot" in upgrade.output
     current = runner.invoke(app, ["db", "current"])
     assert current.exit_code == 1
     assert current.stdout.startswith("0099 (unknown to this release")
     # Starting the bot on it stops at once with the same reason, not a traceback.
     started = runner.invoke(app, ["run"])
     assert started.exit_code == 1
-    assert "newer" in started.output and "Traceback" not in started.output
+    assert "newer" in started.output
+    assert "Traceback" not in started.output
 
 
 def test_an_unreachable_server_is_named_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:

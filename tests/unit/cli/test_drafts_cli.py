@@ -77,7 +77,9 @@ def test_accept_writes_the_article_and_says_what_to_do_next(articles_dir: Path) 
     assert [article.id for article in load_articles(directory=articles_dir).articles] == [path.stem]
 
     code, out, _ = drafts("show", "D-HD-1")
-    assert "status:   accepted" in out and "by erin" in out and f"article:  {path}" in out
+    assert "status:   accepted" in out
+    assert "by erin" in out
+    assert f"article:  {path}" in out
     code, out, _ = drafts("list")
     assert [line.split()[0] for line in out.splitlines()] == ["D-HD-2"]
 

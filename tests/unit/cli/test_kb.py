@@ -82,7 +82,8 @@ def test_sync_indexes_the_good_articles_and_fails_on_a_rejected_one(dirs: tuple[
     assert lines[0] == f"{bad}:7: last_reviewed must be an ISO date (YYYY-MM-DD), got '2026-13-01'"
     assert lines[1].startswith("added 4, updated 0, removed 0, unchanged 0 (")
     manifest = json.loads((dirs[1] / "kb" / "manifest.json").read_text(encoding="utf-8"))
-    assert "pool-car" not in manifest and len(manifest) == 4
+    assert "pool-car" not in manifest
+    assert len(manifest) == 4
 
 
 def test_search_on_an_empty_index_says_what_to_do(dirs: tuple[Path, Path]) -> None:

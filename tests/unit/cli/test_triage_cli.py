@@ -47,7 +47,8 @@ def test_eval_prints_our_scores_next_to_the_baseline() -> None:
     assert result.exit_code == 0, result.output
     assert "280 tickets, 7 labels, 3-fold cross-validation" in result.output
     assert "| ours: embeddings + TF-IDF, logistic regression | baseline: TF-IDF, linear SVM |" in result.output
-    assert "| weighted f1 | 0." in result.output and "| security | 40 |" in result.output
+    assert "| weighted f1 | 0." in result.output
+    assert "| security | 40 |" in result.output
 
 
 def test_eval_as_json_has_the_documented_fields() -> None:
@@ -72,7 +73,8 @@ def test_eval_as_json_has_the_documented_fields() -> None:
     assert {"accuracy", "macro_f1", "weighted_f1", "per_class", "baseline"} <= set(scores)
     assert set(scores["per_class"]) == {"account", "access", "email", "hardware", "network", "security", "software"}
     assert set(scores["per_class"]["network"]) == {"precision", "recall", "f1", "support"}
-    assert 0.5 < scores["weighted_f1"] <= 1 and 0 < scores["baseline"]["weighted_f1"] <= 1
+    assert 0.5 < scores["weighted_f1"] <= 1
+    assert 0 < scores["baseline"]["weighted_f1"] <= 1
 
 
 def test_eval_of_an_export_without_the_column_says_which_columns_there_are() -> None:
@@ -92,7 +94,8 @@ def test_a_trained_model_is_saved_as_the_next_version_and_used_by_batch_triage(t
             writer.writerow([row["text"], f"IT-{row['category'].upper()}"])
     arguments = ["triage", "train", "--csv", str(export), "--text-col", "Description", "--label-col", "Assignment"]
     first, second = runner.invoke(app, arguments), runner.invoke(app, arguments)
-    assert first.exit_code == 0 and "saved category model v1: 280 tickets, 7 labels" in first.output, first.output
+    assert first.exit_code == 0, first.output
+    assert "saved category model v1: 280 tickets, 7 labels" in first.output
     assert "saved category model v2" in second.output
     assert sorted(p.name for p in (tmp_path / "data" / "triage" / "category").iterdir()) == ["v1", "v2"]
 
@@ -129,7 +132,8 @@ def test_batch_triage_writes_one_line_per_good_ticket_and_reports_bad_lines(tmp_
     assert f"{backlog}:2: skipped: not JSON" in result.output
     assert f"{backlog}:5: skipped: 'text' must be a non-empty string" in result.output
     assert f"{backlog}:8: skipped: not a JSON object" in result.output
-    assert "triaged 5 tickets" in result.output and "skipped 3 bad lines" in result.output
+    assert "triaged 5 tickets" in result.output
+    assert "skipped 3 bad lines" in result.output
 
     rows = [json.loads(line) for line in output.read_text().splitlines()]
     assert [row["id"] for row in rows] == ["T-1", "T-2", 4, 5, 6]
@@ -143,18 +147,21 @@ def test_batch_triage_writes_one_line_per_good_ticket_and_reports_bad_lines(tmp_
     )
     assert by_id[4]["intent"] == "human"
     assert (by_id[5]["intent"], by_id[5]["intent_confidence"]) == (None, None)  # small talk is not a ticket intent
-    assert by_id[6]["category"] == "hardware" and 0.5 <= by_id[6]["category_confidence"] <= 1
+    assert by_id[6]["category"] == "hardware"
+    assert 0.5 <= by_id[6]["category_confidence"] <= 1
 
 
 def test_batch_triage_refuses_a_missing_input_and_writing_over_its_input(tmp_path: Path) -> None:
     missing = runner.invoke(
         app, ["triage", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "out.jsonl")]
     )
-    assert missing.exit_code == 2 and "no such file" in missing.output
+    assert missing.exit_code == 2
+    assert "no such file" in missing.output
     backlog = tmp_path / "backlog.jsonl"
     backlog.write_text('{"id": 1, "text": "vpn"}\n', encoding="utf-8")
     same = runner.invoke(app, ["triage", "--input", str(backlog), "--output", str(backlog)])
-    assert same.exit_code == 2 and "must not be the --input file" in same.output
+    assert same.exit_code == 2
+    assert "must not be the --input file" in same.output
     assert backlog.read_text() == '{"id": 1, "text": "vpn"}\n'
     half = runner.invoke(app, ["triage", "--input", str(backlog)])
     assert half.exit_code == 2

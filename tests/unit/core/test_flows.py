@@ -55,8 +55,11 @@ def test_an_old_access_request_and_an_old_clarify_question_load_too() -> None:
             "approver": "bob@example.org",
         },
     )
-    assert isinstance(request, ActionFlow) and request.item == "vpn" and request.approver == "bob@example.org"
-    assert not request.verified and not request.awaits_code
+    assert isinstance(request, ActionFlow)
+    assert request.item == "vpn"
+    assert request.approver == "bob@example.org"
+    assert not request.verified
+    assert not request.awaits_code
     clarify = flow_from_stored(
         "clarify", {"question": "printer", "options": ["printer-jam", "printer-add"], "confidence": 0.41}
     )
@@ -79,7 +82,8 @@ def test_an_old_access_request_and_an_old_clarify_question_load_too() -> None:
 )
 def test_what_is_stored_is_kept_in_the_old_columns_and_loads_back_unchanged(flow: ActionFlow | ClarifyFlow) -> None:
     kind, data = flow_to_stored(flow)
-    assert kind == flow.kind and "kind" not in data
+    assert kind == flow.kind
+    assert "kind" not in data
     assert flow_from_stored(kind, data) == flow
 
 
@@ -106,5 +110,6 @@ def test_a_stored_flow_that_does_not_validate_is_logged_and_dropped(kind: str, d
     with capture_logs() as logs:
         assert flow_from_stored(kind, data) is None
     [warning] = logs
-    assert warning["event"] == "stored_flow_invalid" and warning["kind"] == kind
+    assert warning["event"] == "stored_flow_invalid"
+    assert warning["kind"] == kind
     assert "alice@example.org" not in str(warning)  # which fields failed, never their values

@@ -19,7 +19,8 @@ def load_hook() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "configuration_hook", ROOT / "docs" / "hooks" / "configuration_reference.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

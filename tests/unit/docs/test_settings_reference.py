@@ -58,7 +58,8 @@ def test_nested_groups_are_walked_into_with_one_underscore_per_level() -> None:
     ]
     port = entries["HELPDESK_SMTP_PORT"]
     assert (port.field_path, port.section, port.type, port.default) == ("smtp.port", "smtp", "integer", "25")
-    assert port.description == "Mail server port." and port.described
+    assert port.description == "Mail server port."
+    assert port.described
 
 
 def test_the_names_listed_are_the_names_pydantic_settings_reads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,7 +70,8 @@ def test_the_names_listed_are_the_names_pydantic_settings_reads(monkeypatch: pyt
     settings = NestedSettings()
 
     assert (settings.host, settings.smtp.port) == ("0.0.0.0", 2525)
-    assert settings.chat is not None and settings.chat.cache_seconds == 60
+    assert settings.chat is not None
+    assert settings.chat.cache_seconds == 60
 
 
 def test_sections_take_their_titles_from_the_group() -> None:
@@ -91,7 +93,8 @@ def test_secrets_are_flagged_and_their_defaults_never_shown() -> None:
     entries = by_name(settings_reference(NestedSettings))
 
     password = entries["HELPDESK_SMTP_PASSWORD"]
-    assert password.secret and password.default == "set (not shown)"
+    assert password.secret
+    assert password.default == "set (not shown)"
     assert "hunter2" not in render_markdown(list(entries.values()))
     assert not entries["HELPDESK_SMTP_PORT"].secret
 

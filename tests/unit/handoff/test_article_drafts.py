@@ -115,7 +115,8 @@ async def test_a_long_question_gives_a_short_title_cut_at_a_word(database: Datab
     draft = await drafts.get(draft_id)
     assert draft is not None
     assert len(draft.title) <= 80
-    assert draft.title.startswith("Outlook outlook") and draft.title.endswith("outlook…")
+    assert draft.title.startswith("Outlook outlook")
+    assert draft.title.endswith("outlook…")
     assert draft.question == question.strip()  # the full question is kept for the body
 
 
@@ -231,7 +232,8 @@ async def test_hostile_text_stays_inside_its_section(
         "## The problem",
         "## What fixed it",
     ]
-    assert "\\## Heading" in article.body and "\\# after a Unicode break" in article.body
+    assert "\\## Heading" in article.body
+    assert "\\# after a Unicode break" in article.body
     assert "\u2028" not in article.body
 
 

@@ -105,7 +105,8 @@ async def test_sla_reminds_then_escalates_once_each_even_after_a_restart(databas
     kinds = [event.kind for event in await tickets.events(ticket.id)]
     assert kinds == [EventKind.CREATED, EventKind.REMINDED, EventKind.ESCALATED]
     [(lead, text)] = notifier.people
-    assert lead == "lead@example.com" and "missed its first response target" in text
+    assert lead == "lead@example.com"
+    assert "missed its first response target" in text
 
 
 @pytest.mark.asyncio
@@ -151,7 +152,8 @@ async def test_two_staff_members_cannot_both_claim_a_ticket(database: Database) 
         actor="sam@example.com",
         values={"assignee": "sam@example.com"},
     )
-    assert first is not None and first.assignee == "dana@example.com"
+    assert first is not None
+    assert first.assignee == "dana@example.com"
     assert second is None
     assert [e.actor for e in await tickets.events(ticket.id) if e.kind is EventKind.CLAIMED] == ["dana@example.com"]
 
@@ -262,7 +264,9 @@ async def test_a_version_6_database_gains_the_ticket_columns_and_keeps_its_ticke
     await upgraded.migrate()
     tickets = SqlTickets(database=upgraded)
     ticket = await tickets.get("HD-260101-OLD000")
-    assert ticket is not None and ticket.status is TicketStatus.OPEN and ticket.reason == "asked for a human"
+    assert ticket is not None
+    assert ticket.status is TicketStatus.OPEN
+    assert ticket.reason == "asked for a human"
     claimed = await tickets.transition(
         ticket.id,
         allowed_from=(TicketStatus.OPEN,),
@@ -271,7 +275,8 @@ async def test_a_version_6_database_gains_the_ticket_columns_and_keeps_its_ticke
         actor="dana@example.com",
         values={"assignee": "dana@example.com"},
     )
-    assert claimed is not None and claimed.assignee == "dana@example.com"
+    assert claimed is not None
+    assert claimed.assignee == "dana@example.com"
     async with upgraded.engine.connect() as conn:
         assert (await conn.execute(sa.select(schema_info.c.version))).scalar_one() == SCHEMA_VERSION
         assert (await conn.execute(sa.select(handoffs.c.group_name))).scalar_one() is None

@@ -83,7 +83,8 @@ async def test_the_secret_is_stored_encrypted_and_re_enrolment_replaces_it(
     async with database.engine.connect() as conn:
         [stored] = (await conn.execute(sa.select(totp_enrolments.c.secret))).scalars().all()
     await database.close()
-    assert second.secret not in stored and first.secret not in stored
+    assert second.secret not in stored
+    assert first.secret not in stored
     now = clock.now().timestamp()
     assert not await enrolments.verify("alice@example.org", pyotp.TOTP(first.secret).at(now))
     assert await enrolments.verify("alice@example.org", pyotp.TOTP(second.secret).at(now))
@@ -101,7 +102,8 @@ def test_enroll_totp_prints_the_secret_once(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("HELPDESK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}")
     monkeypatch.delenv("HELPDESK_SECRET_KEY", raising=False)
     result = runner.invoke(app, ["identity", "enroll-totp", "alice@example.org"])
-    assert result.exit_code == 2 and "HELPDESK_SECRET_KEY is not set" in result.output
+    assert result.exit_code == 2
+    assert "HELPDESK_SECRET_KEY is not set" in result.output
 
     monkeypatch.setenv("HELPDESK_SECRET_KEY", KEY)
     result = runner.invoke(app, ["identity", "enroll-totp", "alice@example.org"])

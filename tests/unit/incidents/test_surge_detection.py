@@ -95,10 +95,12 @@ async def test_a_surge_of_vpn_complaints_opens_one_incident(database: Database, 
     replay = Replay(database, encoder)
     await replay.stream([(minute * 2, f"person{minute}", text) for minute, text in enumerate(VPN)])
     [incident] = await replay.tracker.all()
-    assert incident.status is IncidentStatus.SUSPECTED and incident.reporters == len(VPN)
+    assert incident.status is IncidentStatus.SUSPECTED
+    assert incident.reporters == len(VPN)
     assert incident.summary == VPN[0]
     [alert] = replay.alerts
-    assert incident.id in alert and "3 people reported similar problems within 4 minutes" in alert
+    assert incident.id in alert
+    assert "3 people reported similar problems within 4 minutes" in alert
 
 
 @pytest.mark.asyncio
@@ -107,7 +109,8 @@ async def test_a_slow_trickle_of_the_same_complaint_does_not_trigger(
 ) -> None:
     replay = Replay(database, encoder)  # a 30-minute window; one report every 40 minutes
     await replay.stream([(minute * 40, f"person{minute}", text) for minute, text in enumerate(VPN)])
-    assert await replay.tracker.all() == [] and replay.alerts == []
+    assert await replay.tracker.all() == []
+    assert replay.alerts == []
 
 
 @pytest.mark.asyncio
@@ -190,7 +193,8 @@ async def test_enough_reporters_confirm_it_without_staff(database: Database, enc
     replay = Replay(database, encoder, SurgeConfig(min_reporters=3, auto_confirm_reporters=5))
     results = await replay.stream([(minute, f"person{minute}", text) for minute, text in enumerate(VPN)])
     [incident] = await replay.tracker.all()
-    assert incident.status is IncidentStatus.CONFIRMED and incident.confirmed_by == AUTOMATIC
+    assert incident.status is IncidentStatus.CONFIRMED
+    assert incident.confirmed_by == AUTOMATIC
     # The fifth reporter is told in their own turn; the four before by a notice; the sixth hears it is known.
     assert [result is not None for result in results] == [False, False, False, False, True, True]
     assert sorted(replay.told.who()) == ["person0", "person1", "person2", "person3"]

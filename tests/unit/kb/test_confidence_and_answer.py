@@ -89,7 +89,8 @@ def test_extractive_answer_keeps_steps_whole_and_follows_a_short_intro() -> None
 def test_extractive_answer_trims_by_whole_blocks() -> None:
     long_section = chunk("vpn", 0, "\n\n".join(f"Paragraph {i} " + "x" * 300 for i in range(10)))
     answer = compose_extractive(best=long_section, article_chunks=[long_section], max_chars=700)
-    assert "Paragraph 1 " in answer.text and "Paragraph 3 " not in answer.text
+    assert "Paragraph 1 " in answer.text
+    assert "Paragraph 3 " not in answer.text
     assert answer.text.endswith("_(More in the article.)_")
 
 

@@ -22,9 +22,11 @@ TEXTS = [
 
 def test_onnx_runtime_vectors_are_the_torch_vectors(encoder: MiniLMEncoder) -> None:
     torch_only = MiniLMEncoder(runtime="torch")
-    assert torch_only._onnx is None and encoder._onnx is not None
+    assert torch_only._onnx is None
+    assert encoder._onnx is not None
     onnx_vectors, torch_vectors = encoder.encode(TEXTS), torch_only.encode(TEXTS)
-    assert onnx_vectors.shape == torch_vectors.shape == (len(TEXTS), 384) and onnx_vectors.dtype == np.float32
+    assert onnx_vectors.shape == torch_vectors.shape == (len(TEXTS), 384)
+    assert onnx_vectors.dtype == np.float32
     assert np.all(np.sum(onnx_vectors * torch_vectors, axis=1) > 0.99999)
     assert np.allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
 

@@ -27,8 +27,10 @@ async def test_hybrid_hits_carry_both_signals_and_fused_scores(retriever: Hybrid
     result = await retriever.search("forgot my password", k=10)
     assert result.hits[0].chunk.article_id == "password-self-service-reset"
     for hit in result.hits:
-        assert hit.dense_similarity is not None and -1.0 <= hit.dense_similarity <= 1.0
-        assert hit.bm25_score is not None and hit.bm25_score >= 0.0
+        assert hit.dense_similarity is not None
+        assert -1.0 <= hit.dense_similarity <= 1.0
+        assert hit.bm25_score is not None
+        assert hit.bm25_score >= 0.0
         expected = sum(1 / (60 + rank) for rank in (hit.dense_rank, hit.bm25_rank) if rank is not None)
         assert hit.score == pytest.approx(expected)
     assert any(hit.bm25_rank is None and hit.bm25_score == 0.0 for hit in result.hits)  # dense-only hits

@@ -72,7 +72,8 @@ def test_slacks_usual_variable_names_configure_http_mode(no_slack_environment: p
     no_slack_environment.setenv("SLACK_SIGNING_SECRET", "shh")
     settings = load_settings()
     assert settings.slack_mode == "http"
-    assert "xoxb-1" not in repr(settings) and "shh" not in repr(settings)
+    assert "xoxb-1" not in repr(settings)
+    assert "shh" not in repr(settings)
 
 
 def test_an_app_token_selects_socket_mode_without_a_signing_secret(no_slack_environment: pytest.MonkeyPatch) -> None:
@@ -98,7 +99,8 @@ def test_swapped_or_partial_slack_credentials_are_refused(
 
 def test_the_web_chat_can_be_turned_off_to_listen_publicly_for_slack(no_slack_environment: pytest.MonkeyPatch) -> None:
     settings = settings_from(host="0.0.0.0", web_auth="off", slack_bot_token="xoxb-1", slack_signing_secret="s")
-    assert settings.web.auth == "off" and settings.slack_mode == "http"
+    assert settings.web.auth == "off"
+    assert settings.slack_mode == "http"
 
 
 TEAMS_VARIABLES = ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID", "TEAMS_APP_CERTIFICATE")
@@ -135,7 +137,8 @@ def test_an_app_id_needs_its_secret_and_tenant(no_teams_environment: pytest.Monk
     no_teams_environment.setenv("TEAMS_TENANT_ID", "Contoso-Tenant")
     settings = load_settings()
     assert settings.teams_mode == "authenticated"
-    assert settings.allowed_tenants == {"contoso-tenant"} and "cl1ent-s3cret-value" not in repr(settings)
+    assert settings.allowed_tenants == {"contoso-tenant"}
+    assert "cl1ent-s3cret-value" not in repr(settings)
 
 
 def test_a_certificate_can_replace_the_password_but_not_join_it(
@@ -322,7 +325,8 @@ def test_the_old_flat_names_fill_the_nested_groups(clean_environment: pytest.Mon
         clean_environment.setenv(name, value)
     settings = load_settings()
     assert settings.directory_settings == settings.ldap
-    assert settings.ldap is not None and (settings.ldap.bind_dn, settings.ldap.timeout_seconds) == (
+    assert settings.ldap is not None
+    assert (settings.ldap.bind_dn, settings.ldap.timeout_seconds) == (
         "cn=bot,dc=example,dc=com",
         3.0,
     )
@@ -345,7 +349,8 @@ def test_the_platforms_usual_names_still_work_and_the_helpdesk_spelling_wins(
     clean_environment.setenv("HELPDESK_SLACK_BOT_TOKEN", "xoxb-helpdesk")
     settings = load_settings()
     assert (settings.teams.app_id, settings.teams.tenant_id, settings.teams_mode) == ("app", "contoso", "authenticated")
-    assert settings.slack.bot_token is not None and settings.slack.bot_token.get_secret_value() == "xoxb-helpdesk"
+    assert settings.slack.bot_token is not None
+    assert settings.slack.bot_token.get_secret_value() == "xoxb-helpdesk"
     assert settings.slack.api_url == "http://slack.test/api/"
 
 

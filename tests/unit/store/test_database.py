@@ -44,7 +44,8 @@ async def test_a_restart_keeps_conversations_and_transcripts(database_url: str) 
     assert state == ConversationState(owner_id="alice", flow=PICKING, open_handoff="HD-261122-ABCDEF")
     assert [t.text for t in await reopened.transcript(CONVERSATION)] == ["hello", "hi"]
     replies, cursor = await reopened.replies_after(conversation=CONVERSATION, after=0)
-    assert [r.text for r in replies] == ["hi"] and cursor == 2
+    assert [r.text for r in replies] == ["hi"]
+    assert cursor == 2
     await second.close()
 
 
@@ -161,7 +162,10 @@ async def test_replicas_starting_the_same_conversation_at_once_all_succeed(datab
             )
         )
         state, reference = await store.load_state(conversation), await references.load(conversation)
-        assert state is not None and state.owner_id in {"r0", "r1", "r2"}
-        assert reference is not None and reference["replica"] in {0, 1, 2}
+        assert state is not None
+        assert state.owner_id in {"r0", "r1", "r2"}
+        assert reference is not None
+        assert reference["replica"] in {0, 1, 2}
     newest = await contacts.newest("alice@example.com")
-    assert newest is not None and newest.conversation.id.startswith("a:1new-chat-")
+    assert newest is not None
+    assert newest.conversation.id.startswith("a:1new-chat-")

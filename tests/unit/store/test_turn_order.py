@@ -43,7 +43,8 @@ async def test_another_conversation_does_not_wait() -> None:
 
     ana_task = asyncio.create_task(ana())
     await asyncio.wait_for(ben(), timeout=1)  # Ana's turn is still running
-    assert ben_done.is_set() and order.busy_conversations == 1
+    assert ben_done.is_set()
+    assert order.busy_conversations == 1
     release.set()
     await ana_task
     assert order.busy_conversations == 0

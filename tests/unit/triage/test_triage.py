@@ -55,7 +55,8 @@ def test_vips_departments_and_many_reporters_raise_impact(tmp_path: Path) -> Non
     assert assess_priority(text=text, config=config, department="trading").impact == "high"
     assert assess_priority(text=text, config=config, reporters=2).impact == "medium"
     many = assess_priority(text=text, config=config, reporters=5)
-    assert (many.impact, many.priority) == ("high", "P2") and "5 people reported it" in many.why
+    assert (many.impact, many.priority) == ("high", "P2")
+    assert "5 people reported it" in many.why
 
 
 @pytest.mark.parametrize(
@@ -156,7 +157,8 @@ def test_a_saved_model_predicts_what_it_predicted_before_saving(tmp_path: Path, 
     second = shelf.save("category", model.classifier, source="again.csv", rows=1)
     assert (first.version, second.version, shelf.versions("category")) == (1, 2, [1, 2])
     loaded = shelf.latest("category")
-    assert loaded is not None and loaded.info.source == "again.csv"
+    assert loaded is not None
+    assert loaded.info.source == "again.csv"
 
     texts = ["outlook keeps crashing", "my account is locked", "need a new headset", "the wifi is down"]
     vectors = encoder.encode(texts)
@@ -250,7 +252,8 @@ def test_cross_validation_needs_enough_examples_of_each_label(encoder: MiniLMEnc
 )
 def test_a_bad_batch_line_gets_a_reason(line: str, problem: str) -> None:
     parsed = parse_line(3, line)
-    assert isinstance(parsed, str) and problem in parsed
+    assert isinstance(parsed, str)
+    assert problem in parsed
 
 
 def test_a_good_batch_line_keeps_its_id_as_given() -> None:

@@ -16,7 +16,7 @@ async def test_a_vpn_question_is_answered_from_a_vpn_article_with_a_citation(bot
     assert reply["citations"][0]["article_id"] in VPN_ARTICLES
     assert reply["citations"][0]["url"].startswith("https://")
     assert "vpn.example.com" in reply["text"].lower() or "secure client" in reply["text"].lower()
-    assert reply["confidence"] >= bot.services.engine._policy.answer_threshold
+    assert reply["confidence"] >= bot.services.engine.policy.answer_threshold
 
 
 @pytest.mark.asyncio
@@ -43,7 +43,7 @@ async def test_a_question_no_article_covers_is_handed_off_with_what_was_tried(bo
     assert reply["kind"] == "handoff"
     packet = await bot.handoff_packet(reply["handoff_id"])
     assert packet["intent"] is None
-    assert packet["confidence"] < bot.services.engine._policy.clarify_threshold
+    assert packet["confidence"] < bot.services.engine.policy.clarify_threshold
     assert packet["retrieval"], "the hand-off shows which articles were considered"
     assert "confidence" in packet["reason"]
 

@@ -49,7 +49,7 @@ items:
 
 
 @dataclass
-class Desk:
+class SelfServiceBot:
     """The bot plus what the tests look at behind its back."""
 
     bot: Bot
@@ -79,7 +79,7 @@ async def self_service_bot(
     encoder: MiniLMEncoder,
     secret_key: str | None = None,
     **overrides: Any,
-) -> AsyncIterator[Desk]:
+) -> AsyncIterator[SelfServiceBot]:
     """The bot on a database in `tmp_path` (so a second bot on the same path is a restart)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     catalog = tmp_path / "catalog.yml"
@@ -100,7 +100,7 @@ async def self_service_bot(
         **overrides,
     }
     async with running_bot(data_dir=data_dir, tmp_path=tmp_path, encoder=encoder, **settings) as bot:
-        yield Desk(bot=bot, slapd=slapd, mailbox=mailbox, secret_key=secret_key)
+        yield SelfServiceBot(bot=bot, slapd=slapd, mailbox=mailbox, secret_key=secret_key)
 
 
 def temporary_password(reply: dict[str, Any]) -> str:

@@ -2,10 +2,8 @@
 
 Where the index keeps track of what it holds:
 
-- Embedded store (the default), in the index directory `<data_dir>/kb/`:
-    chroma/         the embedded ChromaDB store
-    manifest.json   {article_id: content_hash} of what is indexed, for incremental syncs
-    chunks.json     every chunk, so BM25, citations and answers need no Chroma round-trip
+- Embedded store (the default), in the index directory `<data_dir>/kb/`: the ChromaDB store in chroma/, and
+  manifest.json and chunks.json beside it (see knowledge/index_files.py).
 - Chroma server (`chroma_url`): on the server only (see knowledge/chroma_store.py); the index directory is not
   used, so the indexing job and every replica can each start with an empty one. Each process holds the chunks
   in memory; `refresh()` reloads them when another process has synced.
@@ -16,13 +14,9 @@ After changing the embedding model, delete the directory (or the server's collec
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 import structlog
@@ -31,15 +25,11 @@ from chromadb.api.models.Collection import Collection as ChromaCollection
 from chromadb.api.types import Embeddable, EmbeddingFunction, Where
 
 from knowledge.chroma_store import (
-    ADD_BATCH,
     DEFAULT_TIMEOUT_SECONDS,
     SERVER_ERRORS,
     IndexState,
-    chunk_counts,
     connect,
-    dense_text,
     read_server_state,
-    record_metadata,
     server_marker,
     stamp,
     sync_under_way,
@@ -47,6 +37,8 @@ from knowledge.chroma_store import (
 )
 from knowledge.chunking import chunk_article
 from knowledge.embeddings import ChromaEmbeddingFunction, Encoder, Vectors
+from knowledge.index_files import read_state, write_state
+from knowledge.index_sync import SyncPlan, SyncReport, add_chunks, by_id
 from knowledge.lexical import Bm25Index, LexicalScores
 from knowledge.model import Article, Chunk
 
@@ -55,19 +47,6 @@ log = structlog.get_logger(__name__)
 COLLECTION = "kb_chunks"
 STATE_FORMAT = 1  # bump when chunking or the indexed text changes, to force a full re-index
 _DELETE_BATCH = 500
-
-
-@dataclass(frozen=True, kw_only=True)
-class SyncReport:
-    """What a sync changed, counted in articles, plus the resulting number of chunks."""
-
-    added: int
-    updated: int
-    removed: int
-    unchanged: int
-    chunk_count: int
-    embedded: int = 0  # chunks embedded by this sync (0 when nothing changed)
-    kept: int = 0  # articles left as indexed because the caller asked (counted in `unchanged` too)
 
 
 class _Corpus:
@@ -142,7 +121,7 @@ class KnowledgeIndex:
         try:
             collection = _collection(client, encoder)
             state = (
-                _read_state(directory, dimension=encoder.dimension)
+                read_state(directory, state_format=STATE_FORMAT, dimension=encoder.dimension)
                 if chroma_url is None
                 else read_server_state(collection, state_format=STATE_FORMAT, dimension=encoder.dimension)
             )
@@ -297,25 +276,18 @@ class KnowledgeIndex:
         return True
 
     def _sync_blocking(self, articles: list[Article], keep: set[str]) -> SyncReport:
-        wanted = {article.id: article for article in articles}
-        if len(wanted) != len(articles):
-            duplicates = sorted(i for i, n in Counter(article.id for article in articles).items() if n > 1)
-            raise ValueError(f"duplicate article ids: {', '.join(duplicates)}")
+        wanted = by_id(articles)
         server = self._chroma_url is not None
         if server:
             self._reload_blocking(force=True)  # another job may have synced since this index was opened
         interrupted = server and sync_under_way(self._collection)  # a job killed before it renewed the generation
 
-        old = self._manifest
         previous = self._corpus.by_article
-        kept = [i for i in old if i in keep and i not in wanted and i in previous]
-        added = [i for i in wanted if i not in old]
-        updated = [i for i in wanted if i in old and old[i] != wanted[i].content_hash]
-        removed = [i for i in old if i not in wanted and i not in kept]
-        leftovers = sorted(self._leftovers - set(wanted))  # half-written articles nobody wants any more
-        stale = added + updated + removed + leftovers  # added too: an interrupted sync may have left chunks
+        plan = SyncPlan.compare(
+            wanted=wanted, manifest=self._manifest, indexed=previous, keep=keep, leftovers=self._leftovers
+        )
         rebuild = not self._consistent or (not server and self._collection.count() != len(self._corpus.chunks))
-        changing = rebuild or bool(stale)
+        changing = rebuild or bool(plan.stale)
         if rebuild:
             log.warning(
                 "knowledge_index_rebuild",
@@ -326,63 +298,39 @@ class KnowledgeIndex:
             self._collection = _collection(self._client, self._encoder)
         if server and changing:
             stamp(self._collection, state_format=STATE_FORMAT, dimension=self._encoder.dimension, syncing=True)
-        to_index = list(wanted) if rebuild else added + updated
+        to_index = list(wanted) if rebuild else plan.added + plan.updated
         if not rebuild:
-            for start in range(0, len(stale), _DELETE_BATCH):
-                where = cast("Where", {"article_id": {"$in": stale[start : start + _DELETE_BATCH]}})
+            for start in range(0, len(plan.stale), _DELETE_BATCH):
+                where = cast("Where", {"article_id": {"$in": plan.stale[start : start + _DELETE_BATCH]}})
                 self._collection.delete(where=where)
 
         fresh = {article_id: chunk_article(article=wanted[article_id]) for article_id in to_index}
         embedded = [chunk for chunks in fresh.values() for chunk in chunks]
-        kept_chunks = [chunk for article_id in kept for chunk in previous[article_id]]
-        manifest = {article.id: article.content_hash for article in articles} | {i: old[i] for i in kept}
-        self._add(embedded + (kept_chunks if rebuild else []), hashes=manifest)
+        kept_chunks = [chunk for article_id in plan.kept for chunk in previous[article_id]]
+        add_chunks(
+            client=self._client,
+            collection=self._collection,
+            encoder=self._encoder,
+            chunks=embedded + (kept_chunks if rebuild else []),
+            hashes=plan.manifest,
+        )
 
         all_chunks = [c for a in articles for c in (fresh[a.id] if a.id in fresh else previous.get(a.id, []))]
         all_chunks += kept_chunks
         marker = self._marker
         if not server:
-            _write_json(
-                self._directory / "chunks.json",
-                {
-                    "format": STATE_FORMAT,
-                    "dimension": self._encoder.dimension,
-                    "chunks": [asdict(chunk) for chunk in all_chunks],
-                },
+            write_state(
+                self._directory,
+                state_format=STATE_FORMAT,
+                dimension=self._encoder.dimension,
+                manifest=plan.manifest,
+                chunks=all_chunks,
             )
-            _write_json(self._directory / "manifest.json", manifest)
         elif changing or interrupted:
             # Last, so replicas reload only once every record of this sync is written.
             marker = stamp(self._collection, state_format=STATE_FORMAT, dimension=self._encoder.dimension)
-        self._use(IndexState(manifest=manifest, chunks=all_chunks, marker=marker))
-        return SyncReport(
-            added=len(added),
-            updated=len(updated),
-            removed=len(removed),
-            unchanged=len(manifest) - len(added) - len(updated),
-            chunk_count=len(all_chunks),
-            embedded=len(embedded) + (len(kept_chunks) if rebuild else 0),
-            kept=len(kept),
-        )
-
-    def _add(self, chunks: list[Chunk], *, hashes: dict[str, str]) -> None:
-        if not chunks:
-            return
-        documents = [dense_text(chunk) for chunk in chunks]
-        embeddings = self._encoder.encode(documents)
-        counts = chunk_counts(chunks)  # whole articles are added, so this is each article's chunk count
-        batch = max(1, min(self._client.get_max_batch_size(), ADD_BATCH))
-        for start in range(0, len(chunks), batch):
-            part = slice(start, start + batch)
-            self._collection.add(
-                ids=[c.chunk_id for c in chunks[part]],
-                embeddings=embeddings[part],
-                documents=documents[part],
-                metadatas=[
-                    record_metadata(c, content_hash=hashes[c.article_id], count=counts[c.article_id])
-                    for c in chunks[part]
-                ],
-            )
+        self._use(IndexState(manifest=plan.manifest, chunks=all_chunks, marker=marker))
+        return plan.report(chunk_count=len(all_chunks), embedded=len(embedded) + (len(kept_chunks) if rebuild else 0))
 
 
 def _collection(client: ClientAPI, encoder: Encoder) -> ChromaCollection:
@@ -396,29 +344,3 @@ def _close_client(client: ClientAPI) -> None:
     close = getattr(client, "close", None)  # not on the ClientAPI protocol, but on every client
     if callable(close):
         close()
-
-
-def _read_state(directory: Path, *, dimension: int) -> IndexState:
-    """The embedded store's state files; unreadable or foreign files give an empty state that forces a rebuild."""
-    manifest_path, chunks_path = directory / "manifest.json", directory / "chunks.json"
-    if not manifest_path.exists() and not chunks_path.exists():
-        return IndexState(manifest={}, chunks=[])
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        state = json.loads(chunks_path.read_text(encoding="utf-8"))
-        if state.get("format") != STATE_FORMAT:
-            raise ValueError(f"chunks.json format {state.get('format')!r}, expected {STATE_FORMAT}")
-        if state.get("dimension") != dimension:
-            raise ValueError(f"vectors of dimension {state.get('dimension')}, the encoder makes {dimension}")
-        chunks = [Chunk(**item) for item in state["chunks"]]
-        return IndexState(manifest={str(k): str(v) for k, v in manifest.items()}, chunks=chunks)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        log.warning("knowledge_index_state_unreadable", directory=str(directory), error=str(error))
-        return IndexState(manifest={}, chunks=[], consistent=False)
-
-
-def _write_json(path: Path, payload: Any) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a file."""
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(temporary, path)

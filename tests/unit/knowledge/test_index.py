@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from knowledge.embeddings import MiniLMEncoder
-from knowledge.index import KnowledgeIndex, SyncReport
+from knowledge.index import KnowledgeIndex
+from knowledge.index_sync import SyncReport
 from knowledge.loader import load_articles
 from knowledge.retrieval import HybridRetriever
 from tests.unit.knowledge.helpers import SAMPLE, CountingEncoder, write_sample

@@ -45,7 +45,6 @@ def by_id(articles: Sequence[Article]) -> dict[str, Article]:
 class SyncPlan:
     """Which articles (by id) a sync adds, re-embeds, removes or keeps, and the manifest it leaves."""
 
-    wanted: dict[str, Article]
     added: list[str]
     updated: list[str]
     removed: list[str]
@@ -78,7 +77,6 @@ class SyncPlan:
         removed = [i for i in manifest if i not in wanted and i not in kept]
         unwanted_leftovers = sorted(leftovers - set(wanted))  # half-written articles nobody wants any more
         return cls(
-            wanted=wanted,
             added=added,
             updated=updated,
             removed=removed,

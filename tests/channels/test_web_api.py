@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -18,7 +19,7 @@ from tests.support.webchat import Bot, running_bot
 ALICE = {"id": "alice", "email": "alice@example.com", "name": "Alice"}
 
 
-async def post_raw(bot: Bot, data: bytes, content_type: str = "application/json") -> tuple[int, dict]:
+async def post_raw(bot: Bot, data: bytes, content_type: str = "application/json") -> tuple[int, dict[str, Any]]:
     response = await bot.client.post("/api/chat", data=data, headers={"Content-Type": content_type})
     return response.status, await response.json()
 

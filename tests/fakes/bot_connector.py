@@ -295,6 +295,21 @@ class StaticTokenProvider(AccessTokenProviderBase):
     def get_token_credential(self) -> Any:
         raise NotImplementedError("not used by the bot")
 
+    # The protocol's on-behalf-of and agentic-identity members: the bot signs in as itself only.
+    async def acquire_token_on_behalf_of(self, scopes: list[str], user_assertion: str) -> str:
+        raise NotImplementedError("not used by the bot")
+
+    async def get_agentic_application_token(self, tenant_id: str, agent_app_instance_id: str) -> str | None:
+        raise NotImplementedError("not used by the bot")
+
+    async def get_agentic_instance_token(self, tenant_id: str, agent_app_instance_id: str) -> tuple[str, str]:
+        raise NotImplementedError("not used by the bot")
+
+    async def get_agentic_user_token(
+        self, tenant_id: str, agent_app_instance_id: str, agentic_user_id: str, scopes: list[str]
+    ) -> str | None:
+        raise NotImplementedError("not used by the bot")
+
 
 async def _json(request: web.Request) -> dict[str, Any] | None:
     try:

@@ -186,7 +186,7 @@ async def test_slack_events_and_their_retries_on_alternating_replicas_are_answer
             cluster.slack_event(second, event, event_id=event_id, retry=1),
             cluster.slack_event(first, event, event_id=event_id, retry=2),
         )
-        assert statuses == [200, 200, 200]
+        assert list(statuses) == [200, 200, 200]  # gather is typed as returning a tuple, but returns a list
 
     posts = await cluster.wait_for_posts("DUANA", len(questions))
     await asyncio.sleep(1.0)  # a duplicate turn would post shortly after the first

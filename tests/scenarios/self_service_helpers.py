@@ -105,7 +105,7 @@ async def self_service_bot(
 
 def temporary_password(reply: dict[str, Any]) -> str:
     [password] = re.findall(r"`([^`]+)`", reply["text"])
-    return password
+    return str(password)
 
 
 def wrong_code(totp: pyotp.TOTP) -> str:

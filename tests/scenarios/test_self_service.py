@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -59,8 +60,8 @@ async def helpdesk(
         yield started
 
 
-def button(reply: dict[str, object], label: str) -> str:
-    [choice] = [c["id"] for c in reply["choices"] if c["label"] == label]  # type: ignore[attr-defined, index]
+def button(reply: dict[str, Any], label: str) -> str:
+    [choice] = [c["id"] for c in reply["choices"] if c["label"] == label]
     return str(choice)
 
 
@@ -355,7 +356,7 @@ def mailed_code(mail: Message) -> str:
     body = mail.get_payload(decode=True)
     assert isinstance(body, bytes)
     [code] = re.findall(r"\b(\d{6})\b", body.decode())
-    return code
+    return str(code)
 
 
 def conversation_of(person: Person) -> ConversationRef:

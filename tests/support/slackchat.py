@@ -58,7 +58,7 @@ class Workspace:
 
     @property
     def channel(self) -> SlackChannel:
-        return self.bot.client.app[SLACK_CHANNEL]  # type: ignore[index]
+        return self.bot.client.app[SLACK_CHANNEL]
 
     async def settle(self) -> None:
         """Wait until every turn the bot acknowledged has finished, and what it told the staff boards."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 STAFF_TOKEN = "staff-token-for-tests-0123456789"
@@ -17,15 +18,15 @@ PROXY_SECRET = "proxy-secret-for-tests"
 class StaffClient:
     """One caller of the staff API: with the staff token, or as a person the proxy vouches for."""
 
-    client: TestClient
+    client: TestClient[web.Request, web.Application]
     headers: dict[str, str]
 
     @classmethod
-    def with_token(cls, client: TestClient, token: str = STAFF_TOKEN) -> StaffClient:
+    def with_token(cls, client: TestClient[web.Request, web.Application], token: str = STAFF_TOKEN) -> StaffClient:
         return cls(client=client, headers={"Authorization": f"Bearer {token}"})
 
     @classmethod
-    def behind_proxy(cls, client: TestClient, *, email: str, name: str) -> StaffClient:
+    def behind_proxy(cls, client: TestClient[web.Request, web.Application], *, email: str, name: str) -> StaffClient:
         return cls(
             client=client,
             headers={

@@ -41,7 +41,7 @@ class TeamsTenant:
 
     @property
     def channel(self) -> TeamsChannel:
-        return self.bot.client.app[TEAMS_CHANNEL]  # type: ignore[index]
+        return self.bot.client.app[TEAMS_CHANNEL]
 
     async def settle(self) -> None:
         """Wait until every turn the bot acknowledged has finished."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from microsoft_agents.hosting.core.authorization import Connections
 
@@ -24,7 +25,7 @@ from tests.support.settings import settings_from
 class Person:
     """Somebody chatting through the web API; `say` and `pick` return the bot's replies."""
 
-    client: TestClient
+    client: TestClient[web.Request, web.Application]
     user: dict[str, str]
     conversation_id: str = field(default_factory=lambda: f"conv-{uuid.uuid4().hex[:10]}")
     seq: int = 0
@@ -60,7 +61,7 @@ class Person:
 @dataclass
 class Bot:
     services: Services
-    client: TestClient
+    client: TestClient[web.Request, web.Application]
 
     async def handoff_packet(self, ticket: str) -> dict[str, Any]:
         """The packet stored with a hand-off ticket (fails the test if there is no such ticket)."""

@@ -264,6 +264,7 @@ def read_attributes(url: str, *, dn: str, attributes: list[str]) -> dict[str, li
     """The entry's values for `attributes` (operational ones included), keyed by lower-cased name."""
     with admin_connection(url) as connection:
         connection.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=attributes)
+        assert connection.response is not None
         [entry] = connection.response
         return {
             name.lower(): [value.decode() for value in values]

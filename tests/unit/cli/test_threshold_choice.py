@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from bot.core.intent_calibration import choose_threshold, score_threshold
+from bot.core.intent_calibration import Row, choose_threshold, score_threshold
 from knowledge.calibrate import LabelledQuestion, Observation, choose_thresholds, summarise
 
 
@@ -21,7 +21,7 @@ def test_intent_threshold_trades_recall_for_fewer_false_actions() -> None:
 
 
 def test_small_talk_only_counts_for_short_messages() -> None:
-    rows = [("hi my vpn drops every single hour since monday", None, "greeting", 0.8)]
+    rows: list[Row] = [("hi my vpn drops every single hour since monday", None, "greeting", 0.8)]
     assert score_threshold(rows, 0.5).accuracy == 1.0
 
 

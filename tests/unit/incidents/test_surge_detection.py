@@ -219,13 +219,16 @@ def test_the_window_and_the_people_decide_a_surge_on_plain_vectors() -> None:
         return Report(id=number, at=START + timedelta(minutes=minute), person=person, vector=vector)
 
     newest = report(9, 30, "c", same)
-    window = {"window": timedelta(minutes=30), "similarity": 0.5, "min_reporters": 3}
-    assert surge_around(newest, [report(1, 0, "a", same), report(2, 10, "b", same)], **window) is not None
-    assert surge_around(newest, [report(1, -1, "a", same), report(2, 10, "b", same)], **window) is None  # too old
-    assert surge_around(newest, [report(1, 0, "a", other), report(2, 10, "b", same)], **window) is None  # unlike
-    assert surge_around(newest, [report(1, 0, "b", same), report(2, 10, "b", same)], **window) is None  # one person
+
+    def surge(recent: Sequence[Report]) -> list[Report] | None:
+        return surge_around(newest, recent, window=timedelta(minutes=30), similarity=0.5, min_reporters=3)
+
+    assert surge([report(1, 0, "a", same), report(2, 10, "b", same)]) is not None
+    assert surge([report(1, -1, "a", same), report(2, 10, "b", same)]) is None  # too old
+    assert surge([report(1, 0, "a", other), report(2, 10, "b", same)]) is None  # unlike
+    assert surge([report(1, 0, "b", same), report(2, 10, "b", same)]) is None  # one person
     linked = Report(id=1, at=START, person="a", vector=same, incident="INC-1")
-    assert surge_around(newest, [linked, report(2, 10, "b", same)], **window) is None  # already in an incident
+    assert surge([linked, report(2, 10, "b", same)]) is None  # already in an incident
 
 
 @pytest.mark.asyncio

@@ -33,7 +33,7 @@ def as_before_the_migrations(connection: sa.Connection) -> None:
         table.to_metadata(unnamed)
     for table in unnamed.tables.values():
         for constraint in table.constraints:
-            constraint.name = None  # type: ignore[assignment]
+            constraint.name = None
     unnamed.create_all(connection)
     connection.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 import structlog
 
@@ -59,7 +58,7 @@ class CodeStep:
                 turn, intent=flow.action, actor=flow.email, reason=flow.reason, why=messages.WHY_EMAIL_FAILED
             )
         address = _masked(account.alternate_email or "")
-        expires = self._clock.now() + timedelta(minutes=self._policy.flow_minutes)
+        expires = self._policy.flow_expiry(self._clock.now())
         await turn.set_flow(replace(flow, step="code", method=method.value, address=address, expires=expires))
         prompt = (
             messages.CODE_PROMPT_TOTP if method is Method.TOTP else messages.CODE_PROMPT_EMAIL.format(address=address)

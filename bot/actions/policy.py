@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -66,6 +67,10 @@ class ActionPolicy(_Strict):
             if self.actions[action].assurance < 2:
                 raise ValueError(f"{action} always needs assurance 2 (a second factor)")
         return self
+
+    def flow_expiry(self, now: datetime) -> datetime:
+        """When a confirmation or code prompt shown at `now` stops being accepted."""
+        return now + timedelta(minutes=self.flow_minutes)
 
     def spec(self, action: str) -> ActionSpec | None:
         """The spec of an enabled action, or None when the policy leaves it to staff."""

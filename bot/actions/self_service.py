@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
 
 from bot import messages
 from bot.actions.approval_workflow import APPROVE, DENY, ApprovalWorkflow
@@ -117,7 +116,12 @@ class SelfServiceActions:
         if account is None:
             return
         flow = ActionFlow(
-            action=intent, email=email, account=account.id, reason=reason, step="confirm", expires=self._expiry()
+            action=intent,
+            email=email,
+            account=account.id,
+            reason=reason,
+            step="confirm",
+            expires=self._policy.flow_expiry(self._clock.now()),
         )
         if intent in REQUESTS:
             await self._choose_item(turn, flow=flow, account=account, text=turn.inbound.text)
@@ -303,6 +307,3 @@ class SelfServiceActions:
             await self._confirm(turn, flow=replace(flow, item=item.id), account=account)
             return
         await self._choose_item(turn, flow=flow, account=account, text=turn.inbound.text)
-
-    def _expiry(self) -> datetime:
-        return self._clock.now() + timedelta(minutes=self._policy.flow_minutes)

@@ -10,7 +10,6 @@ from bot.core.flows import ClarifyFlow
 from bot.core.model import Answer, Choice, Reply, ReplyKind
 from bot.core.policy import AnswerPolicy
 from bot.core.ports import ConversationStore, KnowledgeBase
-from bot.core.ticket_side import last_question
 from bot.core.turn import ConversationTurn
 
 log = structlog.get_logger(__name__)
@@ -115,7 +114,7 @@ class KnowledgeAnswers:
                 intent=None,
                 confidence=None,
                 template=messages.HANDOFF_NOT_HELPFUL_TWICE,
-                question=await last_question(self._store, turn),
+                question=await turn.last_question(),
             )
         else:
             await turn.send(

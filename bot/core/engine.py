@@ -88,7 +88,7 @@ class Engine:
         self._answers = KnowledgeAnswers(
             knowledge=conversation.knowledge, policy=conversation.policy, store=self._store
         )
-        self._tickets = TicketSide(store=self._store, relay=services.relay)
+        self._tickets = TicketSide(relay=services.relay)
         # Buttons, first match wins; anything undeclared is an article offered while clarifying (or stale).
         self._choices = ChoiceRouter[ConversationTurn](fallback=self._answers.clarify_choice)
         self._choices.on(Exact(HELPED), handler=self._answers.helped)

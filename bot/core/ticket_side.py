@@ -9,7 +9,7 @@ import structlog
 from bot import messages
 from bot.core.choices import Rating
 from bot.core.model import Reply, ReplyKind
-from bot.core.ports import ConversationStore, TicketRelay
+from bot.core.ports import TicketRelay
 from bot.core.turn import ConversationTurn
 
 log = structlog.get_logger(__name__)
@@ -18,11 +18,10 @@ log = structlog.get_logger(__name__)
 class TicketSide:
     """Opens the ticket a person asks for, and carries their messages and rating to the ticket once it exists."""
 
-    def __init__(self, *, store: ConversationStore, relay: TicketRelay | None) -> None:
+    def __init__(self, *, relay: TicketRelay | None) -> None:
         """Args:
         relay: the open ticket's side of the conversation; without it, the bot keeps answering after a hand-off.
         """
-        self._store = store
         self._relay = relay
 
     async def asked_for_person(self, turn: ConversationTurn, *, confidence: float) -> None:
@@ -32,7 +31,7 @@ class TicketSide:
             intent="human",
             confidence=confidence,
             template=messages.HANDOFF_ASKED,
-            question=await last_question(self._store, turn, before=turn.seq),
+            question=await turn.last_question(before=turn.seq),
         )
 
     async def talk_to_person(self, turn: ConversationTurn, _rest: str) -> None:
@@ -43,7 +42,7 @@ class TicketSide:
             intent="human",
             confidence=None,
             template=messages.HANDOFF_ASKED,
-            question=await last_question(self._store, turn),
+            question=await turn.last_question(),
         )
 
     async def relayed(self, turn: ConversationTurn, text: str) -> bool:
@@ -86,17 +85,6 @@ class TicketSide:
             else messages.RATING_UNKNOWN
         )
         await turn.send(Reply(kind=ReplyKind.INFO, text=text, private=True))
-
-
-async def last_question(store: ConversationStore, turn: ConversationTurn, *, before: int | None = None) -> str:
-    """What the person last typed (before entry `before`, when given), for a hand-off that the message
-    itself does not describe: a button, or "talk to a person"."""
-    for entry in reversed(await store.transcript(turn.inbound.conversation)):
-        if before is not None and entry.seq >= before:
-            continue
-        if entry.role == "user" and entry.text and not entry.text.startswith("["):
-            return entry.text
-    return ""
 
 
 def _normalised(text: str) -> str:

@@ -80,6 +80,16 @@ class ConversationTurn:
         )
         await self._reply_port.send(replace(reply, seq=self.seq))
 
+    async def last_question(self, *, before: int | None = None) -> str:
+        """What the person last typed (before entry `before`, when given), for a hand-off that the message
+        itself does not describe: a button, or "talk to a person"."""
+        for entry in reversed(await self._store.transcript(self._inbound.conversation)):
+            if before is not None and entry.seq >= before:
+                continue
+            if entry.role == "user" and entry.text and not entry.text.startswith("["):
+                return entry.text
+        return ""
+
     async def set_flow(self, flow: Flow | None) -> None:
         """Remember `flow` for the next turn (None: no flow in progress)."""
         await self.save(replace(self.state, flow=flow))

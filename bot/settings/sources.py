@@ -8,8 +8,9 @@ declared. The HELPDESK_ spelling wins when both are set, as it always has.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Iterator, Mapping
-from typing import get_args
+from typing import Union, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel
 from pydantic_settings import BaseSettings, EnvSettingsSource
@@ -44,8 +45,13 @@ def other_names(settings_cls: type[BaseSettings]) -> Iterator[tuple[str, str]]:
 
 
 def group_model(annotation: object) -> type[BaseModel] | None:
-    """The BaseModel a field holds (also through `| None`), or None for a plain value."""
-    for candidate in (annotation, *get_args(annotation)):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
+    """The BaseModel behind `Model` or `Model | None`, else None (a plain value, or a container of models)."""
+    candidates = [member for member in union_members(annotation) if member is not type(None)]
+    if len(candidates) == 1 and isinstance(candidates[0], type) and issubclass(candidates[0], BaseModel):
+        return candidates[0]
     return None
+
+
+def union_members(annotation: object) -> tuple[object, ...]:
+    """The members of `A | B` (or `Optional[A]`), else the annotation alone."""
+    return get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)

@@ -22,6 +22,6 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> st
     if str(ROOT) not in sys.path:  # the bot is imported from this checkout, installed or not
         sys.path.insert(0, str(ROOT))
     from bot.settings import Settings
-    from bot.settings_reference import render_markdown, settings_reference
+    from bot.settings.reference import render_markdown, settings_reference
 
     return before + render_markdown(settings_reference(Settings)) + after

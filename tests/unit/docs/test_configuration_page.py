@@ -9,7 +9,7 @@ from types import ModuleType, SimpleNamespace
 import pytest
 
 from bot.settings import Settings
-from bot.settings_reference import settings_reference
+from bot.settings.reference import settings_reference
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE_SOURCE = (ROOT / "docs" / "reference" / "configuration.md").read_text(encoding="utf-8")

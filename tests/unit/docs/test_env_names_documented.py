@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.settings_reference import settings_reference
+from bot.settings.reference import settings_reference
 
 ROOT = Path(__file__).resolve().parents[3]
 SCANNED = ["bot", "knowledge", "manifests", "docs", "Dockerfile", "README.md"]

@@ -9,7 +9,7 @@ from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.settings import Settings
-from bot.settings_reference import EnvVar, render_markdown, settings_reference
+from bot.settings.reference import EnvVar, render_markdown, settings_reference
 
 
 class MailSettings(BaseModel):

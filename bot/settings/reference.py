@@ -1,6 +1,6 @@
 """The configuration reference, generated from `Settings`: one entry per environment variable.
 
-The docs site renders it at build time (docs/hooks/settings_reference.py), so the reference cannot drift from the
+The docs site renders it at build time (docs/hooks/configuration_reference.py), so the reference cannot drift from the
 code and every variable's full name is on the page for search. Nested groups follow pydantic-settings'
 `env_nested_delimiter="_"`: a field `ldap: LdapSettings` with a field `bind_dn` is `HELPDESK_LDAP_BIND_DN`.
 """
@@ -8,15 +8,16 @@ code and every variable's full name is on the page for search. Nested groups fol
 from __future__ import annotations
 
 import enum
-import types
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import AliasChoices, AliasPath, BaseModel, SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
+
+from bot.settings.sources import group_model, union_members
 
 GENERAL = "general"
 
@@ -44,17 +45,14 @@ def settings_reference(model: type[BaseModel]) -> list[EnvVar]:
     The model is passed in, not imported, so this module depends on pydantic only.
     """
     prefix = str(model.model_config.get("env_prefix", "")).upper()
-    entries = list(_walk(model, prefix=prefix, path="", section=GENERAL, section_title="General", top=True))
-    if any(entry.section != GENERAL for entry in entries):
-        return entries
-    return _group_flat(entries)
+    return list(_walk(model, prefix=prefix, path="", section=GENERAL, section_title="General", top=True))
 
 
 def _walk(
     model: type[BaseModel], *, prefix: str, path: str, section: str, section_title: str, top: bool
 ) -> Iterator[EnvVar]:
     for field_name, field in model.model_fields.items():
-        nested = _nested_model(field.annotation)
+        nested = group_model(field.annotation)
         env_name = f"{prefix}{field_name.upper()}"
         if nested is not None:
             yield from _walk(
@@ -105,22 +103,8 @@ def _accepted_names(field: FieldInfo, *, env_name: str, prefix: str, top: bool) 
     return names or [env_name]
 
 
-def _nested_model(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model behind `Model` or `Model | None`, else None."""
-    candidates = [arg for arg in _union_members(annotation) if arg is not type(None)]
-    if len(candidates) == 1 and isinstance(candidates[0], type) and issubclass(candidates[0], BaseModel):
-        return candidates[0]
-    return None
-
-
-def _union_members(annotation: Any) -> tuple[Any, ...]:
-    if get_origin(annotation) in (Union, types.UnionType):
-        return get_args(annotation)
-    return (annotation,)
-
-
 def _is_secret(annotation: Any) -> bool:
-    return any(arg in (SecretStr, SecretBytes) for arg in _union_members(annotation))
+    return any(arg in (SecretStr, SecretBytes) for arg in union_members(annotation))
 
 
 _TYPE_NAMES: dict[Any, str] = {
@@ -135,7 +119,7 @@ _TYPE_NAMES: dict[Any, str] = {
 
 
 def _describe_type(annotation: Any) -> str:
-    members = _union_members(annotation)
+    members = union_members(annotation)
     optional = type(None) in members
     parts = []
     for member in members:
@@ -190,36 +174,6 @@ def _section_title(field_name: str, field: FieldInfo, model: type[BaseModel]) ->
 
 def _from_name(field_name: str) -> str:
     return field_name.replace("_", " ").capitalize() + "."
-
-
-# Titles for the flat Settings' groups that capitalising gets wrong (nested groups bring their own titles).
-_FLAT_TITLES = {
-    "ldap": "LDAP",
-    "smtp": "SMTP",
-    "llm": "LLM",
-    "itsm": "ITSM",
-    "servicenow": "ServiceNow",
-    "max": "Limits",
-}
-
-
-def _group_flat(entries: list[EnvVar]) -> list[EnvVar]:
-    """Sections for a flat Settings: fields sharing a first word (ldap_url, ldap_flavor) form a group."""
-
-    def first_word(entry: EnvVar) -> str:
-        return entry.field_path.split("_", 1)[0]
-
-    counts: dict[str, int] = {}
-    for entry in entries:
-        counts[first_word(entry)] = counts.get(first_word(entry), 0) + 1
-    grouped = []
-    for entry in entries:
-        word = first_word(entry)
-        if counts[word] > 1:
-            grouped.append(replace(entry, section=word, section_title=_FLAT_TITLES.get(word, word.capitalize())))
-        else:
-            grouped.append(entry)
-    return grouped
 
 
 def sections(entries: list[EnvVar]) -> dict[str, list[EnvVar]]:

@@ -74,6 +74,18 @@ async def open_ticket(tickets: SqlTickets, *, priority: str = "P2", ticket_id: s
     return ticket
 
 
+async def claim(tickets: SqlTickets, ticket_id: str, *, by: str) -> Ticket | None:
+    """The store's claim transition for `by` (what TicketOperations.claim stores); None when it was not open."""
+    return await tickets.transition(
+        ticket_id,
+        allowed_from=(TicketStatus.OPEN,),
+        to=TicketStatus.CLAIMED,
+        event=EventKind.CLAIMED,
+        actor=by,
+        values={"assignee": by},
+    )
+
+
 def watcher(database: Database, config: StaffConfig, clock: FakeClock, notifier: RecordingNotifier) -> SlaWatcher:
     return SlaWatcher(
         tickets=SqlTickets(database=database),
@@ -136,22 +148,8 @@ async def test_a_first_response_stops_that_clock_and_closed_tickets_have_none(
 async def test_two_staff_members_cannot_both_claim_a_ticket(database: Database) -> None:
     tickets = SqlTickets(database=database)
     ticket = await open_ticket(tickets)
-    first = await tickets.transition(
-        ticket.id,
-        allowed_from=(TicketStatus.OPEN,),
-        to=TicketStatus.CLAIMED,
-        event=EventKind.CLAIMED,
-        actor="dana@example.com",
-        values={"assignee": "dana@example.com"},
-    )
-    second = await tickets.transition(
-        ticket.id,
-        allowed_from=(TicketStatus.OPEN,),
-        to=TicketStatus.CLAIMED,
-        event=EventKind.CLAIMED,
-        actor="sam@example.com",
-        values={"assignee": "sam@example.com"},
-    )
+    first = await claim(tickets, ticket.id, by="dana@example.com")
+    second = await claim(tickets, ticket.id, by="sam@example.com")
     assert first is not None
     assert first.assignee == "dana@example.com"
     assert second is None
@@ -267,14 +265,7 @@ async def test_a_version_6_database_gains_the_ticket_columns_and_keeps_its_ticke
     assert ticket is not None
     assert ticket.status is TicketStatus.OPEN
     assert ticket.reason == "asked for a human"
-    claimed = await tickets.transition(
-        ticket.id,
-        allowed_from=(TicketStatus.OPEN,),
-        to=TicketStatus.CLAIMED,
-        event=EventKind.CLAIMED,
-        actor="dana@example.com",
-        values={"assignee": "dana@example.com"},
-    )
+    claimed = await claim(tickets, ticket.id, by="dana@example.com")
     assert claimed is not None
     assert claimed.assignee == "dana@example.com"
     async with upgraded.engine.connect() as conn:

@@ -17,7 +17,7 @@ from bot.audit import AuditLog
 from bot.channels.runtime.notify import ConversationNotifier
 from bot.core.clock import SystemClock
 from bot.core.engine import ConversationSide, Engine, OptionalServices
-from bot.core.intents import DEFAULT_EXAMPLES_PATH, IntentExamples, NearestExampleIntentDetector
+from bot.core.intents import DEFAULT_EXAMPLES_PATH, ClassifierIntentDetector, IntentExamples
 from bot.core.policy import AnswerPolicy
 from bot.core.ports import Clock, Directory, SharedState, TurnOrder, Wakeups
 from bot.handoff.routing import StaffConfig
@@ -57,7 +57,7 @@ class Services:
     references: SqlChannelReferences
     index: KnowledgeIndex
     knowledge: KnowledgeService
-    intents: NearestExampleIntentDetector
+    intents: ClassifierIntentDetector
     engine: Engine
     shared_state: SharedState
     wakeups: Wakeups
@@ -212,9 +212,9 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None, 
     )
 
 
-def intent_detector(settings: IntentSettings, *, encoder: Encoder) -> NearestExampleIntentDetector:
+def intent_detector(settings: IntentSettings, *, encoder: Encoder) -> ClassifierIntentDetector:
     """The intent detector over the configured examples (HELPDESK_INTENT_EXAMPLES) and threshold."""
-    return NearestExampleIntentDetector(
+    return ClassifierIntentDetector(
         embedder=EncoderEmbedder(encoder=encoder),
         examples=IntentExamples.load(settings.examples or DEFAULT_EXAMPLES_PATH),
         threshold=settings.threshold,

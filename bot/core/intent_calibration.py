@@ -1,20 +1,20 @@
-"""Choosing the intent threshold on held-out labelled utterances, and storing the choice in the examples file."""
+"""Choosing the intent threshold on labelled development utterances, and storing the choice in the examples file."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.intents import ACTION_INTENTS, NearestExampleIntentDetector, decide_intent
+from bot.core.intent_evaluation import LabelledMessage
+from bot.core.intents import ACTION_INTENTS, ScoredMessage, decide
 
 MAX_FALSE_ACTION_RATE = 0.02  # a non-request mistaken for a self-service request is the costly error
-SWEPT_THRESHOLDS = [t / 100 for t in range(30, 96)]
+SWEPT_THRESHOLDS = [t / 100 for t in range(20, 96)]
 
-# (text, gold intent or None for out of scope, nearest example's intent, its similarity)
-Row = tuple[str, str | None, str, float]
+# (the scored message, its gold intent or None for out of scope)
+Row = tuple[ScoredMessage, str | None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,11 +26,11 @@ class ThresholdScore:
     false_action_rate: float
 
 
-def score_threshold(rows: list[Row], threshold: float) -> ThresholdScore:
-    """Metrics for one threshold over (text, gold, nearest intent, similarity) rows."""
+def score_threshold(rows: Sequence[Row], threshold: float) -> ThresholdScore:
+    """Metrics for one probability threshold over scored, labelled messages."""
     correct = in_scope = in_scope_ok = oos = oos_ok = false_action = 0
-    for text, gold, nearest, similarity in rows:
-        predicted = decide_intent(text=text, nearest=nearest, similarity=similarity, threshold=threshold)
+    for scored, gold in rows:
+        predicted = decide(scored, threshold=threshold).intent
         correct += predicted == gold
         if gold is None:
             oos += 1
@@ -54,15 +54,9 @@ def choose_threshold(scores: list[ThresholdScore]) -> ThresholdScore:
     return max(safe, key=lambda s: (round(s.accuracy, 6), s.threshold))
 
 
-async def nearest_rows(detector: NearestExampleIntentDetector, labelled: Path) -> list[Row]:
-    """Each labelled utterance (JSON Lines {text, intent|null}) with its nearest example's intent and similarity."""
-    text = await asyncio.to_thread(labelled.read_text, encoding="utf-8")  # off the event loop (ASYNC240)
-    items = [json.loads(line) for line in text.splitlines() if line.strip()]
-    rows: list[Row] = []
-    for item in items:
-        intent, similarity, _ = await detector.nearest(item["text"])
-        rows.append((item["text"], item["intent"], intent, similarity))
-    return rows
+def labelled_rows(items: Sequence[LabelledMessage], scored: Sequence[ScoredMessage]) -> list[Row]:
+    """Pair each labelled message with its scores (same order)."""
+    return [(message, item.intent) for item, message in zip(items, scored, strict=True)]
 
 
 def write_threshold(examples: Path, threshold: float) -> None:

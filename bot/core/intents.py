@@ -1,8 +1,9 @@
-"""Intent detection: nearest neighbour over example utterances in sentence-embedding space."""
+"""Intent detection: a classifier trained on the example utterances, over the message as a person reads it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,15 +11,22 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
+from bot.core.intent_model import IntentModel
+from bot.core.message_reading import MessageReading, normalise, read_message
 from bot.core.model import IntentMatch
 from bot.core.ports import Embedder
 
 ACTION_INTENTS = frozenset({"reset_password", "unlock_account", "reset_mfa", "request_access", "request_software"})
 SMALL_TALK_INTENTS = frozenset({"greeting", "help", "thanks"})
 # Examples listed under "none" are near misses: knowledge questions that sound like requests ("how do I
-# set up MFA for the first time" vs "reset my MFA"). Being nearest to one of them means "no intent".
+# set up MFA for the first time" vs "reset my MFA"). They train the explicit out-of-scope class.
 NO_INTENT = "none"
 KNOWN_INTENTS = ACTION_INTENTS | SMALL_TALK_INTENTS | {"human", NO_INTENT}
+
+# A message with several asks gets the action that covers the others: a password reset also unlocks the account.
+COVERS: Mapping[str, frozenset[str]] = {"reset_password": frozenset({"unlock_account"})}
+# How likely the covering ask must be, next to the covered one, to count as asked as well.
+COVER_SHARE = 0.3
 
 # "Hi, my VPN drops every hour" is nearest to a greeting but is a VPN question: small talk only counts
 # for short messages, so anything with substance goes on to intent-free retrieval.
@@ -29,7 +37,7 @@ DEFAULT_EXAMPLES_PATH = Path(__file__).with_name("intent_examples.yml")
 
 @dataclass(frozen=True, kw_only=True)
 class IntentExamples:
-    """The example utterances per intent and the out-of-scope threshold."""
+    """The example utterances per intent and the out-of-scope threshold (a class probability)."""
 
     threshold: float
     utterances: tuple[str, ...]
@@ -52,68 +60,108 @@ class IntentExamples:
                 labels.append(str(intent))
         if not utterances:
             raise ValueError(f"{path}: no example utterances")
-        return cls(threshold=float(data.get("threshold", 0.6)), utterances=tuple(utterances), labels=tuple(labels))
+        return cls(threshold=float(data.get("threshold", 0.5)), utterances=tuple(utterances), labels=tuple(labels))
 
 
-class NearestExampleIntentDetector:
-    """Labels a message with the intent of its most similar example, if similar enough."""
+Probabilities = dict[str, float]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoredMessage:
+    """A message as read, with the class probabilities of the whole reading and of each of its clauses."""
+
+    reading: MessageReading
+    whole: Probabilities
+    clauses: tuple[tuple[str, Probabilities], ...]
+
+
+class ClassifierIntentDetector:
+    """Names the intent of a message with a classifier trained at start-up on the example utterances."""
 
     def __init__(self, *, embedder: Embedder, examples: IntentExamples, threshold: float | None = None) -> None:
         self._embedder = embedder
         self._examples = examples
         self._threshold = examples.threshold if threshold is None else threshold
-        self._matrix: npt.NDArray[np.float32] | None = None
+        self._model: IntentModel | None = None
+        self._lock = asyncio.Lock()
 
     @property
     def threshold(self) -> float:
         return self._threshold
 
     async def warm_up(self) -> None:
-        """Embed the examples once, at start-up, so the first message is not slow."""
-        await self._example_matrix()
+        """Train on the examples once, at start-up, so the first message is not slow."""
+        await self._trained()
 
-    async def _example_matrix(self) -> npt.NDArray[np.float32]:
-        if self._matrix is None:
-            self._matrix = await self._embedder.embed(list(self._examples.utterances))
-        return self._matrix
+    async def _trained(self) -> IntentModel:
+        async with self._lock:  # concurrent first turns must not train twice
+            if self._model is None:
+                texts = [normalise(text) for text in self._examples.utterances]
+                vectors = await self._embedder.embed(texts)
+                self._model = await asyncio.to_thread(
+                    IntentModel, texts=texts, vectors=vectors, labels=self._examples.labels
+                )
+            return self._model
 
-    async def nearest(self, text: str) -> tuple[str, float, str]:
-        """The nearest example's intent, its similarity and the example itself (ignores the threshold)."""
-        matrix = await self._example_matrix()
-        query = (await self._embedder.embed([text]))[0]
-        similarities = matrix @ query
-        best = int(np.argmax(similarities))
-        return self._examples.labels[best], float(similarities[best]), self._examples.utterances[best]
+    async def score(self, texts: Sequence[str], vectors: npt.NDArray[np.float32] | None = None) -> list[ScoredMessage]:
+        """Read each text and score its reading and clauses; `vectors` are the raw texts' embeddings, if known."""
+        model = await self._trained()
+        readings = [read_message(text) for text in texts]
+        known = {text: vectors[row] for row, text in enumerate(texts)} if vectors is not None else {}
+        wanted = [r.text for r in readings] + [c for r in readings if len(r.clauses) > 1 for c in r.clauses]
+        missing = sorted({text for text in wanted if text not in known})
+        if missing:
+            known.update(zip(missing, await self._embedder.embed(missing), strict=True))
+        matrix = np.stack([known[text] for text in wanted]) if wanted else np.zeros((0, 1), dtype=np.float32)
+        rows = model.probabilities(wanted, matrix)
+        columns = model.classes
+        probabilities = {text: dict(zip(columns, map(float, row), strict=True)) for text, row in zip(wanted, rows)}
+        return [
+            ScoredMessage(
+                reading=reading,
+                whole=probabilities[reading.text],
+                clauses=tuple((c, probabilities[c]) for c in reading.clauses) if len(reading.clauses) > 1 else (),
+            )
+            for reading in readings
+        ]
 
     async def detect(self, text: str) -> IntentMatch:
-        """Return the intent of `text`, or no intent when nothing is above the threshold."""
-        intent, similarity, example = await self.nearest(text)
-        return self._match(text, intent, similarity, example)
+        """The intent of `text`, or no intent when the classifier is not sure enough or sees a question."""
+        return decide(next(iter(await self.score([text]))), threshold=self._threshold)
 
     async def detect_embedded(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> list[IntentMatch]:
         """`detect` for many texts whose embeddings are already computed (batch triage embeds once)."""
-        matrix = await self._example_matrix()
-        similarities = vectors @ matrix.T
-        best = similarities.argmax(axis=1)
-        return [
-            self._match(
-                text, self._examples.labels[column], float(similarities[row, column]), self._examples.utterances[column]
-            )
-            for row, (text, column) in enumerate(zip(texts, best, strict=True))
-        ]
-
-    def _match(self, text: str, intent: str, similarity: float, example: str) -> IntentMatch:
-        return IntentMatch(
-            intent=decide_intent(text=text, nearest=intent, similarity=similarity, threshold=self._threshold),
-            confidence=max(0.0, min(1.0, similarity)),
-            nearest_example=example,
-        )
+        return [decide(scored, threshold=self._threshold) for scored in await self.score(texts, vectors)]
 
 
-def decide_intent(*, text: str, nearest: str, similarity: float, threshold: float) -> str | None:
-    """The detection rule, shared by the detector and the threshold calibration."""
-    if similarity < threshold or nearest == NO_INTENT:
-        return None
-    if nearest in SMALL_TALK_INTENTS and len(text.split()) > SMALL_TALK_MAX_WORDS:
-        return None
-    return nearest
+def decide(scored: ScoredMessage, *, threshold: float) -> IntentMatch:
+    """The decision rules over the probabilities, shared by the detector and the threshold calibration.
+
+    A request for a person in any clause wins. Otherwise the whole reading decides, with small talk only for short
+    messages; when the asks it names are covered by one action ("locked out and forgot the password"), that action
+    gets their combined probability.
+    """
+    for clause, probabilities in ((scored.reading.text, scored.whole), *scored.clauses):
+        if _best(probabilities)[0] == "human" and probabilities["human"] >= threshold:
+            return IntentMatch(intent="human", confidence=probabilities["human"], nearest_example=clause)
+    short = len(scored.reading.original.split()) <= SMALL_TALK_MAX_WORDS
+    allowed = {c: p for c, p in scored.whole.items() if short or c not in SMALL_TALK_INTENTS}
+    intent, confidence = _covering(allowed, *_best(allowed))
+    if intent == NO_INTENT or confidence < threshold:
+        return IntentMatch(intent=None, confidence=scored.whole.get(NO_INTENT, 0.0), nearest_example="")
+    return IntentMatch(intent=intent, confidence=confidence, nearest_example=scored.reading.text)
+
+
+def _covering(probabilities: Probabilities, intent: str, confidence: float) -> tuple[str, float]:
+    """The action that covers `intent` when the message also plausibly asks for it, with their joint probability."""
+    for cover, covered in COVERS.items():
+        if intent in covered and probabilities.get(cover, 0.0) >= COVER_SHARE:
+            return cover, min(1.0, confidence + probabilities[cover])
+        if intent == cover:
+            return cover, min(1.0, confidence + sum(probabilities.get(c, 0.0) for c in covered))
+    return intent, confidence
+
+
+def _best(probabilities: Probabilities) -> tuple[str, float]:
+    intent = max(probabilities, key=probabilities.__getitem__)
+    return intent, probabilities[intent]

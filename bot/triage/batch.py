@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
-from bot.core.intents import ACTION_INTENTS, NearestExampleIntentDetector
+from bot.core.intents import ACTION_INTENTS, ClassifierIntentDetector
 from bot.core.ports import Embedder
 from bot.triage.triager import Triager
 
@@ -74,7 +74,7 @@ async def triage_lines(
     sink: TextIO,
     *,
     embedder: Embedder,
-    intents: NearestExampleIntentDetector,
+    intents: ClassifierIntentDetector,
     triager: Triager,
     on_problem: Callable[[int, str], None],
     on_line: Callable[[str], None] = lambda line: None,

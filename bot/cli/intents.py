@@ -21,6 +21,7 @@ from bot.core.intent_calibration import (
 from bot.core.intent_evaluation import IntentReport, LabelledMessage, load_labelled, score_intents
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, ClassifierIntentDetector, IntentExamples, ScoredMessage
 from bot.kb.embedder import EncoderEmbedder
+from knowledge.embeddings import Encoder
 from knowledge.paths import packaged_eval_dir
 
 intents_app = typer.Typer(help="Intent detection: measure it on labelled messages and choose its threshold.")
@@ -32,25 +33,33 @@ SetOption = Annotated[Path, typer.Option("--set", help="JSON Lines {text, intent
 ExamplesOption = Annotated[Path, typer.Option("--examples", help="Intent examples YAML.")]
 
 
+async def _encoder() -> Encoder:
+    from bot.app import load_encoder
+
+    return await load_encoder()
+
+
 @intents_app.command("eval")
 def evaluate(
     labelled: SetOption = HELD_OUT_SET,
     examples_path: ExamplesOption = DEFAULT_EXAMPLES_PATH,
+    baseline_examples: Annotated[
+        Path | None, typer.Option(help="Examples YAML for the nearest-example baseline. Default: --examples.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
 ) -> None:
     """Score the classifier and, as the baseline, the nearest-example rule on a labelled set (default: held-out)."""
-    from bot.app import load_encoder
-
     items = load_labelled(labelled)
     examples = IntentExamples.load(examples_path)
+    old_examples = IntentExamples.load(baseline_examples) if baseline_examples else examples
 
     async def both() -> tuple[IntentReport, IntentReport, float]:
-        embedder = EncoderEmbedder(encoder=await load_encoder())
+        embedder = EncoderEmbedder(encoder=await _encoder())
         classifier = ClassifierIntentDetector(embedder=embedder, examples=examples)
         started = time.perf_counter()
         await classifier.warm_up()
         training_seconds = time.perf_counter() - started
-        baseline = NearestExampleIntentDetector(embedder=embedder, examples=examples)
+        baseline = NearestExampleIntentDetector(embedder=embedder, examples=old_examples)
         texts = [item.text for item in items]
         predicted = [(await classifier.detect(text)).intent for text in texts]
         nearest = [(await baseline.detect(text)).intent for text in texts]
@@ -95,13 +104,11 @@ def calibrate(
     write: Annotated[bool, typer.Option("--write", help="Store the chosen threshold in the examples file.")] = False,
 ) -> None:
     """Sweep the probability threshold on development messages (never the held-out set), print the choice."""
-    from bot.app import load_encoder
-
     items = load_labelled(labelled)
     examples = IntentExamples.load(examples_path)
 
     async def scored_all(items: list[LabelledMessage]) -> list[ScoredMessage]:
-        detector = ClassifierIntentDetector(embedder=EncoderEmbedder(encoder=await load_encoder()), examples=examples)
+        detector = ClassifierIntentDetector(embedder=EncoderEmbedder(encoder=await _encoder()), examples=examples)
         return await detector.score([item.text for item in items])
 
     rows = labelled_rows(items, common.run(scored_all(items)))

@@ -25,8 +25,11 @@ KNOWN_INTENTS = ACTION_INTENTS | SMALL_TALK_INTENTS | {"human", NO_INTENT}
 
 # A message with several asks gets the action that covers the others: a password reset also unlocks the account.
 COVERS: Mapping[str, frozenset[str]] = {"reset_password": frozenset({"unlock_account"})}
-# How likely the covering ask must be, next to the covered one, to count as asked as well.
+# How likely the covering ask must be, next to the covered one, to count as asked as well: in the whole message, or
+# in one clause on its own ("account locked // password reset request"). A clause is short and often ambiguous
+# ("I know the password" leans towards a reset), so a clause has to be near certain.
 COVER_SHARE = 0.3
+COVER_CLAUSE_SHARE = 0.9
 
 # "Hi, my VPN drops every hour" is nearest to a greeting but is a VPN question: small talk only counts
 # for short messages, so anything with substance goes on to intent-free retrieval.
@@ -115,7 +118,9 @@ class ClassifierIntentDetector:
         matrix = np.stack([known[text] for text in wanted]) if wanted else np.zeros((0, 1), dtype=np.float32)
         rows = model.probabilities(wanted, matrix)
         columns = model.classes
-        probabilities = {text: dict(zip(columns, map(float, row), strict=True)) for text, row in zip(wanted, rows)}
+        probabilities = {
+            text: dict(zip(columns, map(float, row), strict=True)) for text, row in zip(wanted, rows, strict=True)
+        }
         return [
             ScoredMessage(
                 reading=reading,
@@ -146,19 +151,24 @@ def decide(scored: ScoredMessage, *, threshold: float) -> IntentMatch:
             return IntentMatch(intent="human", confidence=probabilities["human"], nearest_example=clause)
     short = len(scored.reading.original.split()) <= SMALL_TALK_MAX_WORDS
     allowed = {c: p for c, p in scored.whole.items() if short or c not in SMALL_TALK_INTENTS}
-    intent, confidence = _covering(allowed, *_best(allowed))
+    intent, confidence = _covering(allowed, *_best(allowed), clauses=[p for _, p in scored.clauses])
     if intent == NO_INTENT or confidence < threshold:
         return IntentMatch(intent=None, confidence=scored.whole.get(NO_INTENT, 0.0), nearest_example="")
     return IntentMatch(intent=intent, confidence=confidence, nearest_example=scored.reading.text)
 
 
-def _covering(probabilities: Probabilities, intent: str, confidence: float) -> tuple[str, float]:
-    """The action that covers `intent` when the message also plausibly asks for it, with their joint probability."""
+def _covering(
+    probabilities: Probabilities, intent: str, confidence: float, *, clauses: Sequence[Probabilities]
+) -> tuple[str, float]:
+    """The action that covers `intent` when the message also asks for it, with their joint probability."""
     for cover, covered in COVERS.items():
-        if intent in covered and probabilities.get(cover, 0.0) >= COVER_SHARE:
-            return cover, min(1.0, confidence + probabilities[cover])
         if intent == cover:
             return cover, min(1.0, confidence + sum(probabilities.get(c, 0.0) for c in covered))
+        if intent in covered and (
+            probabilities.get(cover, 0.0) >= COVER_SHARE
+            or any(clause.get(cover, 0.0) >= COVER_CLAUSE_SHARE for clause in clauses)
+        ):
+            return cover, min(1.0, confidence + probabilities.get(cover, 0.0))
     return intent, confidence
 
 

@@ -138,4 +138,5 @@ def _tidy(text: str) -> str:
 
 def _ended(sentence: str) -> str:
     """A sentence with its end mark, so the joined reading keeps the sentence boundaries."""
+    sentence = sentence.rstrip(",;")
     return sentence if sentence[-1:] in ".!?:" else sentence + "."

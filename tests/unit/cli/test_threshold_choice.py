@@ -3,15 +3,23 @@
 import numpy as np
 
 from bot.core.intent_calibration import Row, choose_threshold, score_threshold
+from bot.core.intents import ScoredMessage
+from bot.core.message_reading import read_message
 from knowledge.calibrate import LabelledQuestion, Observation, choose_thresholds, summarise
 
 
+def scored(text: str, **probabilities: float) -> ScoredMessage:
+    """A message whose whole reading got these class probabilities (the rest share what is left)."""
+    rest = (1.0 - sum(probabilities.values())) / 2
+    return ScoredMessage(reading=read_message(text), whole={"none": rest, "help": rest, **probabilities}, clauses=())
+
+
 def test_intent_threshold_trades_recall_for_fewer_false_actions() -> None:
-    rows = [
-        ("reset my password", "reset_password", "reset_password", 0.9),
-        ("unlock me", "unlock_account", "unlock_account", 0.7),
-        ("how long must my password be", None, "reset_password", 0.65),
-        ("what's the weather", None, "greeting", 0.2),
+    rows: list[Row] = [
+        (scored("reset my password", reset_password=0.9), "reset_password"),
+        (scored("unlock me", unlock_account=0.7), "unlock_account"),
+        (scored("how long must my password be", reset_password=0.65), None),
+        (scored("what's the weather", greeting=0.2), None),
     ]
     low = score_threshold(rows, 0.5)
     assert (low.in_scope_accuracy, low.false_action_rate) == (1.0, 0.5)
@@ -21,7 +29,7 @@ def test_intent_threshold_trades_recall_for_fewer_false_actions() -> None:
 
 
 def test_small_talk_only_counts_for_short_messages() -> None:
-    rows: list[Row] = [("hi my vpn drops every single hour since monday", None, "greeting", 0.8)]
+    rows: list[Row] = [(scored("hi my vpn drops every single hour since monday", greeting=0.8), None)]
     assert score_threshold(rows, 0.5).accuracy == 1.0
 
 

@@ -40,6 +40,7 @@ from knowledge.confidence import ConfidenceModel
 from knowledge.embeddings import Encoder
 from knowledge.generate import GroundedAnswerer
 from knowledge.index import KnowledgeIndex
+from knowledge.language import english_reading
 from knowledge.llm import build_chat_model
 from knowledge.retrieval import HybridRetriever
 
@@ -218,6 +219,7 @@ def intent_detector(settings: IntentSettings, *, encoder: Encoder) -> Classifier
         embedder=EncoderEmbedder(encoder=encoder),
         examples=IntentExamples.load(settings.examples or DEFAULT_EXAMPLES_PATH),
         threshold=settings.threshold,
+        embedding_reading=english_reading,
     )
 
 

@@ -22,6 +22,7 @@ from bot.core.intent_evaluation import IntentReport, LabelledMessage, load_label
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, ClassifierIntentDetector, IntentExamples, ScoredMessage
 from bot.kb.embedder import EncoderEmbedder
 from knowledge.embeddings import Encoder
+from knowledge.language import english_reading
 from knowledge.paths import packaged_eval_dir
 
 intents_app = typer.Typer(help="Intent detection: measure it on labelled messages and choose its threshold.")
@@ -55,7 +56,7 @@ def evaluate(
 
     async def both() -> tuple[IntentReport, IntentReport, float]:
         embedder = EncoderEmbedder(encoder=await _encoder())
-        classifier = ClassifierIntentDetector(embedder=embedder, examples=examples)
+        classifier = ClassifierIntentDetector(embedder=embedder, examples=examples, embedding_reading=english_reading)
         started = time.perf_counter()
         await classifier.warm_up()
         training_seconds = time.perf_counter() - started
@@ -108,7 +109,9 @@ def calibrate(
     examples = IntentExamples.load(examples_path)
 
     async def scored_all(items: list[LabelledMessage]) -> list[ScoredMessage]:
-        detector = ClassifierIntentDetector(embedder=EncoderEmbedder(encoder=await _encoder()), examples=examples)
+        detector = ClassifierIntentDetector(
+            embedder=EncoderEmbedder(encoder=await _encoder()), examples=examples, embedding_reading=english_reading
+        )
         return await detector.score([item.text for item in items])
 
     rows = labelled_rows(items, common.run(scored_all(items)))

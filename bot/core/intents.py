@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,10 +81,22 @@ class ScoredMessage:
 class ClassifierIntentDetector:
     """Names the intent of a message with a classifier trained at start-up on the example utterances."""
 
-    def __init__(self, *, embedder: Embedder, examples: IntentExamples, threshold: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        embedder: Embedder,
+        examples: IntentExamples,
+        threshold: float | None = None,
+        embedding_reading: Callable[[str], str] = str,
+    ) -> None:
+        """Args:
+        embedding_reading: the text the (English-only) embedding model reads, e.g. German IT wording in English
+            words; the character n-grams always read the text itself.
+        """
         self._embedder = embedder
         self._examples = examples
         self._threshold = examples.threshold if threshold is None else threshold
+        self._embedding_reading = embedding_reading
         self._model: IntentModel | None = None
         self._lock = asyncio.Lock()
 
@@ -100,7 +112,7 @@ class ClassifierIntentDetector:
         async with self._lock:  # concurrent first turns must not train twice
             if self._model is None:
                 texts = [normalise(text) for text in self._examples.utterances]
-                vectors = await self._embedder.embed(texts)
+                vectors = await self._embedder.embed([self._embedding_reading(text) for text in texts])
                 self._model = await asyncio.to_thread(
                     IntentModel, texts=texts, vectors=vectors, labels=self._examples.labels
                 )
@@ -110,12 +122,14 @@ class ClassifierIntentDetector:
         """Read each text and score its reading and clauses; `vectors` are the raw texts' embeddings, if known."""
         model = await self._trained()
         readings = [read_message(text) for text in texts]
+        # The embeddings by the text the model read: the given vectors are the raw texts'.
         known = {text: vectors[row] for row, text in enumerate(texts)} if vectors is not None else {}
         wanted = [r.text for r in readings] + [c for r in readings if len(r.clauses) > 1 for c in r.clauses]
-        missing = sorted({text for text in wanted if text not in known})
+        inputs = [self._embedding_reading(text) for text in wanted]
+        missing = sorted({text for text in inputs if text not in known})
         if missing:
             known.update(zip(missing, await self._embedder.embed(missing), strict=True))
-        matrix = np.stack([known[text] for text in wanted]) if wanted else np.zeros((0, 1), dtype=np.float32)
+        matrix = np.stack([known[text] for text in inputs]) if wanted else np.zeros((0, 1), dtype=np.float32)
         rows = model.probabilities(wanted, matrix)
         columns = model.classes
         probabilities = {

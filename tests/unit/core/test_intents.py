@@ -9,6 +9,7 @@ import pytest
 from bot.core.intents import DEFAULT_EXAMPLES_PATH, ClassifierIntentDetector, IntentExamples
 from bot.kb.embedder import EncoderEmbedder
 from knowledge.embeddings import MiniLMEncoder
+from knowledge.language import english_reading
 
 pytestmark = pytest.mark.asyncio
 
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.asyncio
 def detector(encoder: MiniLMEncoder) -> ClassifierIntentDetector:
     """Trained once for the module: training is what start-up does, not what these tests are about."""
     trained = ClassifierIntentDetector(
-        embedder=EncoderEmbedder(encoder=encoder), examples=IntentExamples.load(DEFAULT_EXAMPLES_PATH)
+        embedder=EncoderEmbedder(encoder=encoder),
+        examples=IntentExamples.load(DEFAULT_EXAMPLES_PATH),
+        embedding_reading=english_reading,
     )
     asyncio.run(trained.warm_up())
     return trained

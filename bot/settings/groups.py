@@ -227,7 +227,7 @@ class IntentSettings(BaseModel):
         default=None,
         ge=0,
         le=1,
-        description="Similarity above which a message "
+        description="Class probability above which a message "
         "counts as an intent. Default: the threshold in the examples file.",
     )
     examples: Path | None = Field(

@@ -36,8 +36,7 @@ class IntentModel:
     def probabilities(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """One row per text, one column per class (in `classes` order), each row summing to one."""
         features = self._features(vectors, self._ngrams.transform(list(texts)))
-        with threadpool_limits(limits=1):
-            return np.asarray(self._model.predict_proba(features), dtype=np.float64)
+        return np.asarray(self._model.predict_proba(features), dtype=np.float64)
 
     @staticmethod
     def _features(vectors: npt.NDArray[np.float32], ngrams: csr_matrix) -> csr_matrix:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -114,7 +115,7 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None, 
         index=index, retriever=HybridRetriever(index=index, encoder=encoder), confidence=confidence, generator=generator
     )
 
-    intents = intent_detector(settings.intent, encoder=encoder)
+    intents = intent_detector(settings.intent, encoder=encoder, cache_dir=settings.data_dir / "intents")
     await intents.warm_up()
 
     policy = AnswerPolicy(
@@ -213,13 +214,16 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None, 
     )
 
 
-def intent_detector(settings: IntentSettings, *, encoder: Encoder) -> ClassifierIntentDetector:
+def intent_detector(
+    settings: IntentSettings, *, encoder: Encoder, cache_dir: Path | None = None
+) -> ClassifierIntentDetector:
     """The intent detector over the configured examples (HELPDESK_INTENT_EXAMPLES) and threshold."""
     return ClassifierIntentDetector(
         embedder=EncoderEmbedder(encoder=encoder),
         examples=IntentExamples.load(settings.examples or DEFAULT_EXAMPLES_PATH),
         threshold=settings.threshold,
         embedding_reading=english_reading,
+        cache_dir=cache_dir,
     )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
+from bot.core import intent_cache
 from bot.core.intent_model import IntentModel
 from bot.core.message_reading import MessageReading, normalise, read_message
 from bot.core.model import IntentMatch
@@ -88,15 +89,18 @@ class ClassifierIntentDetector:
         examples: IntentExamples,
         threshold: float | None = None,
         embedding_reading: Callable[[str], str] = str,
+        cache_dir: Path | None = None,
     ) -> None:
         """Args:
         embedding_reading: the text the (English-only) embedding model reads, e.g. German IT wording in English
             words; the character n-grams always read the text itself.
+        cache_dir: where the trained model is kept between starts (retrained when anything it came from changed).
         """
         self._embedder = embedder
         self._examples = examples
         self._threshold = examples.threshold if threshold is None else threshold
         self._embedding_reading = embedding_reading
+        self._cache_dir = cache_dir
         self._model: IntentModel | None = None
         self._lock = asyncio.Lock()
 
@@ -111,12 +115,25 @@ class ClassifierIntentDetector:
     async def _trained(self) -> IntentModel:
         async with self._lock:  # concurrent first turns must not train twice
             if self._model is None:
-                texts = [normalise(text) for text in self._examples.utterances]
-                vectors = await self._embedder.embed([self._embedding_reading(text) for text in texts])
-                self._model = await asyncio.to_thread(
-                    IntentModel, texts=texts, vectors=vectors, labels=self._examples.labels
-                )
+                self._model = await self._train()
             return self._model
+
+    async def _train(self) -> IntentModel:
+        texts = [normalise(text) for text in self._examples.utterances]
+        inputs = [self._embedding_reading(text) for text in texts]
+        cached: Path | None = None
+        if self._cache_dir is not None:
+            probe = (await self._embedder.embed([intent_cache.PROBE]))[0]
+            key = intent_cache.cache_key(texts=texts, inputs=inputs, labels=self._examples.labels, probe=probe)
+            cached = self._cache_dir / f"intent-model-{key}.pickle"
+            model = await asyncio.to_thread(intent_cache.load, cached)
+            if model is not None:
+                return model
+        vectors = await self._embedder.embed(inputs)
+        model = await asyncio.to_thread(IntentModel, texts=texts, vectors=vectors, labels=self._examples.labels)
+        if cached is not None:
+            await asyncio.to_thread(intent_cache.store, cached, model)
+        return model
 
     async def score(self, texts: Sequence[str], vectors: npt.NDArray[np.float32] | None = None) -> list[ScoredMessage]:
         """Read each text and score its reading and clauses; `vectors` are the raw texts' embeddings, if known."""

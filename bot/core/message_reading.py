@@ -95,7 +95,10 @@ def read_message(text: str) -> MessageReading:
         read = [_tidy(line) for line in lines if _readable(line)] or [_tidy(text)]
     normalised = [normalise(s) for s in read]
     clauses = tuple(c for s in normalised for c in (p.strip(" .,!?") for p in _CLAUSE_BREAK.split(s)) if c)
-    return MessageReading(original=text, text=" ".join(_ended(s) for s in normalised), clauses=clauses)
+    # The last sentence keeps its own ending, so a one-line message reads as itself (and its embedding, cached by
+    # the encoder, serves retrieval too).
+    joined = " ".join([*(_ended(s) for s in normalised[:-1]), normalised[-1]])
+    return MessageReading(original=text, text=joined, clauses=clauses)
 
 
 def normalise(text: str) -> str:

@@ -131,9 +131,9 @@ class Reply:
 class IntentMatch:
     """The intent detector's verdict for one message."""
 
-    intent: str | None  # None: no intent above the out-of-scope threshold
-    confidence: float  # similarity of the nearest example, in [0, 1]
-    nearest_example: str = ""
+    intent: str | None  # None: no intent (out of scope, or below the threshold)
+    confidence: float  # the intent's class probability (for no intent: the out-of-scope probability), in [0, 1]
+    nearest_example: str = ""  # what decided: the clause asking for a person, or the message as read
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -99,10 +99,11 @@ def test_among_near_tied_sections_the_one_with_steps_is_quoted() -> None:
     steps = chunk("vpn", 3, STEPS, heading="VPN > Steps")
     far = chunk("vpn", 5, "1. Restart.\n2. Retry.", heading="VPN > If it fails")
     hits = [hit(lasts, 0.0313, 0.56, 3.3, 7, 1), hit(steps, 0.0312, 0.6, 2.6, 6, 2), hit(far, 0.020, 0.5, 2.0, 10, 11)]
-    assert choose_section(hits) == steps
+    assert choose_section(question="vpn", hits=hits, article_chunks=[steps, lasts, far]) == steps
 
 
-def test_without_steps_nearby_the_best_section_is_quoted() -> None:
-    lasts = chunk("vpn", 4, "The VPN disconnects after 8 hours.")
-    far = chunk("vpn", 5, "1. Restart.\n2. Retry.")
-    assert choose_section([hit(lasts, 0.03, 0.6, 3.0, 1, 1), hit(far, 0.02, 0.5, 2.0, 3, 3)]) == lasts
+def test_a_section_clearly_closer_to_the_question_beats_distant_steps() -> None:
+    lasts = chunk("vpn", 4, "The VPN disconnects after 8 hours of idle time.", heading="VPN > Idle sessions")
+    far = chunk("vpn", 5, "1. Restart.\n2. Retry.", heading="VPN > Try again")
+    hits = [hit(lasts, 0.03, 0.7, 3.0, 1, 1), hit(far, 0.02, 0.5, 2.0, 3, 3)]
+    assert choose_section(question="vpn idle", hits=hits, article_chunks=[lasts, far]) == lasts

@@ -82,7 +82,7 @@ def coverage(terms: set[str], texts: Iterable[str]) -> float:
     """Share of `terms` that occur in `texts`, forgiving endings and doubled letters ("pasword", "printing")."""
     if not terms:
         return 0.0
-    known = {_key(word) for text in texts for word in tokenize([text])[0]}
+    known = {_key(word) for words in tokenize(list(texts)) for word in words}
     return sum(_key(term) in known for term in terms) / len(terms)
 
 

@@ -46,6 +46,7 @@ _STEPS_HEADING = re.compile(
     r"|signing in|turn\b|reset\b|unlock\b|move\b|stop\b|submit\b|hand over|return|enrol|fully enrol)",
     re.IGNORECASE,
 )
+_CONDITION_HEADING = re.compile(r"^(?:if|when)\b", re.IGNORECASE)
 # Sections whose body is mostly the way to a person: "contact the IT Service Desk", "call ext 4357".
 _CONTACT_IT = re.compile(
     r"contact (?:the )?(?:it|service desk|it service desk)\b|ask this bot for a person|call ext", re.IGNORECASE
@@ -63,11 +64,13 @@ def section_role(chunk: Chunk) -> Role:
         return Role.AFTERCARE
     if _BACKGROUND_HEADING.search(heading):
         return Role.BACKGROUND
-    if _STEPS_HEADING.search(heading) or _NUMBERED_ITEM.search(chunk.text):
-        # A "steps" section that mostly tells the person to contact IT is the way to IT, not self-help.
-        return Role.ESCALATION if _mostly_contact(chunk.text) else Role.STEPS
-    if _mostly_contact(chunk.text):
+    if _CONDITION_HEADING.search(heading) and _mostly_contact(chunk.text):
+        # "If the laptop keeps crashing: contact the Service Desk" is the way to IT, not self-help. A section
+        # named after a situation ("Broken or lost headset") that sends the person to IT is that situation's
+        # answer, so it keeps its role from its shape below.
         return Role.ESCALATION
+    if _STEPS_HEADING.search(heading) or _NUMBERED_ITEM.search(chunk.text):
+        return Role.STEPS
     if len(_LIST_ITEM.findall(chunk.text)) >= 2:
         return Role.STEPS
     return Role.OTHER

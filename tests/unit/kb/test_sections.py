@@ -102,3 +102,10 @@ def test_a_how_to_that_does_not_fit_stops_at_a_whole_section() -> None:
     assert [c.chunk_id for c in answer.sources] == ["slow#1"]
     assert "Ctrl+Shift+Esc" not in answer.text
     assert "More in the article: Find what is using the computer's power;" in answer.text
+
+
+def test_a_section_named_after_a_situation_is_its_answer_even_when_it_sends_the_person_to_it() -> None:
+    broken = section(8, "Broken or lost headset", "Contact the IT Service Desk for a replacement headset.")
+    crashing = section(9, "If the laptop keeps crashing", "Contact the IT Service Desk. Have ready:\n\n1. The code.")
+    assert section_role(broken) is Role.OTHER
+    assert section_role(crashing) is Role.ESCALATION

@@ -82,4 +82,4 @@ class RedisWakeups:
                 await asyncio.sleep(RESUBSCRIBE_SECONDS)
             finally:
                 with contextlib.suppress(RedisError, OSError, TimeoutError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed from redis 8

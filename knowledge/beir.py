@@ -146,6 +146,27 @@ async def evaluate_articles(
 
     `english_readings` False searches German questions as written (for a before/after comparison).
     """
+    rankings = await rank_articles(
+        articles=articles,
+        queries=queries,
+        encoder=encoder,
+        rows=rows,
+        candidates=candidates,
+        english_readings=english_readings,
+    )
+    return {row: score_rankings(rankings=ranked, qrels=qrels) for row, ranked in rankings.items()}
+
+
+async def rank_articles(
+    *,
+    articles: Sequence[Article],
+    queries: Mapping[str, str],
+    encoder: Encoder,
+    rows: Sequence[str] = EVAL_ORDER,
+    candidates: int = 100,
+    english_readings: bool = True,
+) -> dict[str, dict[str, list[str]]]:
+    """Each row's ranked article ids for every query (row -> query id -> ids), over one temporary index."""
     unknown = [row for row in rows if row not in EVAL_ORDER]
     if unknown:
         raise ValueError(f"unknown mode {unknown[0]!r}")
@@ -162,7 +183,7 @@ async def evaluate_articles(
                     rankings[row][query_id] = result.article_ids()
         finally:
             await index.close()
-    return {row: score_rankings(rankings=rankings[row], qrels=qrels) for row in rows}
+    return rankings
 
 
 async def _search_rows(retriever: HybridRetriever, text: str, rows: Sequence[str], k: int) -> dict[str, SearchResult]:

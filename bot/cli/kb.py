@@ -189,6 +189,9 @@ def evaluate(
         ),
     ] = DEFAULT_HELDOUT,
     articles: ArticlesOption = None,
+    as_written: Annotated[
+        bool, typer.Option("--as-written", help="Search German questions as written, without their English reading.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """nDCG@10, Recall@5, Recall@10 and MRR@10 of bm25, dense, equal-weight RRF and hybrid (the bot's fusion).
@@ -221,7 +224,7 @@ def evaluate(
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from error
     subsets = {"all": labelled, **{lang: labelled.only(lang) for lang in sorted(set(labelled.languages.values()))}}
-    tables = common.run(_run_labelled(report.articles, subsets))
+    tables = common.run(_run_labelled(report.articles, subsets, english_readings=not as_written))
     _print_tables(tables, f"{len(report.articles)} articles, {questions.name}", as_json=as_json)
 
 
@@ -231,15 +234,21 @@ def _run_beir(dataset: BeirDataset) -> dict[str, Metrics]:
     return common.run(evaluate_beir(dataset=dataset, encoder=_encoder()))
 
 
-async def _run_labelled(articles: Sequence[Article], subsets: dict[str, LabelledSet]) -> dict[str, dict[str, Metrics]]:
-    from knowledge.beir import evaluate_articles
+async def _run_labelled(
+    articles: Sequence[Article], subsets: dict[str, LabelledSet], *, english_readings: bool
+) -> dict[str, dict[str, Metrics]]:
+    """Rank every judged question once, then score each subset (all, and each language)."""
+    from knowledge.beir import rank_articles, score_rankings
 
-    encoder = _encoder()
-    tables = {}
-    for name, subset in subsets.items():
-        judged = {query_id: subset.queries[query_id] for query_id in subset.qrels}
-        tables[name] = await evaluate_articles(articles=articles, queries=judged, qrels=subset.qrels, encoder=encoder)
-    return tables
+    everything = subsets["all"]
+    judged = {query_id: everything.queries[query_id] for query_id in everything.qrels}
+    rankings = await rank_articles(
+        articles=articles, queries=judged, encoder=_encoder(), english_readings=english_readings
+    )
+    return {
+        name: {row: score_rankings(rankings=ranked, qrels=subset.qrels) for row, ranked in rankings.items()}
+        for name, subset in subsets.items()
+    }
 
 
 def _print_tables(tables: dict[str, dict[str, Metrics]], what: str, *, as_json: bool) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.beir import Metrics, _as_article, load_beir, score_rankings  # noqa: E402
+from knowledge.beir import Metrics, as_article, load_beir, score_rankings  # noqa: E402
 from knowledge.embeddings import MiniLMEncoder  # noqa: E402
 from knowledge.fusion import Fusion  # noqa: E402
 from knowledge.index import KnowledgeIndex  # noqa: E402
@@ -56,7 +56,7 @@ async def run(directory: Path, candidates: int) -> dict[str, Metrics]:
     with tempfile.TemporaryDirectory(prefix="tune-fusion-") as temporary:
         index = KnowledgeIndex.open(directory=Path(temporary), encoder=encoder)
         try:
-            await index.sync(articles=[_as_article(document) for document in dataset.corpus])
+            await index.sync(articles=[as_article(document) for document in dataset.corpus])
             retriever = HybridRetriever(index=index, encoder=encoder, candidates=candidates)
             pools: dict[str, Pool] = {}
             singles: dict[str, dict[str, list[str]]] = {"bm25": {}, "dense": {}}

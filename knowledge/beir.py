@@ -125,7 +125,7 @@ async def evaluate_beir(
     like a real article; a document ranks by its best chunk. `candidates` chunks are taken from each
     retriever, enough for ten distinct documents even when documents split into several chunks.
     """
-    articles = [_as_article(document) for document in dataset.corpus]
+    articles = [as_article(document) for document in dataset.corpus]
     queries = {query_id: dataset.queries[query_id] for query_id in dataset.qrels}
     return await evaluate_articles(
         articles=articles, queries=queries, qrels=dataset.qrels, encoder=encoder, rows=rows, candidates=candidates
@@ -240,7 +240,8 @@ def load_labelled(path: Path) -> LabelledSet:
     return LabelledSet(queries=queries, qrels=qrels, languages=languages)
 
 
-def _as_article(document: BeirDocument) -> Article:
+def as_article(document: BeirDocument) -> Article:
+    """A BEIR document as an article (its title as the title, its text as the body), to be chunked and indexed."""
     digest = hashlib.sha256(f"{document.title}\n{document.text}".encode()).hexdigest()
     return Article(
         id=document.id,

@@ -69,10 +69,9 @@ class HybridRetriever:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if not query.strip() or k < 1 or self._index.is_empty:
             return SearchResult(query=query)
-        readings = _readings(query) if self._english_readings else (query,)
 
         if mode == "bm25":
-            lexical = self._index.bm25_scores(_lexical_query(readings))
+            lexical = self._index.bm25_scores(_lexical_query(self._readings(query)))
             ranked = lexical.top(self._candidates) if lexical is not None else []
             hits = [
                 ScoredChunk(chunk=chunk, score=score, bm25_score=score, bm25_rank=rank)
@@ -81,7 +80,7 @@ class HybridRetriever:
             return SearchResult(query=query, hits=tuple(hits))
 
         if mode == "dense":
-            embeddings = await self._embed(readings)
+            embeddings = await self._embed(self._readings(query))
             dense = await self._dense(embeddings)
             hits = [
                 ScoredChunk(chunk=chunk, score=similarity, dense_similarity=similarity, dense_rank=rank)
@@ -96,7 +95,7 @@ class HybridRetriever:
         """Both candidate lists of `query` merged, each candidate with both signals (blank query: empty)."""
         if not query.strip() or self._index.is_empty:
             return Pool(chunks={}, candidates=())
-        readings = _readings(query) if self._english_readings else (query,)
+        readings = self._readings(query)
         lexical = self._index.bm25_scores(_lexical_query(readings))
         bm25_ranked = lexical.top(self._candidates) if lexical is not None else []
         embeddings = await self._embed(readings)
@@ -119,6 +118,13 @@ class HybridRetriever:
             for chunk_id in chunks
         )
         return Pool(chunks=chunks, candidates=candidates)
+
+    def _readings(self, query: str) -> tuple[str, ...]:
+        """The query, and its English reading when it is German (unless English readings are off)."""
+        if not self._english_readings:
+            return (query,)
+        english = english_reading(query)
+        return (query,) if english == query else (query, english)
 
     async def _embed(self, readings: tuple[str, ...]) -> Vectors:
         # The caller's exact string first: the intent detector has just embedded it, so the encoder's cache answers.
@@ -159,12 +165,6 @@ def fuse(pool: Pool, fusion: Fusion) -> list[ScoredChunk]:
         for candidate, score in zip(pool.candidates, scores, strict=True)
     ]
     return sorted(hits, key=_fused_order)
-
-
-def _readings(query: str) -> tuple[str, ...]:
-    """The query, and its English reading when it is German."""
-    english = english_reading(query)
-    return (query,) if english == query else (query, english)
 
 
 def _lexical_query(readings: tuple[str, ...]) -> str:

@@ -1,6 +1,7 @@
-"""Retrieval evaluation on data in the BEIR layout: nDCG@10, Recall@10 and MRR@10 for each search mode.
+"""Retrieval evaluation: nDCG@10, Recall@5, Recall@10 and MRR@10 of each search mode, on data in the BEIR layout
+or on labelled questions against real articles (the packaged held-out set).
 
-Files: corpus.jsonl ({"_id", "title", "text"} per line), queries.jsonl ({"_id", "text"}) and a qrels TSV
+BEIR files: corpus.jsonl ({"_id", "title", "text"} per line), queries.jsonl ({"_id", "text"}) and a qrels TSV
 (`query-id  corpus-id  score`, header line first). Relevance grades are used as linear gains, as in
 trec_eval / BEIR; a document is relevant when its grade is above 0. Only queries with at least one relevant
 document are scored.
@@ -20,12 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.embeddings import Encoder
+from knowledge.fusion import DEFAULT_FUSION, EQUAL_RRF, Fusion
 from knowledge.index import KnowledgeIndex
-from knowledge.model import Article
-from knowledge.retrieval import MODES, HybridRetriever, Mode
+from knowledge.model import Article, SearchResult
+from knowledge.retrieval import HybridRetriever, fuse
 
 CUTOFF = 10
-EVAL_ORDER: tuple[Mode, ...] = ("bm25", "dense", "hybrid")
+RECALL_SHORT = 5
+# Rows of an evaluation: the two single retrievers, equal-weight RRF (the fusion hybrid search used before) and
+# hybrid as the bot runs it (DEFAULT_FUSION).
+EVAL_ORDER: tuple[str, ...] = ("bm25", "dense", "rrf", "hybrid")
 
 
 class BeirFormatError(ValueError):
@@ -51,6 +56,7 @@ class Metrics:
     """Means over the scored queries."""
 
     ndcg_at_10: float
+    recall_at_5: float
     recall_at_10: float
     mrr_at_10: float
     queries: int
@@ -84,8 +90,8 @@ def load_beir(*, corpus: Path, queries: Path, qrels: Path) -> BeirDataset:
 
 
 def score_rankings(*, rankings: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, int]]) -> Metrics:
-    """nDCG@10, Recall@10 and MRR@10 of ranked document ids, averaged over queries with a relevant one."""
-    ndcg = recall = mrr = 0.0
+    """nDCG@10, Recall@5, Recall@10 and MRR@10 of ranked document ids, averaged over queries with a relevant one."""
+    ndcg = recall_short = recall = mrr = 0.0
     scored = 0
     for query_id, grades in qrels.items():
         relevant = {doc for doc, grade in grades.items() if grade > 0}
@@ -96,44 +102,146 @@ def score_rankings(*, rankings: Mapping[str, Sequence[str]], qrels: Mapping[str,
         dcg = sum(max(grades.get(doc, 0), 0) / math.log2(i + 2) for i, doc in enumerate(top))
         ideal = sorted((g for g in grades.values() if g > 0), reverse=True)[:CUTOFF]
         ndcg += dcg / sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+        recall_short += len(relevant.intersection(top[:RECALL_SHORT])) / len(relevant)
         recall += len(relevant.intersection(top)) / len(relevant)
         mrr += next((1 / (i + 1) for i, doc in enumerate(top) if doc in relevant), 0.0)
     if not scored:
-        return Metrics(ndcg_at_10=0.0, recall_at_10=0.0, mrr_at_10=0.0, queries=0)
-    return Metrics(ndcg_at_10=ndcg / scored, recall_at_10=recall / scored, mrr_at_10=mrr / scored, queries=scored)
+        return Metrics(ndcg_at_10=0.0, recall_at_5=0.0, recall_at_10=0.0, mrr_at_10=0.0, queries=0)
+    return Metrics(
+        ndcg_at_10=ndcg / scored,
+        recall_at_5=recall_short / scored,
+        recall_at_10=recall / scored,
+        mrr_at_10=mrr / scored,
+        queries=scored,
+    )
 
 
 async def evaluate_beir(
-    *, dataset: BeirDataset, encoder: Encoder, modes: Sequence[Mode] = EVAL_ORDER, candidates: int = 100
+    *, dataset: BeirDataset, encoder: Encoder, rows: Sequence[str] = EVAL_ORDER, candidates: int = 100
 ) -> dict[str, Metrics]:
-    """Index the corpus in a temporary directory and score every judged query in each mode.
+    """Index the corpus in a temporary directory and score every judged query in each row of `rows`.
 
     Each document becomes an article (its title as the title, its text as the body), so it is chunked
     like a real article; a document ranks by its best chunk. `candidates` chunks are taken from each
     retriever, enough for ten distinct documents even when documents split into several chunks.
     """
-    unknown = [mode for mode in modes if mode not in MODES]
+    articles = [as_article(document) for document in dataset.corpus]
+    queries = {query_id: dataset.queries[query_id] for query_id in dataset.qrels}
+    return await evaluate_articles(
+        articles=articles, queries=queries, qrels=dataset.qrels, encoder=encoder, rows=rows, candidates=candidates
+    )
+
+
+async def evaluate_articles(
+    *,
+    articles: Sequence[Article],
+    queries: Mapping[str, str],
+    qrels: Mapping[str, Mapping[str, int]],
+    encoder: Encoder,
+    rows: Sequence[str] = EVAL_ORDER,
+    candidates: int = 100,
+    english_readings: bool = True,
+) -> dict[str, Metrics]:
+    """Index `articles` in a temporary directory and score `queries` (id -> text) against `qrels` in each row.
+
+    `english_readings` False searches German questions as written (for a before/after comparison).
+    """
+    rankings = await rank_articles(
+        articles=articles,
+        queries=queries,
+        encoder=encoder,
+        rows=rows,
+        candidates=candidates,
+        english_readings=english_readings,
+    )
+    return {row: score_rankings(rankings=ranked, qrels=qrels) for row, ranked in rankings.items()}
+
+
+async def rank_articles(
+    *,
+    articles: Sequence[Article],
+    queries: Mapping[str, str],
+    encoder: Encoder,
+    rows: Sequence[str] = EVAL_ORDER,
+    candidates: int = 100,
+    english_readings: bool = True,
+) -> dict[str, dict[str, list[str]]]:
+    """Each row's ranked article ids for every query (row -> query id -> ids), over one temporary index."""
+    unknown = [row for row in rows if row not in EVAL_ORDER]
     if unknown:
         raise ValueError(f"unknown mode {unknown[0]!r}")
-    articles = [_as_article(document) for document in dataset.corpus]
-    with tempfile.TemporaryDirectory(prefix="kb-beir-") as temporary:
+    with tempfile.TemporaryDirectory(prefix="kb-eval-") as temporary:
         index = await asyncio.to_thread(KnowledgeIndex.open, directory=Path(temporary), encoder=encoder)
         try:
             await index.sync(articles=articles)
-            retriever = HybridRetriever(index=index, encoder=encoder, candidates=candidates)
-            results: dict[str, Metrics] = {}
-            for mode in modes:
-                rankings = {}
-                for query_id in dataset.qrels:
-                    found = await retriever.search(dataset.queries[query_id], k=candidates, mode=mode)
-                    rankings[query_id] = found.article_ids()
-                results[mode] = score_rankings(rankings=rankings, qrels=dataset.qrels)
+            retriever = HybridRetriever(
+                index=index, encoder=encoder, candidates=candidates, english_readings=english_readings
+            )
+            rankings: dict[str, dict[str, list[str]]] = {row: {} for row in rows}
+            for query_id, text in queries.items():
+                for row, result in (await _search_rows(retriever, text, rows, candidates)).items():
+                    rankings[row][query_id] = result.article_ids()
         finally:
             await index.close()
+    return rankings
+
+
+async def _search_rows(retriever: HybridRetriever, text: str, rows: Sequence[str], k: int) -> dict[str, SearchResult]:
+    """One query in every row; the fused rows share one candidate pool."""
+    results: dict[str, SearchResult] = {}
+    fusions: dict[str, Fusion] = {"rrf": EQUAL_RRF, "hybrid": DEFAULT_FUSION}
+    pool = await retriever.pool(text) if any(row in fusions for row in rows) else None
+    for row in rows:
+        if row in ("bm25", "dense"):
+            results[row] = await retriever.search(text, k=k, mode="bm25" if row == "bm25" else "dense")
+        elif pool is not None:
+            results[row] = SearchResult(query=text, hits=tuple(fuse(pool, fusions[row])[:k]))
     return results
 
 
-def _as_article(document: BeirDocument) -> Article:
+@dataclass(frozen=True, kw_only=True)
+class LabelledSet:
+    """Labelled questions as an evaluation set: query id -> text, qrels, and each query's language."""
+
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+    languages: dict[str, str]
+
+    def only(self, language: str) -> LabelledSet:
+        """The questions in one language."""
+        keep = {query_id for query_id, lang in self.languages.items() if lang == language}
+        return LabelledSet(
+            queries={q: t for q, t in self.queries.items() if q in keep},
+            qrels={q: r for q, r in self.qrels.items() if q in keep},
+            languages={q: lang for q, lang in self.languages.items() if q in keep},
+        )
+
+
+def load_labelled(path: Path) -> LabelledSet:
+    """Read JSON Lines {"question", "article_id" (null: no article answers it), "lang" (optional: detected)}.
+
+    Unanswerable questions have no relevant article, so retrieval metrics leave them out.
+    """
+    from knowledge.language import detect_language
+
+    queries: dict[str, str] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    languages: dict[str, str] = {}
+    for _, number, row in _rows(path):
+        question, article_id = row.get("question"), row.get("article_id")
+        if not isinstance(question, str) or not question.strip() or not isinstance(article_id, str | None):
+            raise BeirFormatError(f'{path}:{number}: expected {{"question": text, "article_id": id or null}}')
+        query_id = f"q{number}"
+        queries[query_id] = question
+        language = row.get("lang")
+        languages[query_id] = language if isinstance(language, str) else detect_language(question)
+        if article_id:
+            qrels[query_id] = {article_id: 1}
+    return LabelledSet(queries=queries, qrels=qrels, languages=languages)
+
+
+def as_article(document: BeirDocument) -> Article:
+    """A BEIR document as an article (its title as the title, its text as the body), to be chunked and indexed."""
     digest = hashlib.sha256(f"{document.title}\n{document.text}".encode()).hexdigest()
     return Article(
         id=document.id,

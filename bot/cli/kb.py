@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,14 +23,19 @@ from bot.settings import CommonSettings
 from knowledge.embeddings import Encoder, MiniLMEncoder
 from knowledge.index import KnowledgeIndex
 from knowledge.loader import LoadReport, load_articles
-from knowledge.model import ScoredChunk
+from knowledge.model import Article, ScoredChunk
 from knowledge.paths import index_dir, packaged_eval_dir
+
+if TYPE_CHECKING:
+    from knowledge.beir import BeirDataset, LabelledSet, Metrics
 
 kb_app = typer.Typer(help="Knowledge base: validate, index, search, evaluate.", no_args_is_help=True)
 
 # Confidence is fitted on the first two and only measured on the third (realistic messy questions).
 DEFAULT_QUESTIONS = [packaged_eval_dir() / "questions.jsonl", packaged_eval_dir() / "questions_messy.jsonl"]
 DEFAULT_HELD_OUT = packaged_eval_dir() / "questions_messy_heldout.jsonl"
+# Retrieval is only measured on this one (English and German), never tuned on it.
+RETRIEVAL_HELD_OUT = packaged_eval_dir() / "questions_heldout.jsonl"
 
 ArticlesOption = Annotated[
     Path | None,
@@ -161,27 +167,105 @@ def search(
 
 @kb_app.command("eval")
 def evaluate(
-    corpus: Annotated[Path, typer.Option("--corpus", exists=True, dir_okay=False, help="corpus.jsonl")],
-    queries: Annotated[Path, typer.Option("--queries", exists=True, dir_okay=False, help="queries.jsonl")],
-    qrels: Annotated[Path, typer.Option("--qrels", exists=True, dir_okay=False, help="qrels TSV")],
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) [default: the packaged held-out "
+            "questions against the articles]",
+            show_default=False,
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
+    corpus: Annotated[Path | None, typer.Option("--corpus", exists=True, dir_okay=False, help="corpus.jsonl")] = None,
+    queries: Annotated[
+        Path | None, typer.Option("--queries", exists=True, dir_okay=False, help="queries.jsonl")
+    ] = None,
+    qrels: Annotated[Path | None, typer.Option("--qrels", exists=True, dir_okay=False, help="qrels TSV")] = None,
+    questions: Annotated[
+        Path,
+        typer.Option(
+            "--questions",
+            exists=True,
+            dir_okay=False,
+            help="Labelled questions (JSON Lines) to score against --articles",
+        ),
+    ] = RETRIEVAL_HELD_OUT,
+    articles: ArticlesOption = None,
+    as_written: Annotated[
+        bool, typer.Option("--as-written", help="Search German questions as written, without their English reading.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """nDCG@10, Recall@10 and MRR@10 of bm25, dense and hybrid retrieval on a BEIR-format dataset."""
-    from knowledge.beir import BeirFormatError, evaluate_beir, load_beir
+    """nDCG@10, Recall@5, Recall@10 and MRR@10 of bm25, dense, equal-weight RRF and hybrid (the bot's fusion).
 
+    On a BEIR dataset (a folder, or the three files), or on labelled questions against the articles (by
+    default the packaged held-out set), with a row per language.
+    """
+    from knowledge.beir import BeirFormatError, load_beir, load_labelled
+
+    files = [corpus, queries, qrels]
+    if folder is not None or any(files):
+        if folder is not None:
+            files = [folder / "corpus.jsonl", folder / "queries.jsonl", folder / "qrels" / "test.tsv"]
+        if not all(path is not None and path.is_file() for path in files):
+            typer.echo("a BEIR dataset needs corpus.jsonl, queries.jsonl and qrels/test.tsv", err=True)
+            raise typer.Exit(2)
+        try:
+            dataset = load_beir(corpus=files[0], queries=files[1], qrels=files[2])  # type: ignore[arg-type]
+        except BeirFormatError as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(1) from error
+        _print_tables({"all": _run_beir(dataset)}, f"{len(dataset.corpus)} documents", as_json=as_json)
+        return
+    report = _load(articles or common.settings(CommonSettings).articles_dir)
+    if report.errors:
+        raise typer.Exit(1)
     try:
-        dataset = load_beir(corpus=corpus, queries=queries, qrels=qrels)
+        labelled = load_labelled(questions)
     except BeirFormatError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from error
-    results = common.run(evaluate_beir(dataset=dataset, encoder=_encoder()))
+    subsets = {"all": labelled, **{lang: labelled.only(lang) for lang in sorted(set(labelled.languages.values()))}}
+    tables = common.run(_run_labelled(report.articles, subsets, english_readings=not as_written))
+    _print_tables(tables, f"{len(report.articles)} articles, {questions.name}", as_json=as_json)
+
+
+def _run_beir(dataset: BeirDataset) -> dict[str, Metrics]:
+    from knowledge.beir import evaluate_beir
+
+    return common.run(evaluate_beir(dataset=dataset, encoder=_encoder()))
+
+
+async def _run_labelled(
+    articles: Sequence[Article], subsets: dict[str, LabelledSet], *, english_readings: bool
+) -> dict[str, dict[str, Metrics]]:
+    """Rank every judged question once, then score each subset (all, and each language)."""
+    from knowledge.beir import rank_articles, score_rankings
+
+    everything = subsets["all"]
+    judged = {query_id: everything.queries[query_id] for query_id in everything.qrels}
+    rankings = await rank_articles(
+        articles=articles, queries=judged, encoder=_encoder(), english_readings=english_readings
+    )
+    return {
+        name: {row: score_rankings(rankings=ranked, qrels=subset.qrels) for row, ranked in rankings.items()}
+        for name, subset in subsets.items()
+    }
+
+
+def _print_tables(tables: dict[str, dict[str, Metrics]], what: str, *, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps({mode: asdict(metrics) for mode, metrics in results.items()}, indent=2))
+        payload = {name: {row: asdict(m) for row, m in table.items()} for name, table in tables.items()}
+        typer.echo(json.dumps(payload if len(tables) > 1 else payload["all"], indent=2))
         return
-    typer.echo(f"{len(dataset.corpus)} documents, {next(iter(results.values())).queries} judged queries")
-    typer.echo(f"{'mode':<8}{'nDCG@10':>9}{'Recall@10':>11}{'MRR@10':>9}")
-    for mode, metrics in results.items():
-        typer.echo(f"{mode:<8}{metrics.ndcg_at_10:>9.3f}{metrics.recall_at_10:>11.3f}{metrics.mrr_at_10:>9.3f}")
+    typer.echo(what)
+    for name, table in tables.items():
+        judged = next(iter(table.values())).queries
+        typer.echo(f"{name}: {judged} judged queries" if len(tables) > 1 else f"{judged} judged queries")
+        typer.echo(f"{'mode':<8}{'nDCG@10':>9}{'Recall@5':>10}{'Recall@10':>11}{'MRR@10':>9}")
+        for mode, m in table.items():
+            typer.echo(f"{mode:<8}{m.ndcg_at_10:>9.3f}{m.recall_at_5:>10.3f}{m.recall_at_10:>11.3f}{m.mrr_at_10:>9.3f}")
 
 
 @kb_app.command()

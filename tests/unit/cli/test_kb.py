@@ -106,12 +106,54 @@ def test_eval_prints_a_row_per_mode(tmp_path: Path) -> None:
     table = runner.invoke(kb_app, args)
     assert table.exit_code == 0, table.output
     lines = table.stdout.splitlines()
-    assert lines[1].split() == ["mode", "nDCG@10", "Recall@10", "MRR@10"]
-    assert [line.split()[0] for line in lines[2:]] == ["bm25", "dense", "hybrid"]
-    assert lines[2].split()[1:] == ["0.750", "0.750", "0.750"]
+    assert lines[:2] == ["5 documents", "4 judged queries"]
+    assert lines[2].split() == ["mode", "nDCG@10", "Recall@5", "Recall@10", "MRR@10"]
+    assert [line.split()[0] for line in lines[3:]] == ["bm25", "dense", "rrf", "hybrid"]
+    assert lines[3].split()[1:] == ["0.750", "0.750", "0.750", "0.750"]
 
     as_json = json.loads(runner.invoke(kb_app, [*args, "--json"]).stdout)
-    assert as_json["hybrid"] == {"ndcg_at_10": 1.0, "recall_at_10": 1.0, "mrr_at_10": 1.0, "queries": 4}
+    perfect = {"ndcg_at_10": 1.0, "recall_at_5": 1.0, "recall_at_10": 1.0, "mrr_at_10": 1.0, "queries": 4}
+    assert as_json["hybrid"] == perfect
+
+
+def test_eval_reads_a_beir_folder(tmp_path: Path) -> None:
+    files = write_beir(tmp_path)
+    (tmp_path / "qrels").mkdir()
+    files["qrels"].rename(tmp_path / "qrels" / "test.tsv")
+    result = runner.invoke(kb_app, ["eval", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.stdout)) == {"bm25", "dense", "rrf", "hybrid"}
+
+    (tmp_path / "qrels" / "test.tsv").unlink()
+    missing = runner.invoke(kb_app, ["eval", str(tmp_path)])
+    assert missing.exit_code == 2
+    assert "needs corpus.jsonl, queries.jsonl and qrels/test.tsv" in missing.stderr
+
+
+def test_eval_scores_labelled_questions_against_the_articles_per_language(
+    dirs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    questions = tmp_path / "heldout.jsonl"
+    rows = [
+        {"question": "vpn wont connect from the hotel", "article_id": "vpn-connect", "lang": "en"},
+        {"question": "forgot my password", "article_id": "password-self-service-reset", "lang": "en"},
+        {"question": "Passwort vergessen", "article_id": "password-self-service-reset", "lang": "de"},
+        {"question": "what's for lunch", "article_id": None, "lang": "en"},
+    ]
+    questions.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    table = runner.invoke(kb_app, ["eval", "--questions", str(questions)])
+    assert table.exit_code == 0, table.output
+    assert table.stdout.splitlines()[0] == "5 articles, heldout.jsonl"
+    assert [line for line in table.stdout.splitlines() if "judged" in line] == [
+        "all: 3 judged queries",
+        "de: 1 judged queries",
+        "en: 2 judged queries",
+    ]
+
+    as_json = json.loads(runner.invoke(kb_app, ["eval", "--questions", str(questions), "--json"]).stdout)
+    assert list(as_json) == ["all", "de", "en"]
+    assert as_json["de"]["hybrid"]["mrr_at_10"] == 1.0
+    assert as_json["all"]["hybrid"]["queries"] == 3
 
 
 def test_eval_reports_a_malformed_file(tmp_path: Path) -> None:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.beir import BeirFormatError, Metrics, evaluate_beir, load_beir, score_rankings
+from knowledge.beir import BeirFormatError, Metrics, evaluate_beir, load_beir, load_labelled, score_rankings
 from knowledge.embeddings import MiniLMEncoder
+from knowledge.loader import load_articles
+from knowledge.paths import packaged_articles_dir, packaged_eval_dir
 
 CORPUS = [
     {"_id": "d-vpn", "title": "VPN", "text": "Open Cisco Secure Client and connect to vpn.example.com."},
@@ -104,22 +106,62 @@ def test_metrics_match_a_hand_computation() -> None:
     ndcg_b = (1 / math.log2(4)) / 1  # z at rank 3
     assert metrics.queries == 2  # qc has no relevant document, so it is not scored
     assert metrics.ndcg_at_10 == pytest.approx((ndcg_a + ndcg_b) / 2)
+    assert metrics.recall_at_5 == pytest.approx((2 / 3 + 1) / 2)
     assert metrics.recall_at_10 == pytest.approx((2 / 3 + 1) / 2)
     assert metrics.mrr_at_10 == pytest.approx((1 + 1 / 3) / 2)
 
 
 def test_only_the_top_ten_count() -> None:
     metrics = score_rankings(rankings={"q": [f"x{i}" for i in range(10)] + ["hit"]}, qrels={"q": {"hit": 1}})
-    assert metrics == Metrics(ndcg_at_10=0.0, recall_at_10=0.0, mrr_at_10=0.0, queries=1)
+    assert metrics == Metrics(ndcg_at_10=0.0, recall_at_5=0.0, recall_at_10=0.0, mrr_at_10=0.0, queries=1)
+
+
+def test_recall_at_five_stops_at_rank_five() -> None:
+    ranking = ["x1", "x2", "x3", "x4", "x5", "hit"]
+    metrics = score_rankings(rankings={"q": ranking}, qrels={"q": {"hit": 1}})
+    assert (metrics.recall_at_5, metrics.recall_at_10) == (0.0, 1.0)
 
 
 @pytest.mark.asyncio
 async def test_a_tiny_evaluation_in_every_mode(tmp_path: Path, encoder: MiniLMEncoder) -> None:
     results = await evaluate_beir(dataset=load_beir(**write(tmp_path)), encoder=encoder)
-    assert list(results) == ["bm25", "dense", "hybrid"]
+    assert list(results) == ["bm25", "dense", "rrf", "hybrid"]
     # q1-q3 rank their relevant documents first in every mode (q2's two at ranks 1 and 2): 1.0 each.
     # q4 shares no word with the corpus, so BM25 returns nothing for it (0.0) while the dense side finds the
     # pool car first. Means over the four judged queries (q5 has no judgement):
-    assert results["bm25"] == Metrics(ndcg_at_10=0.75, recall_at_10=0.75, mrr_at_10=0.75, queries=4)
-    assert results["dense"] == Metrics(ndcg_at_10=1.0, recall_at_10=1.0, mrr_at_10=1.0, queries=4)
-    assert results["hybrid"] == Metrics(ndcg_at_10=1.0, recall_at_10=1.0, mrr_at_10=1.0, queries=4)
+    assert results["bm25"] == Metrics(ndcg_at_10=0.75, recall_at_5=0.75, recall_at_10=0.75, mrr_at_10=0.75, queries=4)
+    perfect = Metrics(ndcg_at_10=1.0, recall_at_5=1.0, recall_at_10=1.0, mrr_at_10=1.0, queries=4)
+    assert results["dense"] == results["rrf"] == results["hybrid"] == perfect
+
+
+def test_labelled_questions_become_queries_with_one_relevant_article_and_a_language(tmp_path: Path) -> None:
+    path = tmp_path / "heldout.jsonl"
+    rows: list[dict[str, str | None]] = [
+        {"question": "vpn drops all the time", "article_id": "vpn-drops", "lang": "en"},
+        {"question": "Mein Drucker druckt nicht mehr richtig", "article_id": "printer-stuck-jobs"},
+        {"question": "what time does the canteen close", "article_id": None, "lang": "en"},
+    ]
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    labelled = load_labelled(path)
+    assert labelled.queries == {q: row["question"] for q, row in zip(("q1", "q2", "q3"), rows, strict=True)}
+    assert labelled.qrels == {"q1": {"vpn-drops": 1}, "q2": {"printer-stuck-jobs": 1}}  # q3: nothing answers it
+    assert labelled.languages == {"q1": "en", "q2": "de", "q3": "en"}  # q2's language was detected
+    german = labelled.only("de")
+    assert (german.queries, german.qrels) == ({"q2": rows[1]["question"]}, {"q2": {"printer-stuck-jobs": 1}})
+
+
+def test_a_labelled_question_without_text_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "heldout.jsonl"
+    path.write_text('{"question": "vpn", "article_id": "vpn-connect"}\n{"article_id": "vpn-connect"}\n')
+    with pytest.raises(BeirFormatError, match=f"{path}:2: expected"):
+        load_labelled(path)
+
+
+def test_the_packaged_held_out_set_is_realistic_and_a_fifth_german(tmp_path: Path) -> None:
+    labelled = load_labelled(packaged_eval_dir() / "questions_heldout.jsonl")
+    known = {article.id for article in load_articles(directory=packaged_articles_dir()).articles}
+    assert {article for judged in labelled.qrels.values() for article in judged} <= known
+    german = labelled.only("de")
+    assert len(german.qrels) >= 0.2 * len(labelled.qrels)
+    assert any("\n" in text for text in labelled.queries.values())  # e-mails with greetings and signatures
+    assert any(len(text.split()) == 1 for text in labelled.queries.values())  # one-word messages

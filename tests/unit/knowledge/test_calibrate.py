@@ -39,7 +39,8 @@ async def test_calibration_on_a_sample_of_the_labelled_questions(
     assert model.report["answered_precision"] >= 0.8
     on_topic: SearchResult = await retriever.search("how do I connect to the vpn from home", k=10)
     off_topic: SearchResult = await retriever.search("who won the football match last night", k=10)
-    assert model.score(on_topic) > model.answer_threshold > model.score(off_topic)
+    # At or above the threshold the bot answers; a capped confidence stops exactly at the threshold.
+    assert model.score(on_topic) >= model.answer_threshold > model.score(off_topic)
 
 
 @pytest.mark.asyncio

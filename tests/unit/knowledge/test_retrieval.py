@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from knowledge.embeddings import MiniLMEncoder
+from knowledge.fusion import DEFAULT_FUSION, Fusion
 from knowledge.index import KnowledgeIndex
+from knowledge.loader import load_articles
 from knowledge.retrieval import HybridRetriever
+from tests.unit.knowledge.helpers import write_article, write_sample
 
 
 @pytest.mark.asyncio
@@ -31,8 +34,8 @@ async def test_hybrid_hits_carry_both_signals_and_fused_scores(retriever: Hybrid
         assert -1.0 <= hit.dense_similarity <= 1.0
         assert hit.bm25_score is not None
         assert hit.bm25_score >= 0.0
-        expected = sum(1 / (60 + rank) for rank in (hit.dense_rank, hit.bm25_rank) if rank is not None)
-        assert hit.score == pytest.approx(expected)
+        expected = 0.8 * max(hit.dense_similarity, 0.0) + 0.2 * hit.bm25_score / (hit.bm25_score + 10.0)
+        assert hit.score == pytest.approx(expected)  # the default fusion, from the hit's own two signals
     assert any(hit.bm25_rank is None and hit.bm25_score == 0.0 for hit in result.hits)  # dense-only hits
 
 
@@ -104,3 +107,59 @@ async def test_an_empty_index_finds_nothing(tmp_path: Path, encoder: MiniLMEncod
 async def test_an_unknown_mode_is_refused(retriever: HybridRetriever) -> None:
     with pytest.raises(ValueError, match="mode must be one of hybrid, dense, bm25"):
         await retriever.search("vpn", mode="fuzzy")  # type: ignore[arg-type]
+
+
+@pytest.mark.asyncio
+async def test_the_default_fusion_is_what_hybrid_search_orders_by(
+    sample_index: KnowledgeIndex, encoder: MiniLMEncoder
+) -> None:
+    lexical_only = HybridRetriever(index=sample_index, encoder=encoder, fusion=Fusion(dense_weight=0.0))
+    default = HybridRetriever(index=sample_index, encoder=encoder)
+    query = "Start menu Applications"
+    bm25 = [h.chunk.chunk_id for h in (await default.search(query, k=3, mode="bm25")).hits]
+    by_words = (await lexical_only.search(query, k=3)).hits
+    # All weight on the lexical side orders like BM25; chunks BM25 did not find follow with nothing.
+    assert [h.chunk.chunk_id for h in by_words[: len(bm25)]] == bm25
+    assert all(h.score == 0.0 for h in by_words[len(bm25) :])
+    fused = (await default.search(query, k=10)).hits
+    assert [h.score for h in fused] == sorted((h.score for h in fused), reverse=True)
+    assert DEFAULT_FUSION.dense_weight > 0.5  # dense-weighted: the lexical side only adjusts
+
+
+@pytest.mark.asyncio
+async def test_a_german_question_reaches_the_english_article(retriever: HybridRetriever) -> None:
+    assert (await retriever.search("Passwort vergessen", k=3)).hits[0].chunk.article_id == (
+        "password-self-service-reset"
+    )
+    # BM25 alone shows the English reading at work: the German words are in no article.
+    assert (await retriever.search("Passwort vergessen", k=3, mode="bm25")).hits[0].chunk.article_id == (
+        "password-self-service-reset"
+    )
+
+
+@pytest.mark.asyncio
+async def test_without_the_english_reading_german_words_find_nothing_lexically(
+    sample_index: KnowledgeIndex, encoder: MiniLMEncoder
+) -> None:
+    as_written = HybridRetriever(index=sample_index, encoder=encoder, english_readings=False)
+    assert (await as_written.search("Passwort vergessen", k=3, mode="bm25")).hits == ()
+
+
+@pytest.mark.asyncio
+async def test_a_german_article_is_still_found_by_a_german_question(tmp_path: Path, encoder: MiniLMEncoder) -> None:
+    articles = write_sample(tmp_path / "articles")
+    write_article(
+        articles,
+        "drucker-einrichten",
+        "Drucker einrichten",
+        "# Drucker einrichten\n\nÖffnen Sie die Einstellungen und fügen Sie den Drucker FollowMe hinzu. "
+        "Danach holen Sie den Ausdruck mit Ihrem Ausweis am Gerät ab.\n",
+    )
+    report = load_articles(directory=articles)
+    index = KnowledgeIndex.open(directory=tmp_path / "kb", encoder=encoder)
+    try:
+        await index.sync(articles=report.articles)
+        result = await HybridRetriever(index=index, encoder=encoder).search("Wie kann ich den Drucker einrichten?")
+        assert result.article_ids()[0] == "drucker-einrichten"
+    finally:
+        await index.close()

@@ -40,6 +40,7 @@ from knowledge.confidence import ConfidenceModel
 from knowledge.embeddings import Encoder
 from knowledge.generate import GroundedAnswerer
 from knowledge.index import KnowledgeIndex
+from knowledge.language import detect_language
 from knowledge.llm import build_chat_model
 from knowledge.retrieval import HybridRetriever
 
@@ -181,6 +182,7 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None, 
             relay=staff.operations,
             incidents=incidents,
             turn_order=turn_order,
+            language=detect_language,
         ),
     )
     log.info(

@@ -204,7 +204,7 @@ async def test_suggested_articles_are_buttons_and_a_pick_answers_from_that_artic
     ts = await ana.dm("printer problem")
     [question] = slack.thread(ana.dm_channel, ts)
     options = buttons(question)
-    assert options[-1] == "None of these"
+    assert options[-1] == "None of these — talk to a person"
     assert len(options) >= 3
 
     await ana.click(question, options[1])

@@ -51,8 +51,10 @@ class TicketSide:
     async def relayed(self, turn: ConversationTurn, text: str, *, clear_answer: ClearAnswer) -> bool:
         """While a ticket is open the message goes to IT (or cancels the ticket); False once it has closed.
 
-        Until someone from IT has written to the person, a question the articles answer outright is answered too
-        (`clear_answer` composes that answer, or None): the ticket gets the question either way, so staff see it.
+        Until someone from IT has written to the person, a new question the articles answer outright is answered
+        too (`clear_answer` composes that answer, or None): the ticket gets the question either way, so staff see
+        it. An answer from an article the person has already been shown is no news: a detail about the problem
+        that is with IT ("it says gateway unreachable") goes to IT only.
         """
         ticket = turn.state.open_handoff
         if self._relay is None or ticket is None:
@@ -65,14 +67,13 @@ class TicketSide:
             await turn.save(replace(turn.state, open_handoff=None))
             return False
         log.info("message_relayed", ticket=ticket, status=status)
-        if not await turn.staff_replied(ticket):
-            answer = await clear_answer()
-            if answer is not None:
-                noted = turn.local(messages.HANDOFF_NOTED).format(ticket=ticket)
-                await turn.send(
-                    replace(answer, text=f"{answer.text}\n\n{noted}", handoff_id=ticket, choices=_with_leave(answer))
-                )
-                return True
+        answer = await _answer_meanwhile(turn, ticket, clear_answer)
+        if answer is not None:
+            noted = turn.local(messages.HANDOFF_NOTED).format(ticket=ticket)
+            await turn.send(
+                replace(answer, text=f"{answer.text}\n\n{noted}", handoff_id=ticket, choices=_with_leave(answer))
+            )
+            return True
         if status == "open":  # nobody has it yet: say where the message went; later, staff answer themselves
             await turn.send(
                 Reply(
@@ -121,6 +122,18 @@ class TicketSide:
             else turn.local(messages.RATING_UNKNOWN)
         )
         await turn.send(Reply(kind=ReplyKind.INFO, text=text, private=True))
+
+
+async def _answer_meanwhile(turn: ConversationTurn, ticket: str, clear_answer: ClearAnswer) -> Reply | None:
+    """The bot's answer to a new question while nobody from IT has written yet; None: the message is for IT only."""
+    if await turn.staff_replied(ticket):
+        return None  # the person is talking with IT now
+    answer = await clear_answer()
+    if answer is None or not answer.citations:
+        return None
+    if answer.citations[0].article_id in await turn.cited_articles():
+        return None  # no news: a detail about the problem that is already with IT
+    return answer
 
 
 def _with_leave(answer: Reply) -> tuple[Choice, ...]:

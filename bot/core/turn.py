@@ -106,6 +106,15 @@ class ConversationTurn:
                 return entry.text
         return ""
 
+    async def cited_articles(self) -> set[str]:
+        """The articles the bot's answers in this conversation have cited so far."""
+        return {
+            citation.article_id
+            for entry in await self._store.transcript(self._inbound.conversation)
+            if entry.role == "bot" and entry.reply is not None and entry.reply.kind is ReplyKind.ANSWER
+            for citation in entry.reply.citations
+        }
+
     async def staff_replied(self, ticket: str) -> bool:
         """True once someone from IT has written to the person on `ticket` (from then on they talk with IT)."""
         return any(

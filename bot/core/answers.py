@@ -61,13 +61,14 @@ class KnowledgeAnswers:
                 hits=retrieval.hits,
             )
 
-    async def clear_answer(self, question: str) -> Reply | None:
-        """The answer to `question` when the articles answer it outright; None when it would need clarifying or a
-        person (a ticket is already open: this only decides whether the bot can help meanwhile)."""
+    async def clear_answer(self, question: str, *, unlike: set[str]) -> Reply | None:
+        """The answer to `question` when the articles answer it outright and none of its closest articles is in
+        `unlike`; else None (a ticket is open: this only decides whether the bot can help meanwhile)."""
         retrieval = await self._knowledge.retrieve(question)
         decision = self.policy.decide(retrieval)
+        closest = {hit.article_id for hit in retrieval.top_articles(self.policy.clarify_options)}
         log.info("knowledge_decision", outcome=decision.outcome, reason=decision.reason, while_ticket_open=True)
-        if decision.outcome != "answer":
+        if decision.outcome != "answer" or closest & unlike:
             return None
         answer = await self._knowledge.answer(question=question, retrieval=retrieval)
         return _answer_reply(answer, confidence=retrieval.confidence)

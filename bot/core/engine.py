@@ -178,7 +178,7 @@ class Engine:
         await self._note_language(turn)
         await turn.record_user(text)
         if turn.state.open_handoff and await self._tickets.relayed(
-            turn, text, clear_answer=lambda: self._answers.clear_answer(text)
+            turn, text, clear_answer=lambda shown: self._answers.clear_answer(text, unlike=shown)
         ):
             return
         after_clarify = isinstance(flow, ClarifyFlow)

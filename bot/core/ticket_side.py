@@ -15,7 +15,9 @@ from bot.core.turn import LEAVE_TICKET, ConversationTurn
 
 log = structlog.get_logger(__name__)
 
-ClearAnswer = Callable[[], Awaitable[Reply | None]]
+# The answer to the message if the articles answer it outright and it is about none of the articles given (their
+# ids), else None: bot/core/answers.py, KnowledgeAnswers.clear_answer.
+ClearAnswer = Callable[[set[str]], Awaitable[Reply | None]]
 
 
 class TicketSide:
@@ -53,8 +55,8 @@ class TicketSide:
 
         Until someone from IT has written to the person, a new question the articles answer outright is answered
         too (`clear_answer` composes that answer, or None): the ticket gets the question either way, so staff see
-        it. An answer from an article the person has already been shown is no news: a detail about the problem
-        that is with IT ("it says gateway unreachable") goes to IT only.
+        it. A message close to the articles the person has already been shown is no new question but a detail of
+        the problem that is with IT ("it says gateway unreachable"): it goes to IT only.
         """
         ticket = turn.state.open_handoff
         if self._relay is None or ticket is None:
@@ -128,12 +130,8 @@ async def _answer_meanwhile(turn: ConversationTurn, ticket: str, clear_answer: C
     """The bot's answer to a new question while nobody from IT has written yet; None: the message is for IT only."""
     if await turn.staff_replied(ticket):
         return None  # the person is talking with IT now
-    answer = await clear_answer()
-    if answer is None or not answer.citations:
-        return None
-    if answer.citations[0].article_id in await turn.cited_articles():
-        return None  # no news: a detail about the problem that is already with IT
-    return answer
+    # The articles already shown are about the problem that is with IT: a message close to them is a detail of it.
+    return await clear_answer(await turn.articles_shown())
 
 
 def _with_leave(answer: Reply) -> tuple[Choice, ...]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import structlog
 
 from bot import messages, messages_de
-from bot.core.choices import CLOSE_TICKET
+from bot.core.choices import CLOSE_TICKET, NONE_OF_THESE
 from bot.core.flows import Flow
 from bot.core.model import (
     Choice,
@@ -106,14 +106,18 @@ class ConversationTurn:
                 return entry.text
         return ""
 
-    async def cited_articles(self) -> set[str]:
-        """The articles the bot's answers in this conversation have cited so far."""
-        return {
-            citation.article_id
-            for entry in await self._store.transcript(self._inbound.conversation)
-            if entry.role == "bot" and entry.reply is not None and entry.reply.kind is ReplyKind.ANSWER
-            for citation in entry.reply.citations
-        }
+    async def articles_shown(self) -> set[str]:
+        """The articles the bot has cited or offered in this conversation so far."""
+        shown: set[str] = set()
+        for entry in await self._store.transcript(self._inbound.conversation):
+            reply = entry.reply
+            if entry.role != "bot" or reply is None:
+                continue
+            if reply.kind is ReplyKind.ANSWER:
+                shown.update(citation.article_id for citation in reply.citations)
+            elif reply.kind is ReplyKind.CLARIFY:  # its buttons are the articles offered, and "none of these"
+                shown.update(choice.id for choice in reply.choices if choice.id != NONE_OF_THESE)
+        return shown
 
     async def staff_replied(self, ticket: str) -> bool:
         """True once someone from IT has written to the person on `ticket` (from then on they talk with IT)."""

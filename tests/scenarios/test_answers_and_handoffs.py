@@ -76,23 +76,23 @@ async def test_a_greeting_with_a_real_question_is_not_small_talk(bot: Bot) -> No
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
-    ("text", "article"),
+    ("text", "articles"),
     [
-        ("I forgot my password", "password-self-service-reset"),
-        ("I forgot my password, can you reset it?", "password-self-service-reset"),
-        ("my account is locked out", "account-lockout"),
-        ("I got a new phone and need to set up the authenticator again", "mfa-new-phone"),
+        ("I forgot my password", {"password-self-service-reset"}),
+        ("I forgot my password, can you reset it?", {"password-self-service-reset"}),
+        ("my account is locked out", {"account-lockout"}),
+        ("I got a new phone and need to set up the authenticator again", {"mfa-new-phone", "mfa-setup"}),
     ],
 )
 async def test_without_a_directory_a_self_service_request_gets_the_do_it_yourself_article_not_a_ticket(
-    bot: Bot, text: str, article: str
+    bot: Bot, text: str, articles: set[str]
 ) -> None:
     [reply] = await bot.person().say(text)
     assert reply["kind"] in ("answer", "clarify")
     assert reply["handoff_id"] is None
     assert "I can't help with" in reply["text"]
     offered = [c["article_id"] for c in reply["citations"]] + [c["id"] for c in reply["choices"]]
-    assert article in offered
+    assert articles & set(offered)
     # A person is always one click away.
     assert {c["id"] for c in reply["choices"]} & {"handoff:human", "none"}
 

@@ -77,3 +77,13 @@ async def test_closing_when_no_ticket_is_open_says_so(token_bot: Bot) -> None:
     [reply] = await token_bot.person().pick("ticket:close")
     assert reply["kind"] == "info"
     assert "no open ticket" in reply["text"]
+
+
+@pytest.mark.asyncio
+async def test_a_detail_about_the_problem_already_with_it_goes_to_the_ticket(token_bot: Bot) -> None:
+    alice = token_bot.person()
+    [answer] = await alice.say("how do I connect to the VPN?")
+    [handoff] = await alice.press(answer, "Talk to a person")
+    [reply] = await alice.say("the VPN client says the gateway is unreachable")
+    assert reply["kind"] == "info"
+    assert handoff["handoff_id"] in reply["text"]

@@ -92,6 +92,13 @@ GERMAN: dict[str, str] = {
         "Schade, dass meine Antworten nicht geholfen haben. Ich habe das Gespräch an den IT-Service-Desk "
         "weitergegeben (Ticket {ticket}); eine Person meldet sich hier, mit allem, was wir geschrieben haben."
     ),
+    en.HANDOFF_CLAIMED: "{name} hat Ihr Ticket {ticket} übernommen und antwortet Ihnen hier.",
+    en.HANDOFF_RESOLVED: "Ihr Ticket {ticket} wurde von {name} gelöst:\n\n{note}",
+    en.HANDOFF_RATE: "Wie zufrieden waren Sie? Bewerten Sie die Hilfe von 1 (schlecht) bis 5 (ausgezeichnet).",
+    en.HANDOFF_RETURNED: (
+        "{name} hat dieses Gespräch an mich zurückgegeben (Ticket {ticket} ist geschlossen). "
+        'Fragen Sie mich gern, oder schreiben Sie "mit einem Menschen sprechen", um die IT wieder zu erreichen.'
+    ),
     en.RATING_THANKS: "Danke, dass Sie Ticket {ticket} mit {rating}/5 bewertet haben.",
     en.RATING_UNKNOWN: "Diese Bewertung kann ich nicht speichern: Das Ticket ist nicht Ihres oder nicht gelöst.",
     en.KNOWN_ISSUE: (

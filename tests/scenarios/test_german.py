@@ -9,6 +9,7 @@ import pytest
 import pytest_asyncio
 
 from knowledge.embeddings import MiniLMEncoder
+from tests.support.staffapi import StaffClient
 from tests.support.webchat import Bot, running_bot
 
 GERMAN_BUTTONS = {"Hat geholfen", "Nichts davon — mit einem Menschen sprechen", "Mein Ticket schließen"}
@@ -72,3 +73,17 @@ async def test_the_clarifying_question_is_asked_in_german(clarifying_bot: Bot) -
     assert question["kind"] == "clarify"
     assert question["text"].startswith("Ich möchte sichergehen")
     assert question["choices"][-1]["label"] == "Nichts davon — mit einem Menschen sprechen"
+
+
+@pytest.mark.asyncio
+async def test_it_s_notices_about_the_ticket_come_in_german_too(token_bot: Bot) -> None:
+    alice = token_bot.person()
+    staff = StaffClient.with_token(token_bot.client)
+    await alice.say("Hallo")
+    [handoff] = await alice.pick("handoff:human")
+    await staff.ok("POST", f"/tickets/{handoff['handoff_id']}/claim")
+    [claimed] = await alice.later_replies()
+    assert (
+        claimed["text"]
+        == f"IT Service Desk hat Ihr Ticket {handoff['handoff_id']} übernommen und antwortet Ihnen hier."
+    )

@@ -27,7 +27,9 @@ from knowledge.paths import index_dir, packaged_eval_dir
 
 kb_app = typer.Typer(help="Knowledge base: validate, index, search, evaluate.", no_args_is_help=True)
 
-DEFAULT_QUESTIONS = packaged_eval_dir() / "questions.jsonl"
+# Confidence is fitted on the first two and only measured on the third (realistic messy questions).
+DEFAULT_QUESTIONS = [packaged_eval_dir() / "questions.jsonl", packaged_eval_dir() / "questions_messy.jsonl"]
+DEFAULT_HELD_OUT = packaged_eval_dir() / "questions_messy_heldout.jsonl"
 
 ArticlesOption = Annotated[
     Path | None,
@@ -186,8 +188,15 @@ def evaluate(
 def calibrate(
     articles: ArticlesOption = None,
     questions: Annotated[
-        Path, typer.Option("--questions", exists=True, dir_okay=False, help="Labelled questions, JSON Lines.")
-    ] = DEFAULT_QUESTIONS,
+        list[Path] | None,
+        typer.Option(
+            "--questions", exists=True, dir_okay=False, help="Labelled questions to fit on, JSON Lines (repeatable)."
+        ),
+    ] = None,
+    held_out: Annotated[
+        Path | None,
+        typer.Option("--held-out", exists=True, dir_okay=False, help="Labelled questions only measured, never fitted."),
+    ] = DEFAULT_HELD_OUT,
     output: Annotated[
         Path | None,
         typer.Option("--output", help="Where to write the calibration [default: knowledge/calibration.json]"),
@@ -202,7 +211,8 @@ def calibrate(
     report = _load(articles or common.settings(CommonSettings).articles_dir)
     if report.errors:
         raise typer.Exit(1)
-    labelled = load_questions(questions)
+    labelled = [item for path in questions or DEFAULT_QUESTIONS for item in load_questions(path)]
+    unseen = load_questions(held_out) if held_out is not None else []
 
     async def run() -> None:
         encoder = _encoder()
@@ -210,7 +220,9 @@ def calibrate(
             index = await asyncio.to_thread(KnowledgeIndex.open, directory=Path(temporary), encoder=encoder)
             try:
                 await index.sync(articles=report.articles)
-                model = await fit(retriever=HybridRetriever(index=index, encoder=encoder), questions=labelled)
+                model = await fit(
+                    retriever=HybridRetriever(index=index, encoder=encoder), questions=labelled, held_out=unseen
+                )
             finally:
                 await index.close()
         model.save(output or DEFAULT_CALIBRATION_PATH)

@@ -58,7 +58,9 @@ class KnowledgeService:
         if not article_chunks:
             raise LookupError(f"no indexed article {target!r} to answer from")
         own_hits = [h for h in result.hits if h.chunk.article_id == target]
-        best = choose_section(own_hits) if own_hits else article_chunks[0]
+        best = choose_section(
+            question=question, hits=own_hits, article_chunks=article_chunks, picked=article_id is not None
+        )
         composed: ComposedAnswer | None = None
         if self._generator is not None:
             sources = [h.chunk for h in result.hits if article_id is None or h.chunk.article_id == target]

@@ -50,3 +50,21 @@ def test_answer_threshold_is_the_lowest_meeting_the_precision_target() -> None:
     report = summarise(observations, scores, answer=answer, clarify=clarify)
     assert report["unanswerable_handed_off"] == 1.0
     assert report["answered_precision"] == round(14 / 15, 3)
+
+
+def test_one_unanswerable_question_just_below_the_answer_threshold_does_not_close_the_clarify_band() -> None:
+    observations = (
+        [observation("a", True, True)] * 8
+        + [observation(None, False, False)]
+        + [observation("a", False, True)] * 4
+        + [observation(None, False, False)] * 9
+    )
+    scores = np.array([0.9] * 8 + [0.75] + [0.6] * 4 + [0.1] * 9)
+    answer, clarify = choose_thresholds(
+        observations, scores, target_precision=0.9, min_useful_clarify=0.6, max_unanswerable_leak=0.2
+    )
+    assert answer == 0.76
+    assert clarify == 0.11  # the band 0.11-0.76 offers the right article to 4 of 5 questions
+    report = summarise(observations, scores, answer=answer, clarify=clarify)
+    assert report["clarified_share"] == round(5 / 22, 3)
+    assert report["confidently_wrong"] == 0

@@ -34,7 +34,7 @@ from knowledge.loader import load_articles  # noqa: E402
 from knowledge.paths import packaged_articles_dir  # noqa: E402
 from knowledge.retrieval import HybridRetriever  # noqa: E402
 
-FLOORS = (0.1, 0.15, 0.2, 0.25)
+FLOORS = (0.05, 0.1, 0.15, 0.2)
 SHORT_MESSAGES = (
     "wifi", "teams", "printer", "email", "vpn", "outlook", "laptop", "screen", "sound", "printer problem",
     "computer issue", "ok", "hm", "asdf qwerty", "any news?", "still broken",

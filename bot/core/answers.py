@@ -10,7 +10,7 @@ from bot import messages
 from bot.core.choices import HELPED, NONE_OF_THESE, NOT_HELPFUL, TALK_TO_PERSON
 from bot.core.flows import ClarifyFlow
 from bot.core.model import Answer, Choice, KnowledgeHit, Reply, ReplyKind
-from bot.core.policy import AnswerPolicy
+from bot.core.policy import AnswerPolicy, close_runner_up
 from bot.core.ports import ConversationStore, KnowledgeBase
 from bot.core.turn import ConversationTurn
 
@@ -74,13 +74,19 @@ class KnowledgeAnswers:
         return _answer_reply(answer, confidence=retrieval.confidence)
 
     async def instead_of_action(self, turn: ConversationTurn, *, intent: str, confidence: float) -> None:
-        """An action this installation cannot carry out: the articles on doing it yourself, else a ticket."""
+        """An action this installation cannot carry out: the articles on doing it yourself, else a ticket.
+
+        One article is shown when it is confidently and clearly the one; when others come close (a reset and a
+        lockout article for "I forgot my password"), the person picks, which costs a click and never shows the wrong
+        article's steps.
+        """
         question = turn.text
         retrieval = await self._knowledge.retrieve(question)
         decision = self.policy.decide(retrieval)
+        options = tuple(retrieval.top_articles(self.policy.clarify_options))
         action = turn.action_label(intent)
         log.info("self_service_article", intent=intent, outcome=decision.outcome, reason=decision.reason)
-        if decision.outcome == "answer":
+        if decision.outcome == "answer" and not close_runner_up(options):
             answer = await self._knowledge.answer(question=question, retrieval=retrieval)
             reply = _answer_reply(answer, confidence=retrieval.confidence)
             intro = turn.local(messages.ACTION_SELF_SERVICE).format(action=action)
@@ -91,7 +97,7 @@ class KnowledgeAnswers:
             await offer_articles(
                 turn,
                 question=question,
-                options=tuple(retrieval.top_articles(self.policy.clarify_options)),
+                options=options,
                 confidence=retrieval.confidence,
                 text=turn.local(messages.ACTION_SELF_SERVICE_OPTIONS).format(action=action),
             )

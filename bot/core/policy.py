@@ -69,7 +69,7 @@ class AnswerPolicy:
         words = len(retrieval.question.split())
         vague = words <= VAGUE_MAX_WORDS
         if confidence >= self.answer_threshold:
-            if not (vague and _close_runner_up(options)):
+            if not (vague and close_runner_up(options)):
                 return Decision(
                     outcome="answer", reason=f"confidence {confidence:.2f} >= answer {self.answer_threshold:.2f}"
                 )
@@ -89,5 +89,6 @@ class AnswerPolicy:
         return Decision(outcome="clarify", reason=reason, options=options)
 
 
-def _close_runner_up(options: tuple[KnowledgeHit, ...]) -> bool:
+def close_runner_up(options: tuple[KnowledgeHit, ...]) -> bool:
+    """True when the second article scores close to the first: neither is clearly the one meant."""
     return len(options) >= 2 and options[1].score >= CLOSE_SHARE * options[0].score

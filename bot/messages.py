@@ -33,6 +33,10 @@ HANDOFF_NONE_OF_THESE = (
     "Thanks — I've passed your question to the IT Service Desk (ticket {ticket}). "
     "A person will follow up here with the full conversation."
 )
+HANDOFF_STILL_UNCLEAR = (
+    "I'm still not sure what you need, so I've passed your question to the IT Service Desk (ticket {ticket}). "
+    "A person will follow up here with the full conversation."
+)
 HANDOFF_ALREADY_OPEN = (
     "Your conversation is already with the IT Service Desk (ticket {ticket}). I've added your message to it."
 )
@@ -51,8 +55,8 @@ FEEDBACK_SORRY = (
 )
 FEEDBACK_UNKNOWN_ANSWER = "I can't find the answer that button belongs to any more, so I couldn't record your feedback."
 
-CLARIFY = "I found a few articles that might help. Which one is closest to your question?"
-CLARIFY_NONE = "None of these"
+CLARIFY = "I want to make sure I help with the right thing. Which of these is closest to what you need?"
+CLARIFY_NONE = "None of these — talk to a person"
 CLARIFY_UNKNOWN_CHOICE = "That option isn't available any more. Please type your question again."
 
 TURN_FAILED = (
@@ -60,6 +64,13 @@ TURN_FAILED = (
     'Please try again, or say "talk to a person" and I\'ll get someone from IT.'
 )
 CONVERSATION_NOT_YOURS = "This conversation belongs to someone else."
+
+# An action intent this installation cannot carry out (no directory connected, or turned off): the articles say how
+# to do it yourself.
+ACTION_SELF_SERVICE = "I can't help with {action} directly here, but you can do it yourself — here's how:"
+ACTION_SELF_SERVICE_OPTIONS = (
+    "I can't help with {action} directly here, but these articles show how to do it yourself. Which one fits?"
+)
 
 ACTION_LABELS = {
     "reset_password": "resetting your password",
@@ -243,6 +254,10 @@ HANDOFF_NEXT = (
 )
 HANDOFF_WITHIN = " — usually within {duration}"
 HANDOFF_RELAYED = "Added to your ticket {ticket}. IT will see it when they pick it up."
+# Below an answer given while a ticket is open and nobody from IT has written yet.
+HANDOFF_NOTED = "Your ticket {ticket} is still open; I've added this question to it so IT sees it too."
+CLOSE_TICKET = "Close my ticket"
+NO_OPEN_TICKET = "You have no open ticket with the IT Service Desk. Ask me anything."
 HANDOFF_CANCELLED = "OK — I've closed ticket {ticket}. I'm back: ask me anything."
 HANDOFF_CANCEL_WORDS = (
     "cancel",

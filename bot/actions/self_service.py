@@ -84,6 +84,9 @@ class SelfServiceActions:
 
     # ---- starting ------------------------------------------------------------------------------------------
 
+    def can_run(self, intent: str) -> bool:
+        return self._directory is not None
+
     async def start(self, turn: FlowTurn, *, intent: str, confidence: float) -> None:
         email = (turn.inbound.user.email or "").strip().lower()
         actor = email or turn.inbound.user.id

@@ -41,7 +41,7 @@ from knowledge.confidence import ConfidenceModel
 from knowledge.embeddings import Encoder
 from knowledge.generate import GroundedAnswerer
 from knowledge.index import KnowledgeIndex
-from knowledge.language import english_reading
+from knowledge.language import detect_language, english_reading
 from knowledge.llm import build_chat_model
 from knowledge.retrieval import HybridRetriever
 
@@ -183,6 +183,7 @@ async def build_services(settings: Settings, *, encoder: Encoder | None = None, 
             relay=staff.operations,
             incidents=incidents,
             turn_order=turn_order,
+            language=detect_language,
         ),
     )
     log.info(

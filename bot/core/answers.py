@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import structlog
 
 from bot import messages
 from bot.core.choices import HELPED, NONE_OF_THESE, NOT_HELPFUL, TALK_TO_PERSON
 from bot.core.flows import ClarifyFlow
-from bot.core.model import Answer, Choice, Reply, ReplyKind
-from bot.core.policy import AnswerPolicy
+from bot.core.model import Answer, Choice, KnowledgeHit, Reply, ReplyKind
+from bot.core.policy import AnswerPolicy, close_runner_up
 from bot.core.ports import ConversationStore, KnowledgeBase
 from bot.core.turn import ConversationTurn
 
@@ -25,10 +27,14 @@ class KnowledgeAnswers:
         self.policy = policy
         self._store = store
 
-    async def consult(self, turn: ConversationTurn, *, question: str) -> None:
-        """Answer `question` when confident, offer the closest articles when ambiguous, else hand off."""
+    async def consult(self, turn: ConversationTurn, *, question: str, after_clarify: bool = False) -> None:
+        """Answer `question` when confident, offer the closest articles when it is vague or ambiguous, else hand off.
+
+        Args:
+            after_clarify: typed in reply to a clarifying question; still unclear, it goes to a person.
+        """
         retrieval = await self._knowledge.retrieve(question)
-        decision = self.policy.decide(retrieval)
+        decision = self.policy.decide(retrieval, after_clarify=after_clarify)
         log.info(
             "knowledge_decision",
             outcome=decision.outcome,
@@ -39,31 +45,68 @@ class KnowledgeAnswers:
             answer = await self._knowledge.answer(question=question, retrieval=retrieval)
             await turn.send(_answer_reply(answer, confidence=retrieval.confidence))
         elif decision.outcome == "clarify":
-            options = retrieval.top_articles(self.policy.clarify_options)
-            await turn.set_flow(
-                ClarifyFlow(
-                    question=question, options=tuple(h.article_id for h in options), confidence=retrieval.confidence
-                )
-            )
-            choices = (
-                *(Choice(id=h.article_id, label=h.title) for h in options),
-                Choice(id=NONE_OF_THESE, label=messages.CLARIFY_NONE),
-            )
-            await turn.send(
-                Reply(
-                    kind=ReplyKind.CLARIFY,
-                    text=messages.CLARIFY,
-                    confidence=retrieval.confidence,
-                    choices=choices,
-                    expects="choice",
-                )
+            await offer_articles(
+                turn,
+                question=question,
+                options=decision.options,
+                confidence=retrieval.confidence,
+                text=messages.CLARIFY,
             )
         else:
             await turn.open_ticket(
                 reason=decision.reason,
                 intent=None,
                 confidence=retrieval.confidence,
-                template=messages.HANDOFF_NO_ANSWER,
+                template=messages.HANDOFF_STILL_UNCLEAR if after_clarify else messages.HANDOFF_NO_ANSWER,
+                hits=retrieval.hits,
+            )
+
+    async def clear_answer(self, question: str, *, unlike: set[str]) -> Reply | None:
+        """The answer to `question` when the articles answer it outright and none of its closest articles is in
+        `unlike`; else None (a ticket is open: this only decides whether the bot can help meanwhile)."""
+        retrieval = await self._knowledge.retrieve(question)
+        decision = self.policy.decide(retrieval)
+        closest = {hit.article_id for hit in retrieval.top_articles(self.policy.clarify_options)}
+        log.info("knowledge_decision", outcome=decision.outcome, reason=decision.reason, while_ticket_open=True)
+        if decision.outcome != "answer" or closest & unlike:
+            return None
+        answer = await self._knowledge.answer(question=question, retrieval=retrieval)
+        return _answer_reply(answer, confidence=retrieval.confidence)
+
+    async def instead_of_action(self, turn: ConversationTurn, *, intent: str, confidence: float) -> None:
+        """An action this installation cannot carry out: the articles on doing it yourself, else a ticket.
+
+        One article is shown when it is confidently and clearly the one; when others come close (a reset and a
+        lockout article for "I forgot my password"), the person picks, which costs a click and never shows the wrong
+        article's steps.
+        """
+        question = turn.text
+        retrieval = await self._knowledge.retrieve(question)
+        decision = self.policy.decide(retrieval)
+        options = tuple(retrieval.top_articles(self.policy.clarify_options))
+        action = turn.action_label(intent)
+        log.info("self_service_article", intent=intent, outcome=decision.outcome, reason=decision.reason)
+        if decision.outcome == "answer" and not close_runner_up(options):
+            answer = await self._knowledge.answer(question=question, retrieval=retrieval)
+            reply = _answer_reply(answer, confidence=retrieval.confidence)
+            intro = turn.local(messages.ACTION_SELF_SERVICE).format(action=action)
+            await turn.send(replace(reply, text=f"{intro}\n\n{reply.text}", intent=intent))
+        elif retrieval.hits and retrieval.confidence >= min(
+            self.policy.plausible_confidence, self.policy.clarify_threshold
+        ):
+            await offer_articles(
+                turn,
+                question=question,
+                options=options,
+                confidence=retrieval.confidence,
+                text=turn.local(messages.ACTION_SELF_SERVICE_OPTIONS).format(action=action),
+            )
+        else:
+            await turn.open_ticket(
+                reason=f"self-service action '{intent}' cannot run here and no article fits",
+                intent=intent,
+                confidence=confidence,
+                template=turn.local(messages.HANDOFF_ACTION).replace("{action}", action),
                 hits=retrieval.hits,
             )
 
@@ -135,4 +178,20 @@ def _answer_reply(answer: Answer, *, confidence: float) -> Reply:
     )
     return Reply(
         kind=ReplyKind.ANSWER, text=answer.text, confidence=confidence, citations=answer.citations, choices=feedback
+    )
+
+
+async def offer_articles(
+    turn: ConversationTurn, *, question: str, options: tuple[KnowledgeHit, ...], confidence: float, text: str
+) -> None:
+    """Ask which of `options` the person means (remembered for their pick), or none: then a person takes over."""
+    await turn.set_flow(
+        ClarifyFlow(question=question, options=tuple(h.article_id for h in options), confidence=confidence)
+    )
+    choices = (
+        *(Choice(id=h.article_id, label=h.title) for h in options),
+        Choice(id=NONE_OF_THESE, label=messages.CLARIFY_NONE),
+    )
+    await turn.send(
+        Reply(kind=ReplyKind.CLARIFY, text=turn.local(text), confidence=confidence, choices=choices, expects="choice")
     )

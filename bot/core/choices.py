@@ -16,6 +16,7 @@ NOT_HELPFUL = "feedback:not_helpful"
 TALK_TO_PERSON = "handoff:human"
 NONE_OF_THESE = "none"  # under the articles offered while clarifying
 RATING_PREFIX = "rating:"  # rating:<ticket>:<1-5>, under the note that a ticket was resolved
+CLOSE_TICKET = "ticket:close"  # under every notice about the open ticket: the person no longer needs it
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,16 @@ import structlog
 
 from bot import messages
 from bot.core.answers import KnowledgeAnswers
-from bot.core.choices import HELPED, NOT_HELPFUL, RATING_PREFIX, TALK_TO_PERSON, ChoiceRouter, Exact, Prefix
+from bot.core.choices import (
+    CLOSE_TICKET,
+    HELPED,
+    NOT_HELPFUL,
+    RATING_PREFIX,
+    TALK_TO_PERSON,
+    ChoiceRouter,
+    Exact,
+    Prefix,
+)
 from bot.core.flows import ActionFlow, ClarifyFlow
 from bot.core.intents import ACTION_INTENTS, SMALL_TALK_INTENTS
 from bot.core.model import Choice, ConversationState, Inbound, IntentMatch, Reply, ReplyKind, TurnResult
@@ -20,6 +29,7 @@ from bot.core.ports import (
     IncidentWatch,
     IntentDetector,
     KnowledgeBase,
+    LanguageDetector,
     ReplyPort,
     SelfService,
     TicketRelay,
@@ -59,6 +69,7 @@ class OptionalServices:
         incidents: notices many people reporting the same problem; without it, each report stands alone.
         turn_order: runs one turn per conversation at a time, in arrival order (across replicas with Redis);
             without it, turns of one conversation may interleave.
+        language: tells German from English in typed text; without it, the bot's own messages are English.
     """
 
     self_service: SelfService | None = None
@@ -66,6 +77,7 @@ class OptionalServices:
     relay: TicketRelay | None = None
     incidents: IncidentWatch | None = None
     turn_order: TurnOrder | None = None
+    language: LanguageDetector | None = None
 
 
 class Engine:
@@ -85,6 +97,7 @@ class Engine:
         self._contacts = services.contacts
         self._incidents = services.incidents
         self._turn_order = services.turn_order
+        self._language = services.language
         self._answers = KnowledgeAnswers(
             knowledge=conversation.knowledge, policy=conversation.policy, store=self._store
         )
@@ -95,6 +108,7 @@ class Engine:
         self._choices.on(Exact(NOT_HELPFUL), handler=self._answers.not_helpful)
         self._choices.on(Prefix(RATING_PREFIX), handler=self._tickets.rate)
         self._choices.on(Exact(TALK_TO_PERSON), handler=self._tickets.talk_to_person)
+        self._choices.on(Exact(CLOSE_TICKET), handler=self._tickets.leave)
         if self._self_service is not None:
             self._choices.on(*self._self_service.choices, handler=self._action_choice)
 
@@ -161,10 +175,14 @@ class Engine:
             await self._continue_action(turn, self._self_service, flow)
             return
         text = turn.text
+        await self._note_language(turn)
         await turn.record_user(text)
-        if turn.state.open_handoff and await self._tickets.relayed(turn, text):
+        if turn.state.open_handoff and await self._tickets.relayed(
+            turn, text, clear_answer=lambda shown: self._answers.clear_answer(text, unlike=shown)
+        ):
             return
-        if isinstance(flow, ClarifyFlow):  # typing instead of picking drops the pending question
+        after_clarify = isinstance(flow, ClarifyFlow)
+        if after_clarify:  # typing instead of picking drops the pending question
             await turn.set_flow(None)
 
         match = await self._intents.detect(text)
@@ -173,19 +191,28 @@ class Engine:
             return
         if await self._known_issue(turn, text):
             return
-        await self._answers.consult(turn, question=text)
+        await self._answers.consult(turn, question=text, after_clarify=after_clarify)
+
+    async def _note_language(self, turn: ConversationTurn) -> None:
+        """The bot's messages follow the language the person types in; a word that says nothing keeps the last."""
+        if self._language is None:
+            return
+        language = self._language(turn.text, default=turn.state.language)
+        if language != turn.state.language:
+            log.info("language_changed", language=language)
+            await turn.save(replace(turn.state, language=language))
 
     async def _refused_input(self, turn: ConversationTurn) -> bool:
         """An empty or over-long message is answered with why, and goes no further."""
         text = turn.text
         if not text:
             await turn.record_user("")
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.EMPTY_MESSAGE))
+            await turn.send(Reply(kind=ReplyKind.INFO, text=turn.local(messages.EMPTY_MESSAGE)))
             return True
         if len(text) > self._max_chars:
             # Cap before any model sees it; keep a note in the transcript rather than megabytes of text.
             await turn.record_user(_not_processed(text))
-            notice = messages.TOO_LONG.format(length=len(text), limit=self._max_chars)
+            notice = turn.local(messages.TOO_LONG).format(length=len(text), limit=self._max_chars)
             await turn.send(Reply(kind=ReplyKind.ERROR, text=notice))
             return True
         return False
@@ -217,7 +244,7 @@ class Engine:
             await turn.send(
                 Reply(
                     kind=ReplyKind.INFO,
-                    text=_small_talk(match.intent),
+                    text=turn.local(_small_talk(match.intent)),
                     intent=match.intent,
                     confidence=match.confidence,
                 )
@@ -225,16 +252,10 @@ class Engine:
             return True
         if match.intent not in ACTION_INTENTS:
             return False
-        if self._self_service is not None:
+        if self._self_service is not None and self._self_service.can_run(match.intent):
             await self._self_service.start(turn, intent=match.intent, confidence=match.confidence)
             return True
-        action = messages.ACTION_LABELS[match.intent]
-        await turn.open_ticket(
-            reason=f"self-service action '{match.intent}' is not available yet",
-            intent=match.intent,
-            confidence=match.confidence,
-            template=messages.HANDOFF_ACTION.replace("{action}", action),
-        )
+        await self._answers.instead_of_action(turn, intent=match.intent, confidence=match.confidence)
         return True
 
     async def _known_issue(self, turn: ConversationTurn, text: str) -> bool:
@@ -245,7 +266,9 @@ class Engine:
         if known is None:
             return False
         log.info("known_issue_told", incident=known.incident)
-        told = messages.KNOWN_ISSUE.format(incident=known.incident, title=messages.incident_title(known.title))
+        told = turn.local(messages.KNOWN_ISSUE).format(
+            incident=known.incident, title=messages.incident_title(known.title)
+        )
         await turn.send(
             Reply(kind=ReplyKind.INFO, text=told, choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),))
         )

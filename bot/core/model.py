@@ -9,6 +9,7 @@ from typing import Any, Literal
 from bot.core.flows import Flow
 
 Expects = Literal["text", "code", "choice"]
+Language = Literal["en", "de"]  # the languages the bot's own messages are written in (bot/messages*.py)
 
 
 class ReplyKind(StrEnum):
@@ -190,6 +191,9 @@ class ConversationState:
     owner_id: str
     flow: Flow | None = None
     open_handoff: str | None = None  # the ticket this conversation is with, if any
+    # The language of the bot's own messages: the one the person last typed in; kept for their buttons and
+    # one-word replies, which say nothing about it.
+    language: Language = "en"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,6 +24,7 @@ from bot.core.model import (
     Inbound,
     IntentMatch,
     KnownIssue,
+    Language,
     Reply,
     Retrieval,
     Turn,
@@ -376,6 +377,12 @@ class SelfService(Protocol):
         """The buttons it answers (action flows and approvals), declared for the engine's choice router."""
         ...
 
+    def can_run(self, intent: str) -> bool:
+        """False when this installation cannot carry out `intent` for anyone (no directory connected): the engine
+        then points to the articles on doing it yourself instead. (An action IT turned off still starts, and goes
+        to a person: that is what IT chose.)"""
+        ...
+
     async def start(self, turn: FlowTurn, *, intent: str, confidence: float) -> None: ...
 
     async def resume(self, turn: FlowTurn, flow: ActionFlow) -> None:
@@ -385,6 +392,12 @@ class SelfService(Protocol):
     async def choose(self, turn: FlowTurn) -> None:
         """One of its buttons (confirm, cancel, approve, deny), in any conversation."""
         ...
+
+
+class LanguageDetector(Protocol):
+    """Which language typed text is in (knowledge.language.detect_language): `default` when it does not say."""
+
+    def __call__(self, text: str, *, default: Language) -> Language: ...
 
 
 class Clock(Protocol):

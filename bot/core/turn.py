@@ -6,9 +6,11 @@ from dataclasses import replace
 
 import structlog
 
-from bot import messages
+from bot import messages, messages_de
+from bot.core.choices import CLOSE_TICKET, NONE_OF_THESE
 from bot.core.flows import Flow
 from bot.core.model import (
+    Choice,
     ConversationState,
     HandoffPacket,
     HandoffReceipt,
@@ -58,6 +60,16 @@ class ConversationTurn:
     def flow(self) -> Flow | None:
         return self.state.flow
 
+    def local(self, text: str) -> str:
+        """`text` (one of bot/messages.py's, before it is filled in) in the conversation's language."""
+        return messages_de.german(text) if self.state.language == "de" else text
+
+    def action_label(self, intent: str) -> str:
+        """What a self-service action is called in a sentence, in the conversation's language."""
+        if self.state.language == "de" and intent in messages_de.ACTION_LABELS:
+            return messages_de.ACTION_LABELS[intent]
+        return messages.ACTION_LABELS[intent]
+
     async def record_user(self, text: str) -> None:
         """Store what the person sent (or a placeholder for it) in the transcript."""
         inbound = self._inbound
@@ -74,6 +86,10 @@ class ConversationTurn:
         await self._deliver(reply, stored=replace(reply, text=transcript_text))
 
     async def _deliver(self, reply: Reply, *, stored: Reply) -> None:
+        # Button labels are the catalog's own words (or article titles, left as they are): translated here, once.
+        if self.state.language != "en" and reply.choices:
+            choices = tuple(replace(c, label=self.local(c.label)) for c in reply.choices)
+            reply, stored = replace(reply, choices=choices), replace(stored, choices=choices)
         inbound = self._inbound
         self.seq = await self._store.append(
             conversation=inbound.conversation, user=inbound.user, role="bot", text=stored.text, reply=stored
@@ -89,6 +105,26 @@ class ConversationTurn:
             if entry.role == "user" and entry.text and not entry.text.startswith("["):
                 return entry.text
         return ""
+
+    async def articles_shown(self) -> set[str]:
+        """The articles the bot has cited or offered in this conversation so far."""
+        shown: set[str] = set()
+        for entry in await self._store.transcript(self._inbound.conversation):
+            reply = entry.reply
+            if entry.role != "bot" or reply is None:
+                continue
+            if reply.kind is ReplyKind.ANSWER:
+                shown.update(citation.article_id for citation in reply.citations)
+            elif reply.kind is ReplyKind.CLARIFY:  # its buttons are the articles offered, and "none of these"
+                shown.update(choice.id for choice in reply.choices if choice.id != NONE_OF_THESE)
+        return shown
+
+    async def staff_replied(self, ticket: str) -> bool:
+        """True once someone from IT has written to the person on `ticket` (from then on they talk with IT)."""
+        return any(
+            entry.role == "staff" and entry.reply is not None and entry.reply.handoff_id == ticket
+            for entry in await self._store.transcript(self._inbound.conversation)
+        )
 
     async def set_flow(self, flow: Flow | None) -> None:
         """Remember `flow` for the next turn (None: no flow in progress)."""
@@ -127,7 +163,8 @@ class ConversationTurn:
                     kind=ReplyKind.HANDOFF,
                     intent=intent,
                     handoff_id=str(open_ticket),
-                    text=messages.HANDOFF_ALREADY_OPEN.format(ticket=open_ticket),
+                    text=self.local(messages.HANDOFF_ALREADY_OPEN).format(ticket=open_ticket),
+                    choices=(LEAVE_TICKET,),
                 )
             )
             return
@@ -148,23 +185,36 @@ class ConversationTurn:
         ticket = receipt.ticket
         log.info("handoff_opened", ticket=ticket, reason=reason, intent=intent)
         await self.save(replace(self.state, open_handoff=ticket))
-        text = f"{template.format(ticket=ticket)}\n\n{_what_next(receipt)}"
+        text = f"{self.local(template).format(ticket=ticket)}\n\n{self._what_next(receipt)}"
         await self.send(
-            Reply(kind=ReplyKind.HANDOFF, text=text, intent=intent, confidence=confidence, handoff_id=ticket)
+            Reply(
+                kind=ReplyKind.HANDOFF,
+                text=text,
+                intent=intent,
+                confidence=confidence,
+                handoff_id=ticket,
+                choices=(LEAVE_TICKET,),
+            )
         )
 
+    def _what_next(self, receipt: HandoffReceipt) -> str:
+        minutes = receipt.first_response_minutes
+        duration = "" if minutes is None else self._duration(minutes)
+        within = "" if minutes is None else self.local(messages.HANDOFF_WITHIN).format(duration=duration)
+        return self.local(messages.HANDOFF_NEXT).format(within=within)
 
-def _what_next(receipt: HandoffReceipt) -> str:
-    minutes = receipt.first_response_minutes
-    within = "" if minutes is None else messages.HANDOFF_WITHIN.format(duration=_duration(minutes))
-    return messages.HANDOFF_NEXT.format(within=within)
+    def _duration(self, minutes: float) -> str:
+        """30 → "30 minutes", 120 → "2 hours", 1440 → "1 day": how people say response times."""
+        german = self.state.language == "de"
+        for unit, size in (("day", 1440), ("hour", 60)):
+            if minutes >= size and minutes % size == 0:
+                count = int(minutes // size)
+                return (
+                    messages_de.german_duration(count, unit) if german else f"{count} {unit}{'s' if count != 1 else ''}"
+                )
+        count = round(minutes)
+        return messages_de.german_duration(count, "minute") if german else f"{count} minute{'s' if count != 1 else ''}"
 
 
-def _duration(minutes: float) -> str:
-    """30 → "30 minutes", 120 → "2 hours", 1440 → "1 day": how people say response times."""
-    for unit, size in (("day", 1440), ("hour", 60)):
-        if minutes >= size and minutes % size == 0:
-            count = int(minutes // size)
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    count = round(minutes)
-    return f"{count} minute{'s' if count != 1 else ''}"
+# Under every notice about the open ticket: the person can always leave it (bot/core/ticket_side.py closes it).
+LEAVE_TICKET = Choice(id=CLOSE_TICKET, label=messages.CLOSE_TICKET)

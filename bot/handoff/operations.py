@@ -9,7 +9,7 @@ from typing import Any
 
 import structlog
 
-from bot import messages
+from bot import messages, messages_de
 from bot.core.choices import RATING_PREFIX
 from bot.core.model import Choice, Reply, ReplyKind, UserRef
 from bot.core.ports import ConversationStore, Notifier
@@ -119,7 +119,7 @@ class TicketOperations:
             Reply(
                 kind=ReplyKind.INFO,
                 handoff_id=ticket_id,
-                text=messages.HANDOFF_CLAIMED.format(name=staff.name, ticket=ticket_id),
+                text=await self._in_their_words(claimed, messages.HANDOFF_CLAIMED, name=staff.name, ticket=ticket_id),
             ),
         )
         self._cards.refresh(claimed)
@@ -185,7 +185,9 @@ class TicketOperations:
                 kind=ReplyKind.STAFF,
                 author=staff.name,
                 handoff_id=ticket_id,
-                text=messages.HANDOFF_RESOLVED.format(name=staff.name, ticket=ticket_id, note=note),
+                text=await self._in_their_words(
+                    resolved, messages.HANDOFF_RESOLVED, name=staff.name, ticket=ticket_id, note=note
+                ),
             ),
             role="staff",
         )
@@ -193,7 +195,7 @@ class TicketOperations:
             resolved,
             Reply(
                 kind=ReplyKind.INFO,
-                text=messages.HANDOFF_RATE,
+                text=await self._in_their_words(resolved, messages.HANDOFF_RATE),
                 handoff_id=ticket_id,
                 expects="choice",
                 choices=tuple(Choice(id=f"{RATING_PREFIX}{ticket_id}:{n}", label=str(n)) for n in range(1, 6)),
@@ -215,7 +217,7 @@ class TicketOperations:
             Reply(
                 kind=ReplyKind.INFO,
                 handoff_id=ticket_id,
-                text=messages.HANDOFF_RETURNED.format(name=staff.name, ticket=ticket_id),
+                text=await self._in_their_words(returned, messages.HANDOFF_RETURNED, name=staff.name, ticket=ticket_id),
             ),
         )
         await self._mirror(ticket_id, "resolve", {"note": f"Handed back to the bot by {staff.name}."})
@@ -333,6 +335,13 @@ class TicketOperations:
         state = await self._store.load_state(ticket.conversation)
         if state is not None and state.open_handoff == ticket.id:
             await self._store.save_state(conversation=ticket.conversation, state=replace(state, open_handoff=None))
+
+    async def _in_their_words(self, of: Ticket, template: str, **fields: str) -> str:
+        """`template` (from bot/messages.py) filled in, in the language of the conversation ticket `of` is from."""
+        state = await self._store.load_state(of.conversation)
+        if state is not None and state.language == "de":
+            template = messages_de.german(template)
+        return template.format(**fields)
 
     async def _tell_person(self, ticket: Ticket, reply: Reply, *, role: str = "bot") -> None:
         await self._notifier.tell_conversation(

@@ -13,7 +13,7 @@ import structlog
 
 from bot.core.model import ConversationRef
 from knowledge.embeddings import MiniLMEncoder
-from tests.support.slackchat import Workspace, buttons, next_ts, section_text, sign, slack_workspace
+from tests.support.slackchat import Workspace, buttons, next_ts, section_text, sign, slack_workspace, ticket_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -62,7 +62,7 @@ async def test_a_reply_in_the_thread_continues_the_conversation(slack: Workspace
     assert "IT help bot" in section_text(greeting)
     assert "Sources" in section_text(answer)
     assert "Ticket *HD-" in json.dumps(handoff.args["blocks"])
-    packet = await slack.bot.handoff_packet(handoff.args["blocks"][-1]["elements"][0]["text"].split("*")[1])
+    packet = await slack.bot.handoff_packet(ticket_of(handoff))
     assert [t["text"] for t in packet["transcript"] if t["role"] == "user"] == [
         "hello",
         VPN_QUESTION,
@@ -181,7 +181,7 @@ async def test_not_helpful_then_talk_to_a_person_hands_off_with_the_question(sla
     await ana.click(offer, "Talk to a person")
 
     handoff = slack.thread(ana.dm_channel, ts)[-1]
-    ticket = handoff.args["blocks"][-1]["elements"][0]["text"].split("*")[1]
+    ticket = ticket_of(handoff)
     packet = await slack.bot.handoff_packet(ticket)
     assert packet["question"] == VPN_QUESTION
     assert packet["intent"] == "human"
@@ -204,7 +204,7 @@ async def test_suggested_articles_are_buttons_and_a_pick_answers_from_that_artic
     ts = await ana.dm("printer problem")
     [question] = slack.thread(ana.dm_channel, ts)
     options = buttons(question)
-    assert options[-1] == "None of these"
+    assert options[-1] == "None of these — talk to a person"
     assert len(options) >= 3
 
     await ana.click(question, options[1])
@@ -404,7 +404,7 @@ async def test_someone_whose_email_cannot_be_read_is_told_and_handed_off(slack: 
     [reply] = slack.thread(ana.dm_channel, ts)
     assert "couldn't confirm who you are" in section_text(reply)
     assert "Sources" not in section_text(reply)
-    ticket = reply.args["blocks"][-1]["elements"][0]["text"].split("*")[1]
+    ticket = ticket_of(reply)
     packet = await slack.bot.handoff_packet(ticket)
     assert "could not identify" in packet["reason"]
     assert packet["user"]["email"] is None

@@ -76,20 +76,35 @@ async def test_a_greeting_with_a_real_question_is_not_small_talk(bot: Bot) -> No
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
-    ("text", "intent"),
+    ("text", "articles"),
     [
-        ("I forgot my password, can you reset it?", "reset_password"),
-        ("my account is locked out", "unlock_account"),
-        ("I got a new phone and need to set up the authenticator again", "reset_mfa"),
+        ("I forgot my password", {"password-self-service-reset"}),
+        ("I forgot my password, can you reset it?", {"password-self-service-reset"}),
+        ("my account is locked out", {"account-lockout"}),
+        ("I got a new phone and need to set up the authenticator again", {"mfa-new-phone", "mfa-setup"}),
     ],
 )
-async def test_self_service_requests_are_recorded_and_handed_off_until_actions_exist(
-    bot: Bot, text: str, intent: str
+async def test_without_a_directory_a_self_service_request_gets_the_do_it_yourself_article_not_a_ticket(
+    bot: Bot, text: str, articles: set[str]
 ) -> None:
     [reply] = await bot.person().say(text)
-    assert (reply["kind"], reply["intent"]) == ("handoff", intent)
+    assert reply["kind"] in ("answer", "clarify")
+    assert reply["handoff_id"] is None
+    assert "I can't help with" in reply["text"]
+    offered = [c["article_id"] for c in reply["citations"]] + [c["id"] for c in reply["choices"]]
+    assert articles & set(offered)
+    # A person is always one click away.
+    assert {c["id"] for c in reply["choices"]} & {"handoff:human", "none"}
+
+
+@pytest.mark.asyncio
+async def test_asking_for_a_person_after_the_self_service_article_opens_a_ticket_about_the_request(bot: Bot) -> None:
+    alice = bot.person()
+    await alice.say("I forgot my password")
+    [reply] = await alice.say("I want to talk to a person")
+    assert reply["kind"] == "handoff"
     packet = await bot.handoff_packet(reply["handoff_id"])
-    assert packet["intent"] == intent
+    assert packet["question"] == "I forgot my password"
 
 
 @pytest.mark.asyncio

@@ -72,4 +72,4 @@ async def test_after_a_hand_off_messages_go_to_the_ticket_instead_of_clarifying(
     [reply] = await alice.say("wifi")
     assert reply["kind"] == "info"
     assert reply["handoff_id"] == first["handoff_id"]
-    assert not reply["choices"]
+    assert [c["label"] for c in reply["choices"]] == ["Close my ticket"]

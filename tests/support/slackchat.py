@@ -44,6 +44,12 @@ def section_text(call: SlackCall) -> str:
     return "\n".join(b["text"]["text"] for b in call.args.get("blocks", []) if b.get("type") == "section")
 
 
+def ticket_of(call: SlackCall) -> str:
+    """The ticket a hand-off message names in its context line ("Ticket *HD-…*")."""
+    [context] = [b for b in call.args.get("blocks", []) if b.get("type") == "context"]
+    return str(context["elements"][0]["text"].split("*")[1])
+
+
 def buttons(call: SlackCall) -> list[str]:
     return [e["text"]["text"] for b in call.args.get("blocks", []) if b.get("type") == "actions" for e in b["elements"]]
 

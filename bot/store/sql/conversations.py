@@ -33,7 +33,10 @@ class SqlConversationStore:
             return None
         # A stored flow that no longer validates is dropped (and logged): the person starts afresh.
         return ConversationState(
-            owner_id=row.owner_id, flow=flow_from_stored(row.flow, row.flow_data), open_handoff=row.open_handoff
+            owner_id=row.owner_id,
+            flow=flow_from_stored(row.flow, row.flow_data),
+            open_handoff=row.open_handoff,
+            language="de" if row.language == "de" else "en",  # NULL (older rows) or unknown: English
         )
 
     async def save_state(self, *, conversation: ConversationRef, state: ConversationState) -> None:
@@ -44,6 +47,7 @@ class SqlConversationStore:
             "flow": flow,
             "flow_data": flow_data,
             "open_handoff": state.open_handoff,
+            "language": state.language,
             "updated_at": now,
         }
         async with self._db.engine.begin() as conn:

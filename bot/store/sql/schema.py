@@ -46,6 +46,7 @@ conversations = sa.Table(
     sa.Column("open_handoff", sa.String(32), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("language", sa.String(8), nullable=True),  # of the bot's messages; NULL (older rows): English
 )
 
 turns = sa.Table(

@@ -91,7 +91,8 @@ async def test_a_version_1_database_gains_the_feedback_table_and_keeps_its_conve
     store = SqlConversationStore(database=upgraded)
     assert await store.record_feedback(conversation=CONVERSATION, reply_seq=answer, user=ALICE, helpful=True)
     async with upgraded.engine.connect() as conn:
-        assert (await conn.execute(sa.select(schema_info.c.version))).scalar_one() == SCHEMA_VERSION
+        # Past the baseline revision it says 9, so that the releases from before the migrations refuse it.
+        assert (await conn.execute(sa.select(schema_info.c.version))).scalar_one() == SCHEMA_VERSION + 1
     assert await store.load_state(CONVERSATION) == ConversationState(owner_id="alice")
     await upgraded.close()
 
@@ -139,7 +140,8 @@ async def test_a_version_3_database_can_store_a_reference_before_the_conversatio
     await references.save(conversation=installed, reference={"serviceUrl": "https://smba.example/"})
     assert await references.load(installed) == {"serviceUrl": "https://smba.example/"}
     async with upgraded.engine.connect() as conn:
-        assert (await conn.execute(sa.select(schema_info.c.version))).scalar_one() == SCHEMA_VERSION
+        # Past the baseline revision it says 9, so that the releases from before the migrations refuse it.
+        assert (await conn.execute(sa.select(schema_info.c.version))).scalar_one() == SCHEMA_VERSION + 1
     await upgraded.close()
 
 

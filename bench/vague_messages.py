@@ -9,8 +9,8 @@ Builds the starter knowledge base in a temporary directory and runs two measurem
    question. For each candidate floor below the calibrated clarify threshold it counts, per half, the answerable
    questions that would newly be clarified (and how often the right article is among the options) and the
    unanswerable ones that would be shown articles before reaching a person. Choose on "tune", read "held-out".
-2. One- and two-word messages: the confidence of topic words and of words no article fits, and what the policy
-   decides for each.
+2. One- and two-word messages: the best match (fused score, which the plausible-article floor reads) and the
+   confidence of topic words and of words no article fits, and what the policy decides for each.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from knowledge.retrieval import HybridRetriever  # noqa: E402
 FLOORS = (0.05, 0.1, 0.15, 0.2)
 SHORT_MESSAGES = (
     "wifi", "teams", "printer", "email", "vpn", "outlook", "laptop", "screen", "sound", "printer problem",
-    "computer issue", "ok", "hm", "asdf qwerty", "any news?", "still broken",
+    "computer issue", "ok", "hm", "asdf qwerty", "any news?", "still broken", "lol", "test", "yes", "Drucker", "WLAN",
 )  # fmt: skip
 
 
@@ -76,13 +76,15 @@ async def main() -> None:
                     f"| {shown} of {len(unanswerable)} |"
                 )
         print("\nShort messages:")
-        print("| message | confidence | decision |")
-        print("|---|---|---|")
+        print("| message | best match | confidence | decision |")
+        print("|---|---|---|---|")
         for text in SHORT_MESSAGES:
             retrieval = await knowledge.retrieve(text)
             decision = policy.decide(retrieval)
             offered = ", ".join(hit.article_id for hit in decision.options)
-            print(f"| {text} | {retrieval.confidence:.2f} | {decision.outcome}{f' ({offered})' if offered else ''} |")
+            best = retrieval.hits[0].score if retrieval.hits else 0.0
+            outcome = f"{decision.outcome}{f' ({offered})' if offered else ''}"
+            print(f"| {text} | {best:.2f} | {retrieval.confidence:.2f} | {outcome} |")
 
 
 if __name__ == "__main__":

@@ -91,8 +91,8 @@ class KnowledgeAnswers:
             reply = _answer_reply(answer, confidence=retrieval.confidence)
             intro = turn.local(messages.ACTION_SELF_SERVICE).format(action=action)
             await turn.send(replace(reply, text=f"{intro}\n\n{reply.text}", intent=intent))
-        elif retrieval.hits and retrieval.confidence >= min(
-            self.policy.plausible_confidence, self.policy.clarify_threshold
+        elif retrieval.hits and (
+            retrieval.confidence >= self.policy.clarify_threshold or self.policy.plausible(retrieval)
         ):
             await offer_articles(
                 turn,

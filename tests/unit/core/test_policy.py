@@ -3,7 +3,7 @@
 import pytest
 
 from bot.core.model import KnowledgeHit, Retrieval
-from bot.core.policy import PLAUSIBLE_CONFIDENCE, AnswerPolicy
+from bot.core.policy import PLAUSIBLE_SCORE, AnswerPolicy
 
 
 def retrieval(
@@ -40,13 +40,14 @@ def test_a_second_unclear_message_after_a_clarifying_question_hands_off() -> Non
 
 
 def test_a_word_or_two_with_a_plausible_article_is_asked_about_below_the_clarify_threshold() -> None:
-    decision = policy.decide(retrieval(PLAUSIBLE_CONFIDENCE, "wifi-guest", question="wifi"))
+    decision = policy.decide(retrieval(0.05, "wifi-guest", question="wifi", scores=(PLAUSIBLE_SCORE,)))
     assert decision.outcome == "clarify"
     assert [h.article_id for h in decision.options] == ["wifi-guest"]
 
 
 def test_a_word_or_two_that_nothing_plausibly_fits_hands_off() -> None:
-    assert policy.decide(retrieval(PLAUSIBLE_CONFIDENCE - 0.01, "wifi", question="hm ok")).outcome == "handoff"
+    unfitting = retrieval(0.05, "wifi", question="hm ok", scores=(PLAUSIBLE_SCORE - 0.01,))
+    assert policy.decide(unfitting).outcome == "handoff"
 
 
 def test_a_sentence_below_the_clarify_threshold_hands_off_even_with_plausible_articles() -> None:

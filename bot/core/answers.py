@@ -73,14 +73,13 @@ class KnowledgeAnswers:
         answer = await self._knowledge.answer(question=question, retrieval=retrieval)
         return _answer_reply(answer, confidence=retrieval.confidence)
 
-    async def instead_of_action(self, turn: ConversationTurn, *, intent: str, confidence: float) -> None:
+    async def instead_of_action(self, turn: ConversationTurn, *, intent: str, confidence: float, question: str) -> None:
         """An action this installation cannot carry out: the articles on doing it yourself, else a ticket.
 
         One article is shown when it is confidently and clearly the one; when others come close (a reset and a
         lockout article for "I forgot my password"), the person picks, which costs a click and never shows the wrong
         article's steps.
         """
-        question = turn.text
         retrieval = await self._knowledge.retrieve(question)
         decision = self.policy.decide(retrieval)
         options = tuple(retrieval.top_articles(self.policy.clarify_options))
@@ -100,6 +99,7 @@ class KnowledgeAnswers:
                 options=options,
                 confidence=retrieval.confidence,
                 text=turn.local(messages.ACTION_SELF_SERVICE_OPTIONS).format(action=action),
+                intent=intent,
             )
         else:
             await turn.open_ticket(
@@ -182,9 +182,17 @@ def _answer_reply(answer: Answer, *, confidence: float) -> Reply:
 
 
 async def offer_articles(
-    turn: ConversationTurn, *, question: str, options: tuple[KnowledgeHit, ...], confidence: float, text: str
+    turn: ConversationTurn,
+    *,
+    question: str,
+    options: tuple[KnowledgeHit, ...],
+    confidence: float,
+    text: str,
+    intent: str | None = None,
 ) -> None:
-    """Ask which of `options` the person means (remembered for their pick), or none: then a person takes over."""
+    """Ask which of `options` the person means (remembered for their pick), or none: then a person takes over.
+
+    `intent`: the request the articles stand in for (an action this installation cannot carry out)."""
     await turn.set_flow(
         ClarifyFlow(question=question, options=tuple(h.article_id for h in options), confidence=confidence)
     )
@@ -193,5 +201,12 @@ async def offer_articles(
         Choice(id=NONE_OF_THESE, label=messages.CLARIFY_NONE),
     )
     await turn.send(
-        Reply(kind=ReplyKind.CLARIFY, text=turn.local(text), confidence=confidence, choices=choices, expects="choice")
+        Reply(
+            kind=ReplyKind.CLARIFY,
+            text=turn.local(text),
+            confidence=confidence,
+            choices=choices,
+            expects="choice",
+            intent=intent,
+        )
     )

@@ -20,6 +20,7 @@ from bot.core.choices import (
 )
 from bot.core.flows import ActionFlow, ClarifyFlow
 from bot.core.intents import ACTION_INTENTS, SMALL_TALK_INTENTS
+from bot.core.message_reading import read_message
 from bot.core.model import Choice, ConversationState, Inbound, IntentMatch, Reply, ReplyKind, TurnResult
 from bot.core.policy import AnswerPolicy
 from bot.core.ports import (
@@ -175,10 +176,13 @@ class Engine:
             await self._continue_action(turn, self._self_service, flow)
             return
         text = turn.text
+        # The articles are searched with the message as a person reads it (subject and first sentences; quoted
+        # mail, signatures and disclaimers left out); the transcript and the ticket keep every word.
+        question = read_message(text).text
         await self._note_language(turn)
         await turn.record_user(text)
         if turn.state.open_handoff and await self._tickets.relayed(
-            turn, text, clear_answer=lambda shown: self._answers.clear_answer(text, unlike=shown)
+            turn, text, clear_answer=lambda shown: self._answers.clear_answer(question, unlike=shown)
         ):
             return
         after_clarify = isinstance(flow, ClarifyFlow)
@@ -187,11 +191,11 @@ class Engine:
 
         match = await self._intents.detect(text)
         log.info("intent_detected", intent=match.intent, confidence=round(match.confidence, 3))
-        if await self._acted_on_intent(turn, match):
+        if await self._acted_on_intent(turn, match, question=question):
             return
         if await self._known_issue(turn, text):
             return
-        await self._answers.consult(turn, question=text, after_clarify=after_clarify)
+        await self._answers.consult(turn, question=question, after_clarify=after_clarify)
 
     async def _note_language(self, turn: ConversationTurn) -> None:
         """The bot's messages follow the language the person types in; a word that says nothing keeps the last."""
@@ -235,7 +239,7 @@ class Engine:
         await turn.record_user(f"[chose: {turn.inbound.choice}]")
         await self._self_service.choose(turn)
 
-    async def _acted_on_intent(self, turn: ConversationTurn, match: IntentMatch) -> bool:
+    async def _acted_on_intent(self, turn: ConversationTurn, match: IntentMatch, *, question: str) -> bool:
         """A person asking for a human, small talk, or a self-service action: handled here, not by the articles."""
         if match.intent == "human":
             await self._tickets.asked_for_person(turn, confidence=match.confidence)
@@ -255,7 +259,7 @@ class Engine:
         if self._self_service is not None and self._self_service.can_run(match.intent):
             await self._self_service.start(turn, intent=match.intent, confidence=match.confidence)
             return True
-        await self._answers.instead_of_action(turn, intent=match.intent, confidence=match.confidence)
+        await self._answers.instead_of_action(turn, intent=match.intent, confidence=match.confidence, question=question)
         return True
 
     async def _known_issue(self, turn: ConversationTurn, text: str) -> bool:

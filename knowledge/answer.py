@@ -116,10 +116,11 @@ def compose_extractive(*, best: Chunk, article_chunks: Sequence[Chunk], max_char
         used += size
         sections.append(section)
     rest = [_last_heading(c) for c in following[len(sections) - 1 :]]
+    # Plain words, no italics: the web chat renders only bold, links and code.
     if rest:
-        kept.append(f"_More in the article: {'; '.join((['the rest of this part'] if truncated else []) + rest)}._")
+        kept.append(f"More in the article: {'; '.join((['the rest of this part'] if truncated else []) + rest)}.")
     elif truncated:
-        kept.append("_(More in the article.)_")
+        kept.append("(More in the article.)")
     text = f"From **{best.article_title}**:\n\n" + "\n\n".join(kept)
     return ComposedAnswer(text=text, sources=tuple(sections))
 

@@ -124,7 +124,7 @@ def test_extractive_answer_trims_by_whole_blocks() -> None:
     answer = compose_extractive(best=long_section, article_chunks=[long_section], max_chars=700)
     assert "Paragraph 1 " in answer.text
     assert "Paragraph 3 " not in answer.text
-    assert answer.text.endswith("_(More in the article.)_")
+    assert answer.text.endswith("(More in the article.)")
 
 
 def test_among_near_tied_sections_the_one_with_steps_is_quoted() -> None:

@@ -93,7 +93,7 @@ def test_the_whole_how_to_is_quoted_and_the_rest_named() -> None:
     assert "**Find what is using the computer's power**" in answer.text
     assert "Contact the IT Service Desk" not in answer.text
     assert answer.text.endswith(
-        "_More in the article: Why laptops get slow; After a restart; If the laptop is still slow._"
+        "More in the article: Why laptops get slow; After a restart; If the laptop is still slow."
     )
 
 

@@ -35,3 +35,12 @@ async def token_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncod
         data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, staff_token=STAFF_TOKEN
     ) as started:
         yield started
+
+
+@pytest_asyncio.fixture
+async def always_clarifying_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
+    """Thresholds that put every retrieval in the clarify band: the person always gets articles to pick from."""
+    async with running_bot(
+        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, answer_threshold=1.0, clarify_threshold=0.0
+    ) as started:
+        yield started

@@ -3,23 +3,9 @@ confidence that stays modest when the knowledge base has no article for the prob
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-import pytest_asyncio
 
-from knowledge.embeddings import MiniLMEncoder
-from tests.support.webchat import Bot, Person, running_bot
-
-
-@pytest_asyncio.fixture
-async def clarifying_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
-    # Thresholds that put every retrieval in the clarify band, so the person always gets options to pick from.
-    async with running_bot(
-        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, answer_threshold=1.0, clarify_threshold=0.0
-    ) as started:
-        yield started
+from tests.support.webchat import Bot, Person
 
 
 async def pick_article(person: Person, message: str, article_id: str) -> dict[str, object]:
@@ -45,8 +31,8 @@ async def test_a_slow_laptop_gets_the_checks_not_the_contact_it_section(bot: Bot
 
 
 @pytest.mark.asyncio
-async def test_picking_vpn_keeps_disconnecting_shows_its_steps(clarifying_bot: Bot) -> None:
-    answer = await pick_article(clarifying_bot.person(), "my vpn keeps dropping", "vpn-drops")
+async def test_picking_vpn_keeps_disconnecting_shows_its_steps(always_clarifying_bot: Bot) -> None:
+    answer = await pick_article(always_clarifying_bot.person(), "my vpn keeps dropping", "vpn-drops")
     text = str(answer["text"])
     assert "**Check your home internet connection**" in text
     assert "Restart your home router" in text
@@ -55,9 +41,9 @@ async def test_picking_vpn_keeps_disconnecting_shows_its_steps(clarifying_bot: B
 
 
 @pytest.mark.asyncio
-async def test_picking_the_password_reset_article_shows_how_to_reset(clarifying_bot: Bot) -> None:
+async def test_picking_the_password_reset_article_shows_how_to_reset(always_clarifying_bot: Bot) -> None:
     # The question mentions the phone, whose after-care section this used to quote; the pick starts at the how-to.
-    person = clarifying_bot.person()
+    person = always_clarifying_bot.person()
     answer = await pick_article(person, "can I change my password on my phone", "password-self-service-reset")
     text = str(answer["text"])
     assert "**Steps to reset your password**" in text

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-import pytest_asyncio
 
-from knowledge.embeddings import MiniLMEncoder
-from tests.support.webchat import Bot, running_bot
-
-
-@pytest_asyncio.fixture
-async def always_clarifying_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
-    # Thresholds that put every retrieval in the clarify band make the flow deterministic to test.
-    async with running_bot(
-        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, answer_threshold=1.0, clarify_threshold=0.0
-    ) as started:
-        yield started
+from tests.support.webchat import Bot
 
 
 @pytest.mark.asyncio

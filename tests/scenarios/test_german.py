@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-import pytest_asyncio
 
-from knowledge.embeddings import MiniLMEncoder
 from tests.support.staffapi import StaffClient
-from tests.support.webchat import Bot, running_bot
+from tests.support.webchat import Bot
 
 GERMAN_BUTTONS = {"Hat geholfen", "Nichts davon — mit einem Menschen sprechen", "Mein Ticket schließen"}
 
@@ -58,18 +53,9 @@ async def test_an_empty_message_is_answered_in_the_conversation_s_language(bot: 
     assert reply["text"] == "Ihre Nachricht war leer. Wobei kann ich helfen?"
 
 
-@pytest_asyncio.fixture
-async def clarifying_bot(starter_data_dir: Path, tmp_path: Path, encoder: MiniLMEncoder) -> AsyncIterator[Bot]:
-    # Thresholds that put every retrieval in the clarify band: the question's wording is what is tested here.
-    async with running_bot(
-        data_dir=starter_data_dir, tmp_path=tmp_path, encoder=encoder, answer_threshold=1.0, clarify_threshold=0.0
-    ) as started:
-        yield started
-
-
 @pytest.mark.asyncio
-async def test_the_clarifying_question_is_asked_in_german(clarifying_bot: Bot) -> None:
-    [question] = await clarifying_bot.person().say("Mein Drucker druckt nicht, was kann ich tun?")
+async def test_the_clarifying_question_is_asked_in_german(always_clarifying_bot: Bot) -> None:
+    [question] = await always_clarifying_bot.person().say("Mein Drucker druckt nicht, was kann ich tun?")
     assert question["kind"] == "clarify"
     assert question["text"].startswith("Ich möchte sichergehen")
     assert question["choices"][-1]["label"] == "Nichts davon — mit einem Menschen sprechen"

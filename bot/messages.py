@@ -151,6 +151,7 @@ ACTION_NO_CATALOG = (
     "I can't find {what} in the request catalog, so I've passed your request to the IT Service Desk (ticket "
     "{ticket}). A person will follow up here."
 )
+ACTION_NO_CATALOG_WHAT = "that"  # the {what} above when the catalog has nothing of the kind asked for
 ACTION_CANCELLED = "OK — I've cancelled that. Nothing was changed."
 ACTION_EXPIRED = "That request timed out before it was finished, so nothing was changed. Just ask again if you need it."
 ACTION_IN_PROGRESS = "You're in the middle of another request ({action}). Please finish it or press Cancel first."
@@ -206,6 +207,7 @@ WHY_EMAIL_FAILED = "I couldn't send the verification e-mail"
 WHY_DIRECTORY_DOWN = "the company directory isn't answering right now"
 WHY_STAFF_APPROVAL = "IT staff approve {item} themselves"
 WHY_NO_APPROVER = "I couldn't find who approves {item}"
+WHY_APPROVER_UNREACHABLE = "I couldn't reach {approver}"
 
 PASSWORD_RESET_DONE = (
     "Done — your password has been reset. Your temporary password is:\n\n`{password}`\n\n"

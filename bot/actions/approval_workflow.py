@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import structlog
 
-from bot import messages
+from bot import messages, messages_de
 from bot.actions.approvals import Approval, SqlApprovals, Status
 from bot.actions.catalog import Catalog, CatalogItem
 from bot.actions.policy import ActionPolicy
+from bot.actions.refusals import in_words
 from bot.actions.requester import Refusal, own_account
 from bot.audit import AuditEntry, AuditLog
 from bot.core.clock import SystemClock
@@ -95,7 +96,11 @@ class ApprovalWorkflow:
                 "so could not be asked in chat; please get the approval by another route",
                 intent=action,
                 confidence=None,
-                template=messages.ACTION_REFUSED.replace("{why}", f"I couldn't reach {approver}"),
+                template=in_words(
+                    turn,
+                    messages.ACTION_REFUSED,
+                    why=in_words(turn, messages.WHY_APPROVER_UNREACHABLE, approver=approver),
+                ),
             )
             return
         await self._record(approval, outcome="approval_requested", approver=approver)
@@ -103,7 +108,9 @@ class ApprovalWorkflow:
             Reply(
                 kind=ReplyKind.ACTION,
                 intent=action,
-                text=messages.APPROVAL_ASKED.format(approver=approver, item=item.name, approval=approval.id),
+                text=turn.local(messages.APPROVAL_ASKED).format(
+                    approver=approver, item=item.name, approval=approval.id
+                ),
             )
         )
 
@@ -142,7 +149,7 @@ class ApprovalWorkflow:
             text = messages.APPROVAL_APPROVED_APPROVER if granted else messages.APPROVAL_FAILED_APPROVER
         else:
             await self._record(approval, outcome="denied", approver=clicker)
-            await self._tell_requester(approval, messages.APPROVAL_DENIED.format(approver=clicker, item=item.name))
+            await self._tell_requester(approval, messages.APPROVAL_DENIED, approver=clicker, item=item.name)
             text = messages.APPROVAL_DENIED_APPROVER
         await turn.send(
             Reply(
@@ -167,7 +174,7 @@ class ApprovalWorkflow:
             return False
         await self._record(approval, outcome="expired", approver=None)
         name = item.name if item is not None else approval.item_id
-        await self._tell_requester(approval, messages.APPROVAL_EXPIRED.format(item=name))
+        await self._tell_requester(approval, messages.APPROVAL_EXPIRED, item=name)
         return True
 
     async def _grant(self, approval: Approval, *, item: CatalogItem, approver: str | None) -> bool:
@@ -188,9 +195,11 @@ class ApprovalWorkflow:
             )
             await self._tell_requester(
                 approval,
-                messages.APPROVAL_FAILED.format(approver=approver or "IT", item=item.name, detail=str(error)).replace(
-                    "{ticket}", ticket
-                ),
+                messages.APPROVAL_FAILED,
+                approver=approver or "IT",
+                item=item.name,
+                detail=str(error),
+                ticket=ticket,
             )
             return False
         await self._approvals.move(approval.id, from_status="approved", to_status="done")
@@ -200,12 +209,16 @@ class ApprovalWorkflow:
             approver=approver,
             rollback=f"remove {approval.requester_account} from group {item.group}",
         )
-        await self._tell_requester(
-            approval, messages.APPROVAL_GRANTED.format(approver=approver or "policy", item=item.name)
-        )
+        await self._tell_requester(approval, messages.APPROVAL_GRANTED, approver=approver or "policy", item=item.name)
         return True
 
-    async def _tell_requester(self, approval: Approval, text: str) -> None:
+    async def _tell_requester(self, approval: Approval, template: str, **fields: str) -> None:
+        """`template` filled in, in the language of the requester's conversation (read now: the decision comes
+        later, in someone else's turn)."""
+        state = await self._store.load_state(approval.conversation)
+        if state is not None and state.language == "de":
+            template = messages_de.german(template)
+        text = template.format(**fields)
         await self._notifier.tell_conversation(
             conversation=approval.conversation,
             user_id=approval.requester_user_id,

@@ -82,7 +82,7 @@ class CarryOut:
             await turn.send(
                 Reply(
                     kind=ReplyKind.INFO,
-                    text=messages.ACTION_IN_PROGRESS.format(action=messages.ACTION_LABELS[flow.action]),
+                    text=turn.local(messages.ACTION_IN_PROGRESS).format(action=turn.action_label(flow.action)),
                 )
             )
             return

@@ -10,7 +10,7 @@ from bot import messages
 from bot.actions.buttons import CANCEL
 from bot.actions.guards import Guards
 from bot.actions.policy import ActionPolicy
-from bot.actions.refusals import Refusals, utc_minute
+from bot.actions.refusals import Refusals, in_words, utc_minute
 from bot.actions.verification import CodeResult, Method, SecondFactor
 from bot.audit import AuditEntry, AuditLog
 from bot.core.directory import DirectoryAccount
@@ -61,7 +61,9 @@ class CodeStep:
         expires = self._policy.flow_expiry(self._clock.now())
         await turn.set_flow(replace(flow, step="code", method=method.value, address=address, expires=expires))
         prompt = (
-            messages.CODE_PROMPT_TOTP if method is Method.TOTP else messages.CODE_PROMPT_EMAIL.format(address=address)
+            turn.local(messages.CODE_PROMPT_TOTP)
+            if method is Method.TOTP
+            else turn.local(messages.CODE_PROMPT_EMAIL).format(address=address)
         )
         await turn.send(
             Reply(
@@ -98,7 +100,7 @@ class CodeStep:
             await turn.send(
                 Reply(
                     kind=ReplyKind.INFO,
-                    text=messages.CODE_MALFORMED,
+                    text=turn.local(messages.CODE_MALFORMED),
                     expects="code",
                     choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),),
                 )
@@ -110,7 +112,7 @@ class CodeStep:
             await turn.send(
                 Reply(
                     kind=ReplyKind.INFO,
-                    text=messages.CODE_WRONG.format(left=left),
+                    text=turn.local(messages.CODE_WRONG).format(left=left),
                     expects="code",
                     choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),),
                 )
@@ -148,7 +150,7 @@ class CodeStep:
             "take over the account; please contact the person by a trusted route",
             intent=flow.action,
             confidence=None,
-            template=messages.CODE_LOCKED.replace("{until}", utc_minute(until)),
+            template=in_words(turn, messages.CODE_LOCKED, until=utc_minute(until)),
         )
 
 

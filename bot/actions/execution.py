@@ -13,6 +13,7 @@ import structlog
 from bot import messages
 from bot.actions.passwords import temporary_password
 from bot.actions.policy import ActionPolicy
+from bot.actions.refusals import in_words
 from bot.audit import AuditEntry, AuditLog
 from bot.core.directory import (
     DirectoryAccount,
@@ -58,7 +59,7 @@ class Executor:
                 raise ValueError(f"{context.action} is not run directly")
         except PasswordRejected as error:
             await self._failed(
-                turn, context, outcome="rejected", detail=str(error), template=messages.PASSWORD_REJECTED
+                turn, context, outcome="rejected", detail=str(error), template=turn.local(messages.PASSWORD_REJECTED)
             )
         except NotSupported as error:
             await self._failed(
@@ -66,7 +67,7 @@ class Executor:
                 context,
                 outcome="not_supported",
                 detail=str(error),
-                template=messages.ACTION_REFUSED.replace("{why}", str(error)),
+                template=in_words(turn, messages.ACTION_REFUSED, why=str(error)),
             )
         except DirectoryUnavailable as error:
             await self._failed(
@@ -74,7 +75,7 @@ class Executor:
                 context,
                 outcome="failure",
                 detail=str(error),
-                template=messages.ACTION_REFUSED.replace("{why}", messages.WHY_DIRECTORY_DOWN),
+                template=in_words(turn, messages.ACTION_REFUSED, why=turn.local(messages.WHY_DIRECTORY_DOWN)),
             )
         except DirectoryError as error:
             # The directory refused part-way (e.g. the password set but the change-at-next-sign-in flag not):
@@ -85,7 +86,7 @@ class Executor:
                 context,
                 outcome="failure",
                 detail=detail,
-                template=messages.ACTION_FAILED.replace("{detail}", str(error)),
+                template=in_words(turn, messages.ACTION_FAILED, detail=str(error)),
             )
 
     async def _reset_password(self, turn: FlowTurn, context: ActionContext) -> None:
@@ -96,21 +97,25 @@ class Executor:
             kind=ReplyKind.ACTION,
             intent=context.action,
             private=True,
-            text=messages.PASSWORD_RESET_DONE.format(password=password),
+            text=turn.local(messages.PASSWORD_RESET_DONE).format(password=password),
         )
         await turn.send_secret(reply, transcript_text=messages.PASSWORD_RESET_TRANSCRIPT)
 
     async def _unlock(self, turn: FlowTurn, context: ActionContext) -> None:
         unlocked = await self._directory.unlock(context.account)
         await self._record(context, outcome="success" if unlocked else "not_locked")
-        text = messages.UNLOCK_DONE if unlocked else messages.UNLOCK_NOT_LOCKED
+        text = turn.local(messages.UNLOCK_DONE if unlocked else messages.UNLOCK_NOT_LOCKED)
         await turn.send(Reply(kind=ReplyKind.ACTION, intent=context.action, text=text))
 
     async def _reset_mfa(self, turn: FlowTurn, context: ActionContext) -> None:
         removed = await self._directory.reset_mfa(context.account)
         await self._record(context, outcome="success", details={"methods_removed": removed})
         await turn.send(
-            Reply(kind=ReplyKind.ACTION, intent=context.action, text=messages.MFA_RESET_DONE.format(count=removed))
+            Reply(
+                kind=ReplyKind.ACTION,
+                intent=context.action,
+                text=turn.local(messages.MFA_RESET_DONE).format(count=removed),
+            )
         )
 
     async def _failed(

@@ -22,13 +22,18 @@ class Refusals:
         self._policy = policy
         self._audit = audit
 
-    async def refuse(self, turn: FlowTurn, *, intent: str, actor: str, reason: str, why: str) -> None:
-        await self.record(actor=actor, intent=intent, reason=reason, why=why)
+    async def refuse(
+        self, turn: FlowTurn, *, intent: str, actor: str, reason: str, why: str, item: str | None = None
+    ) -> None:
+        """Audit and hand off; `why` is a WHY_* text (or an error's) with `item` still to go in."""
+        refusal = Refusal(why=why, item=item)
+        await self.record(actor=actor, intent=intent, reason=reason, why=refusal.english)
+        said = in_words(turn, why) if item is None else in_words(turn, why, item=item)
         await turn.hand_off(
-            reason=f"self-service {intent} not done: {why}",
+            reason=f"self-service {intent} not done: {refusal.english}",
             intent=intent,
             confidence=None,
-            template=messages.ACTION_REFUSED.replace("{why}", why),
+            template=in_words(turn, messages.ACTION_REFUSED, why=said),
         )
 
     async def paused(self, turn: FlowTurn, *, actor: str, intent: str, reason: str) -> None:
@@ -37,7 +42,7 @@ class Refusals:
         await turn.send(
             Reply(
                 kind=ReplyKind.INFO,
-                text=messages.SELF_SERVICE_PAUSED,
+                text=turn.local(messages.SELF_SERVICE_PAUSED),
                 choices=(Choice(id=TALK_TO_PERSON, label=messages.TALK_TO_PERSON),),
             )
         )
@@ -56,9 +61,18 @@ class Refusals:
             await self.refuse(turn, intent=intent, actor=email, reason=reason, why=messages.WHY_DIRECTORY_DOWN)
             return None
         if isinstance(found, Refusal):
-            await self.refuse(turn, intent=intent, actor=email, reason=reason, why=found.why)
+            await self.refuse(turn, intent=intent, actor=email, reason=reason, why=found.why, item=found.item)
             return None
         return found
+
+
+def in_words(turn: FlowTurn, template: str, **fields: str) -> str:
+    """`template` (from bot/messages.py) in the conversation's language, with `fields` put in as they are: an
+    error's text may hold braces, so this never calls str.format. A {ticket} left in is for turn.hand_off."""
+    text = turn.local(template)
+    for name, value in fields.items():
+        text = text.replace(f"{{{name}}}", value)
+    return text
 
 
 def utc_minute(at: datetime) -> str:

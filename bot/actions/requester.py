@@ -29,7 +29,13 @@ _SELF_WORDS = {"my", "one", "it", "that", "this", "today", "yesterday", "everyon
 class Refusal:
     """Why the bot will not act itself (shown to the person, and the audit and hand-off reason)."""
 
-    why: str
+    why: str  # one of bot/messages.py's WHY_* texts, not yet filled in: translated before `item` goes in
+    item: str | None = None
+
+    @property
+    def english(self) -> str:
+        """The reason filled in, for the audit log and IT staff."""
+        return self.why if self.item is None else self.why.replace("{item}", self.item)
 
 
 def names_someone_else(text: str, *, own_email: str) -> bool:

@@ -21,7 +21,7 @@ from bot.actions.catalog import Catalog, CatalogItem, Kind
 from bot.actions.code_step import CodeStep
 from bot.actions.guards import Guards
 from bot.actions.policy import ActionPolicy
-from bot.actions.refusals import Refusals, utc_minute
+from bot.actions.refusals import Refusals, in_words, utc_minute
 from bot.actions.requester import Refusal, names_someone_else
 from bot.actions.verification import SecondFactor
 from bot.audit import AuditLog
@@ -33,8 +33,16 @@ from bot.core.model import Choice, Reply, ReplyKind
 from bot.core.ports import Clock, Directory, FlowTurn, SharedState, SharedStateUnavailable
 
 REQUESTS: dict[str, Kind] = {"request_access": "access", "request_software": "software"}
-_YES_WORDS = re.compile(r"^\s*(y|yes|yep|yeah|ok|okay|sure|go ahead|confirm|do it|please do)\W*\s*$", re.IGNORECASE)
-_CANCEL_WORDS = re.compile(r"^\s*(n|no|nope|cancel|stop|abort|never ?mind|quit)\W*\s*$", re.IGNORECASE)
+# Typed instead of pressing a button, in English or German (the buttons' own words included).
+_YES_WORDS = re.compile(
+    r"^\s*(y|yes|yep|yeah|ok|okay|sure|go ahead|confirm|do it|please do"
+    r"|ja|ja,? bitte|ja,? gerne?|jawohl|klar|mach das|machen sie das|los)\W*\s*$",
+    re.IGNORECASE,
+)
+_CANCEL_WORDS = re.compile(
+    r"^\s*(n|no|nope|cancel|stop|abort|never ?mind|quit|nein|abbrechen|stopp|doch nicht|lieber nicht)\W*\s*$",
+    re.IGNORECASE,
+)
 
 
 class SelfServiceActions:
@@ -138,14 +146,14 @@ class SelfServiceActions:
         if locked is not None:
             why, template = (
                 f"self-service locked until {utc_minute(locked)} UTC after wrong codes",
-                messages.SELF_SERVICE_LOCKED.replace("{until}", utc_minute(locked)),
+                in_words(turn, messages.SELF_SERVICE_LOCKED, until=utc_minute(locked)),
             )
         elif await self._guards.over_rate_limit(email):
-            why, template = "rate limit reached", messages.RATE_LIMITED
+            why, template = "rate limit reached", turn.local(messages.RATE_LIMITED)
         elif cooling is not None:
             why, template = (
                 f"done recently, cooldown until {utc_minute(cooling)} UTC",
-                messages.COOLDOWN.replace("{until}", utc_minute(cooling)),
+                in_words(turn, messages.COOLDOWN, until=utc_minute(cooling)),
             )
         else:
             return True
@@ -169,7 +177,7 @@ class SelfServiceActions:
                 reason=f"{flow.action}: no catalog item matches",
                 intent=flow.action,
                 confidence=None,
-                template=messages.ACTION_NO_CATALOG.replace("{what}", "that"),
+                template=in_words(turn, messages.ACTION_NO_CATALOG, what=turn.local(messages.ACTION_NO_CATALOG_WHAT)),
             )
             return
         await turn.set_flow(replace(flow, step="item"))
@@ -181,7 +189,7 @@ class SelfServiceActions:
             Reply(
                 kind=ReplyKind.ACTION,
                 intent=flow.action,
-                text=messages.ACTION_PICK_ITEM,
+                text=turn.local(messages.ACTION_PICK_ITEM),
                 choices=choices,
                 expects="choice",
             )
@@ -189,7 +197,7 @@ class SelfServiceActions:
 
     async def _confirm(self, turn: FlowTurn, *, flow: ActionFlow, account: DirectoryAccount) -> None:
         action = flow.action
-        template = messages.ACTION_CONFIRM[action]
+        template = turn.local(messages.ACTION_CONFIRM[action])
         fields = {"account": account.email, "name": account.display_name or account.email, "item": "", "approval": ""}
         item = self._catalog.get(flow.item) if flow.item else None
         if item is not None:
@@ -197,15 +205,15 @@ class SelfServiceActions:
             if isinstance(approver, Refusal):
                 await turn.set_flow(None)
                 return await self._refusals.refuse(
-                    turn, intent=action, actor=flow.email, reason=flow.reason, why=approver.why
+                    turn, intent=action, actor=flow.email, reason=flow.reason, why=approver.why, item=approver.item
                 )
             flow = replace(flow, approver=approver)
             fields.update(
                 item=item.name,
                 approval=(
-                    messages.ACTION_NEEDS_APPROVAL.format(approver=approver)
+                    turn.local(messages.ACTION_NEEDS_APPROVAL).format(approver=approver)
                     if approver
-                    else messages.ACTION_NO_APPROVAL
+                    else turn.local(messages.ACTION_NO_APPROVAL)
                 ),
             )
         await turn.set_flow(replace(flow, step="confirm"))
@@ -225,15 +233,15 @@ class SelfServiceActions:
         if spec is None:
             raise RuntimeError(f"the action {action!r} is not enabled in the policy")
         if item.privileged or self._policy.is_privileged((item.group,)):
-            return Refusal(why=messages.WHY_PRIVILEGED_ITEM.format(item=item.name))
+            return Refusal(why=messages.WHY_PRIVILEGED_ITEM, item=item.name)
         rule = item.approval or spec.approval
         approver = {"none": "", "owner": item.owner or "", "manager": account.manager_email or ""}.get(rule)
         if rule == "staff" or approver is None:
-            return Refusal(why=messages.WHY_STAFF_APPROVAL.format(item=item.name))
+            return Refusal(why=messages.WHY_STAFF_APPROVAL, item=item.name)
         if rule != "none" and not approver:
-            return Refusal(why=messages.WHY_NO_APPROVER.format(item=item.name))
+            return Refusal(why=messages.WHY_NO_APPROVER, item=item.name)
         if approver and approver.casefold() == account.email.casefold():
-            return Refusal(why=messages.WHY_STAFF_APPROVAL.format(item=item.name))  # nobody approves themselves
+            return Refusal(why=messages.WHY_STAFF_APPROVAL, item=item.name)  # nobody approves themselves
         return approver.lower()
 
     # ---- continuing ----------------------------------------------------------------------------------------
@@ -255,7 +263,7 @@ class SelfServiceActions:
             await self._unknown_button(turn, _rest)
 
     async def _unknown_button(self, turn: FlowTurn, _payload: str) -> None:
-        await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_UNKNOWN_BUTTON))
+        await turn.send(Reply(kind=ReplyKind.INFO, text=turn.local(messages.ACTION_UNKNOWN_BUTTON)))
 
     async def resume(self, turn: FlowTurn, flow: ActionFlow) -> None:
         choice, text = turn.inbound.choice, turn.inbound.text
@@ -264,7 +272,7 @@ class SelfServiceActions:
             await self._refusals.record(
                 actor=flow.email, intent=flow.action, reason=flow.reason, why="the flow expired", outcome="expired"
             )
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_EXPIRED))
+            await turn.send(Reply(kind=ReplyKind.INFO, text=turn.local(messages.ACTION_EXPIRED)))
             return
         if choice == CANCEL or (choice is None and _CANCEL_WORDS.match(text)):
             await turn.set_flow(None)
@@ -275,7 +283,7 @@ class SelfServiceActions:
                 why="cancelled by the person",
                 outcome="cancelled",
             )
-            await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_CANCELLED))
+            await turn.send(Reply(kind=ReplyKind.INFO, text=turn.local(messages.ACTION_CANCELLED)))
             return
         picked = None if choice is None else Prefix(ITEM).match(choice)  # the catalog id of an item button
         if flow.step == "code" and choice is None:
@@ -290,7 +298,7 @@ class SelfServiceActions:
             await turn.send(
                 Reply(
                     kind=ReplyKind.INFO,
-                    text=messages.ACTION_IN_PROGRESS.format(action=messages.ACTION_LABELS[flow.action]),
+                    text=turn.local(messages.ACTION_IN_PROGRESS).format(action=turn.action_label(flow.action)),
                     expects="choice",
                     choices=(Choice(id=CANCEL, label=messages.ACTION_CANCEL),),
                 )
@@ -305,7 +313,7 @@ class SelfServiceActions:
         if picked is not None:
             item = self._catalog.get(picked)
             if item is None or item.kind != REQUESTS[flow.action]:
-                await turn.send(Reply(kind=ReplyKind.INFO, text=messages.ACTION_UNKNOWN_BUTTON))
+                await turn.send(Reply(kind=ReplyKind.INFO, text=turn.local(messages.ACTION_UNKNOWN_BUTTON)))
                 return
             await self._confirm(turn, flow=replace(flow, item=item.id), account=account)
             return

@@ -354,6 +354,14 @@ class FlowTurn(Protocol):
     @property
     def flow(self) -> Flow | None: ...
 
+    def local(self, text: str) -> str:
+        """`text` (one of bot/messages.py's, before it is filled in) in the conversation's language."""
+        ...
+
+    def action_label(self, intent: str) -> str:
+        """What a self-service action is called in a sentence, in the conversation's language."""
+        ...
+
     async def send(self, reply: Reply) -> None: ...
 
     async def send_secret(self, reply: Reply, *, transcript_text: str) -> None:

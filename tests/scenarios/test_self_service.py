@@ -104,6 +104,28 @@ async def test_alice_forgot_her_password_and_signs_in_with_the_temporary_one(hel
     assert "recently" in again["text"]
 
 
+async def test_a_german_speaker_is_verified_and_reset_in_german(helpdesk: SelfServiceBot) -> None:
+    totp = await helpdesk.enrol_totp("alice@example.org")
+    alice = helpdesk.person("alice")
+
+    [confirm] = await alice.say("Ich habe mein Passwort vergessen")
+    assert confirm["intent"] == "reset_password"
+    assert confirm["text"].startswith("Ich kann das Passwort Ihres Kontos **alice@example.org**")
+    assert [c["label"] for c in confirm["choices"]] == ["Ja, bitte", "Abbrechen"]
+    [prompt] = await alice.press(confirm, "Ja, bitte")
+    assert prompt["expects"] == "code"
+    assert prompt["text"].startswith("Zur Bestätigung, dass Sie es sind,")
+    assert "Authenticator-App" in prompt["text"]
+    [done] = await alice.say(totp.now())
+
+    assert done["text"].startswith("Erledigt — Ihr Passwort wurde zurückgesetzt.")
+    assert can_bind(helpdesk.slapd.url, dn=dn("alice"), password=temporary_password(done))
+    # A second reset the same day goes to a person; she is told why in German.
+    [again] = await helpdesk.person("alice").say("Bitte setzen Sie mein Passwort zurück")
+    assert again["kind"] == "handoff"
+    assert "erst vor Kurzem erledigt" in again["text"]
+
+
 async def test_a_code_mailed_to_the_alternate_address_works_for_someone_without_an_app(
     helpdesk: SelfServiceBot,
 ) -> None:

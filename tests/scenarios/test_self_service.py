@@ -162,6 +162,19 @@ async def test_unlocking_an_account_that_is_not_locked_says_so(helpdesk: SelfSer
     assert ("unlock_account", "not_locked") in await audit_outcomes(helpdesk)
 
 
+async def test_a_typed_german_yes_or_no_answers_the_confirmation(helpdesk: SelfServiceBot) -> None:
+    carol = helpdesk.person("carol")
+    [confirm] = await carol.say("Mein Konto ist gesperrt")
+    assert confirm["text"].startswith("Ich kann Ihr Konto **carol@example.org**")
+    [cancelled] = await carol.say("nein")
+    assert cancelled["text"] == "Gut — ich habe das abgebrochen. Es wurde nichts geändert."
+
+    [confirm] = await carol.say("Mein Konto ist gesperrt")
+    assert confirm["expects"] == "choice", confirm
+    [done] = await carol.say("ja")
+    assert done["text"].startswith("Ihr Konto ist nicht gesperrt, daher habe ich nichts geändert.")
+
+
 async def test_three_wrong_codes_pause_self_service_and_tell_it_staff(helpdesk: SelfServiceBot) -> None:
     totp = await helpdesk.enrol_totp("alice@example.org")
     alice = helpdesk.person("alice")
@@ -228,6 +241,26 @@ async def test_a_denied_request_changes_nothing_and_alice_is_told(helpdesk: Self
     [told] = await alice.later_replies()
     assert "declined" in told["text"]
     assert dn("alice") not in read_attributes(helpdesk.slapd.url, dn=VPN_USERS, attributes=["member"])["member"]
+
+
+async def test_bob_s_decision_reaches_alice_in_the_language_she_last_wrote_and_bob_reads_english(
+    helpdesk: SelfServiceBot,
+) -> None:
+    bob = helpdesk.person("bob")
+    await bob.say("hello")
+    alice = helpdesk.person("alice")
+    [confirm] = await alice.say("please add me to the VPN group")
+    await alice.press(confirm, messages.ACTION_YES)
+    [thanks] = await alice.say("Danke schön")  # from here on her conversation is German
+    assert thanks["text"].startswith("Gern geschehen")
+    [request] = await bob.later_replies()
+    assert request["text"].startswith("**Approval needed**")
+
+    [approved] = await bob.press(request, messages.ACTION_APPROVE)
+
+    assert approved["text"].startswith("Approved")
+    [told] = await alice.later_replies()
+    assert told["text"].startswith("Gute Nachricht: bob@example.org hat Ihren Antrag auf **VPN access** genehmigt")
 
 
 async def test_privileged_and_staff_only_items_go_to_it_staff(helpdesk: SelfServiceBot) -> None:

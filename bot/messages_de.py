@@ -107,7 +107,7 @@ GERMAN: dict[str, str] = {
         'sobald es behoben ist. Wenn Ihr Problem ein anderes ist, wählen Sie "Mit einem Menschen sprechen".'
     ),
     # ---- the self-service actions (what the person sees; approvers and IT staff read English) ----
-    en.ACTION_YES: "Ja, bitte",
+    en.ACTION_YES: "Ja, gerne",  # people type a button's words too: "ja bitte" reads as asking for a person
     en.ACTION_CANCEL: "Abbrechen",
     en.ACTION_CONFIRM["reset_password"]: (
         "Ich kann das Passwort Ihres Kontos **{account}** ({name}) zurücksetzen. Sie erhalten hier ein temporäres "
@@ -143,7 +143,7 @@ GERMAN: dict[str, str] = {
         "Wir sind noch mitten in einer anderen Anfrage (bei {action}). Bitte schließen Sie sie ab oder wählen Sie "
         'zuerst "Abbrechen".'
     ),
-    en.ACTION_CONFIRM_AGAIN: 'Bitte wählen Sie "Ja, bitte" oder "Abbrechen" (oder schreiben Sie ja oder abbrechen).',
+    en.ACTION_CONFIRM_AGAIN: 'Bitte wählen Sie "Ja, gerne" oder "Abbrechen" (oder schreiben Sie ja oder abbrechen).',
     en.ACTION_UNKNOWN_BUTTON: (
         "Diese Schaltfläche gehört zu einer Anfrage, die abgeschlossen oder nicht mehr offen ist."
     ),

@@ -111,8 +111,8 @@ async def test_a_german_speaker_is_verified_and_reset_in_german(helpdesk: SelfSe
     [confirm] = await alice.say("Ich habe mein Passwort vergessen")
     assert confirm["intent"] == "reset_password"
     assert confirm["text"].startswith("Ich kann das Passwort Ihres Kontos **alice@example.org**")
-    assert [c["label"] for c in confirm["choices"]] == ["Ja, bitte", "Abbrechen"]
-    [prompt] = await alice.press(confirm, "Ja, bitte")
+    assert [c["label"] for c in confirm["choices"]] == ["Ja, gerne", "Abbrechen"]
+    [prompt] = await alice.press(confirm, "Ja, gerne")
     assert prompt["expects"] == "code"
     assert prompt["text"].startswith("Zur Bestätigung, dass Sie es sind,")
     assert "Authenticator-App" in prompt["text"]
@@ -171,7 +171,7 @@ async def test_a_typed_german_yes_or_no_answers_the_confirmation(helpdesk: SelfS
 
     [confirm] = await carol.say("Mein Konto ist gesperrt")
     assert confirm["expects"] == "choice", confirm
-    [done] = await carol.say("ja")
+    [done] = await carol.say("Ja, gerne")  # the button's words, typed
     assert done["text"].startswith("Ihr Konto ist nicht gesperrt, daher habe ich nichts geändert.")
 
 

@@ -35,7 +35,7 @@ from bot.core.ports import Clock, Directory, FlowTurn, SharedState, SharedStateU
 REQUESTS: dict[str, Kind] = {"request_access": "access", "request_software": "software"}
 # Typed instead of pressing a button, in English or German (the buttons' own words included).
 _YES_WORDS = re.compile(
-    r"^\s*(y|yes|yep|yeah|ok|okay|sure|go ahead|confirm|do it|please do"
+    r"^\s*(y|yes|yes,? please|yep|yeah|ok|okay|sure|go ahead|confirm|do it|please do"
     r"|ja|ja,? bitte|ja,? gerne?|jawohl|klar|mach das|machen sie das|los)\W*\s*$",
     re.IGNORECASE,
 )
@@ -94,6 +94,11 @@ class SelfServiceActions:
 
     def can_run(self, intent: str) -> bool:
         return self._directory is not None
+
+    def answers_step(self, flow: ActionFlow, text: str) -> bool:
+        if _CANCEL_WORDS.match(text):
+            return True
+        return flow.step == "confirm" and _YES_WORDS.match(text) is not None
 
     async def start(self, turn: FlowTurn, *, intent: str, confidence: float) -> None:
         email = (turn.inbound.user.email or "").strip().lower()

@@ -229,7 +229,7 @@ class Engine:
             await actions.resume(turn, flow)
             return
         await turn.record_user(turn.text)
-        if not await self._asked_for_human(turn, turn.text):
+        if actions.answers_step(flow, turn.text) or not await self._asked_for_human(turn, turn.text):
             await actions.resume(turn, flow)
 
     async def _action_choice(self, turn: ConversationTurn, _rest: str) -> None:

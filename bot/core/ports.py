@@ -391,6 +391,11 @@ class SelfService(Protocol):
         to a person: that is what IT chose.)"""
         ...
 
+    def answers_step(self, flow: ActionFlow, text: str) -> bool:
+        """True when `text` is a plain answer to the open step ("yes", "ja bitte", "cancel"): the engine then does not
+        read it as anything else, such as a call for a person."""
+        ...
+
     async def start(self, turn: FlowTurn, *, intent: str, confidence: float) -> None: ...
 
     async def resume(self, turn: FlowTurn, flow: ActionFlow) -> None:

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 
-from bot import messages
+from bot import messages, messages_de
 from bot.audit import AuditLog
 from bot.core.model import ConversationRef
 from bot.store.sql.schema import audit_log
@@ -173,6 +173,17 @@ async def test_a_typed_german_yes_or_no_answers_the_confirmation(helpdesk: SelfS
     assert confirm["expects"] == "choice", confirm
     [done] = await carol.say("Ja, gerne")  # the button's words, typed
     assert done["text"].startswith("Ihr Konto ist nicht gesperrt, daher habe ich nichts geändert.")
+
+
+async def test_a_yes_please_at_the_confirmation_is_a_yes_not_a_call_for_a_person(helpdesk: SelfServiceBot) -> None:
+    # "bitte" sits in many German requests for a person; at a confirmation step it is just a polite yes.
+    carol = helpdesk.person("carol")
+    for yes_please in ("ja bitte", "yes please"):
+        [confirm] = await carol.say("unlock my account")
+        assert confirm["expects"] == "choice", confirm
+        [done] = await carol.say(yes_please)
+        assert done["kind"] != "handoff", done["text"]
+        assert done["text"] in {messages.UNLOCK_NOT_LOCKED, messages_de.german(messages.UNLOCK_NOT_LOCKED)}
 
 
 async def test_three_wrong_codes_pause_self_service_and_tell_it_staff(helpdesk: SelfServiceBot) -> None:

@@ -267,6 +267,11 @@ def german(text: str) -> str:
     return GERMAN.get(text, text)
 
 
+def in_language(text: str, language: str | None) -> str:
+    """One of bot/messages.py's texts (before it is filled in) in a conversation's language (None: not known)."""
+    return german(text) if language == "de" else text
+
+
 def german_duration(count: int, unit: str) -> str:
     """ "innerhalb von …": 1 → "1 Stunde" … 8 → "8 Stunden" (the dative plural, as that phrase needs)."""
     one, many = _UNITS[unit]

@@ -216,9 +216,7 @@ class ApprovalWorkflow:
         """`template` filled in, in the language of the requester's conversation (read now: the decision comes
         later, in someone else's turn)."""
         state = await self._store.load_state(approval.conversation)
-        if state is not None and state.language == "de":
-            template = messages_de.german(template)
-        text = template.format(**fields)
+        text = messages_de.in_language(template, state.language if state else None).format(**fields)
         await self._notifier.tell_conversation(
             conversation=approval.conversation,
             user_id=approval.requester_user_id,

@@ -128,10 +128,11 @@ class TicketSide:
 
 async def _answer_meanwhile(turn: ConversationTurn, ticket: str, clear_answer: ClearAnswer) -> Reply | None:
     """The bot's answer to a new question while nobody from IT has written yet; None: the message is for IT only."""
-    if await turn.staff_replied(ticket):
+    shown = await turn.articles_shown_unless_staff_replied(ticket)
+    if shown is None:
         return None  # the person is talking with IT now
     # The articles already shown are about the problem that is with IT: a message close to them is a detail of it.
-    return await clear_answer(await turn.articles_shown())
+    return await clear_answer(shown)
 
 
 def _with_leave(answer: Reply) -> tuple[Choice, ...]:

@@ -62,7 +62,7 @@ class ConversationTurn:
 
     def local(self, text: str) -> str:
         """`text` (one of bot/messages.py's, before it is filled in) in the conversation's language."""
-        return messages_de.german(text) if self.state.language == "de" else text
+        return messages_de.in_language(text, self.state.language)
 
     def action_label(self, intent: str) -> str:
         """What a self-service action is called in a sentence, in the conversation's language."""
@@ -106,25 +106,23 @@ class ConversationTurn:
                 return entry.text
         return ""
 
-    async def articles_shown(self) -> set[str]:
-        """The articles the bot has cited or offered in this conversation so far."""
+    async def articles_shown_unless_staff_replied(self, ticket: str) -> set[str] | None:
+        """The articles the bot has cited or offered in this conversation so far; None once someone from IT has
+        written to the person on `ticket` (from then on they talk with IT). One read of the transcript."""
         shown: set[str] = set()
         for entry in await self._store.transcript(self._inbound.conversation):
             reply = entry.reply
-            if entry.role != "bot" or reply is None:
+            if reply is None:
+                continue
+            if entry.role == "staff" and reply.handoff_id == ticket:
+                return None
+            if entry.role != "bot":
                 continue
             if reply.kind is ReplyKind.ANSWER:
                 shown.update(citation.article_id for citation in reply.citations)
             elif reply.kind is ReplyKind.CLARIFY:  # its buttons are the articles offered, and "none of these"
                 shown.update(choice.id for choice in reply.choices if choice.id != NONE_OF_THESE)
         return shown
-
-    async def staff_replied(self, ticket: str) -> bool:
-        """True once someone from IT has written to the person on `ticket` (from then on they talk with IT)."""
-        return any(
-            entry.role == "staff" and entry.reply is not None and entry.reply.handoff_id == ticket
-            for entry in await self._store.transcript(self._inbound.conversation)
-        )
 
     async def set_flow(self, flow: Flow | None) -> None:
         """Remember `flow` for the next turn (None: no flow in progress)."""
@@ -199,21 +197,23 @@ class ConversationTurn:
 
     def _what_next(self, receipt: HandoffReceipt) -> str:
         minutes = receipt.first_response_minutes
-        duration = "" if minutes is None else self._duration(minutes)
-        within = "" if minutes is None else self.local(messages.HANDOFF_WITHIN).format(duration=duration)
+        within = "" if minutes is None else self.local(messages.HANDOFF_WITHIN).format(duration=self._duration(minutes))
         return self.local(messages.HANDOFF_NEXT).format(within=within)
 
     def _duration(self, minutes: float) -> str:
         """30 → "30 minutes", 120 → "2 hours", 1440 → "1 day": how people say response times."""
-        german = self.state.language == "de"
-        for unit, size in (("day", 1440), ("hour", 60)):
-            if minutes >= size and minutes % size == 0:
-                count = int(minutes // size)
-                return (
-                    messages_de.german_duration(count, unit) if german else f"{count} {unit}{'s' if count != 1 else ''}"
-                )
-        count = round(minutes)
-        return messages_de.german_duration(count, "minute") if german else f"{count} minute{'s' if count != 1 else ''}"
+        count, unit = _in_units(minutes)
+        if self.state.language == "de":
+            return messages_de.german_duration(count, unit)
+        return f"{count} {unit}{'s' if count != 1 else ''}"
+
+
+def _in_units(minutes: float) -> tuple[int, str]:
+    """The largest whole unit a response time is said in: (2, "hour") for 120 minutes."""
+    for unit, size in (("day", 1440), ("hour", 60)):
+        if minutes >= size and minutes % size == 0:
+            return int(minutes // size), unit
+    return round(minutes), "minute"
 
 
 # Under every notice about the open ticket: the person can always leave it (bot/core/ticket_side.py closes it).

@@ -339,9 +339,7 @@ class TicketOperations:
     async def _in_their_words(self, of: Ticket, template: str, **fields: str) -> str:
         """`template` (from bot/messages.py) filled in, in the language of the conversation ticket `of` is from."""
         state = await self._store.load_state(of.conversation)
-        if state is not None and state.language == "de":
-            template = messages_de.german(template)
-        return template.format(**fields)
+        return messages_de.in_language(template, state.language if state else None).format(**fields)
 
     async def _tell_person(self, ticket: Ticket, reply: Reply, *, role: str = "bot") -> None:
         await self._notifier.tell_conversation(
